@@ -1,0 +1,295 @@
+"""Agency lists → agencies resolved to their jurisdiction (GUIDE §5): prefixes, coordination, aliases."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .divisions import Division, DivisionTable, division_table
+from .records import Agency, Jurisdiction
+from .vocab import Vocabulary, vocabulary
+
+_OPEN, _CLOSE = "（(<〈【[", "）)>〉】]"
+_LEVEL_PREFIX = re.compile(r"^(自治区|省|市|州|盟|县|区|旗)(?=[\u4e00-\u9fff])")
+_PARTY = re.compile(r"^(?:中共)?(自治区|省|市|州|县|区|旗)委(?!员会)(.*)$")
+_PARTY_PLACE = re.compile(r"^中共(.+?(?:自治区|省|市|州|盟|县|区|旗))委(.*)$")
+_LEAGUE = re.compile(r"^团(自治区|省|市|州|县|区|旗)委$")
+_LEADING_VERBS = re.compile(r"^(?:建立|建立由|成立|形成|明确|由|经|请|并由|要由|实行|实施|推动)")
+
+
+@dataclass(frozen=True)
+class AgencyContext:
+    """What resolution needs to know about the document: its jurisdiction and division code."""
+
+    jurisdiction: Jurisdiction
+    code: str | None = None
+
+
+def split_items(text: str) -> list[tuple[str, int]]:
+    """Split a list of names at 、，,；; and 及 outside brackets: [(item, offset in text)]."""
+    items: list[tuple[str, int]] = []
+    depth, start = 0, 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and (c in "、，,；;/" or (c == "及" and not text[i:i + 2] == "及其")
+                             or (text[i:i + 2] == "以及")):
+            items.append((text[start:i], start))
+            step = 2 if text[i:i + 2] == "以及" else 1
+            start = i + step
+            i += step
+            continue
+        i += 1
+    items.append((text[start:], start))
+    out = []
+    for item, off in items:
+        stripped = item.strip()
+        if stripped:
+            out.append((stripped, off + item.index(stripped)))
+    return out
+
+
+class AgencyResolver:
+    """Turns list items into Agency records for one document's jurisdiction."""
+
+    def __init__(self, ctx: AgencyContext, vocab: Vocabulary | None = None,
+                 table: DivisionTable | None = None):
+        self.ctx = ctx
+        self.vocab = vocab or vocabulary()
+        self.table = table or division_table()
+        rules = self.vocab.rules["agencies"]
+        self.org_suffixes = sorted(rules["org_suffixes"], key=len, reverse=True)
+        self.unspecified_words = rules["unspecified_words"]
+        self.unspecified_names = set(rules["unspecified_names"])
+        self.collective_prefixes = rules["collective_prefixes"]
+        self.collective_suffixes = rules["collective_suffixes"]
+        self.trailing = sorted(rules["trailing_words"], key=len, reverse=True)
+        chain = self.table.chain(ctx.code) if ctx.code else []
+        self.by_level = {d.level: d for d in chain}
+
+    # ------------------------------------------------------------------ helpers
+    def is_org(self, core: str) -> bool:
+        """Whether a place-free name reads as an organisation."""
+        return bool(core) and (core in self.vocab.by_label or any(core.endswith(s) for s in self.org_suffixes))
+
+    def is_unspecified(self, item: str) -> bool:
+        """有关部门, 相关单位 and the like name no particular body (GUIDE §5)."""
+        return item in self.unspecified_names or any(w in item for w in self.unspecified_words)
+
+    def clean(self, item: str) -> str:
+        """Strip list words (等, 等部门) and normalise brackets <> → （）."""
+        item = item.strip(" \t：:。.")
+        item = item.replace("<", "（").replace(">", "）").replace("〈", "（").replace("〉", "）")
+        item = item.replace("(", "（").replace(")", "）")
+        for w in self.trailing:
+            if item.endswith(w) and len(item) > len(w) + 1:
+                item = item[: -len(w)]
+                break
+        return _LEADING_VERBS.sub("", item) if len(item) > 4 else item
+
+    def level_division(self, level_word: str) -> Division | None:
+        """The document's own division that a relative prefix (市, 区, 县, 自治区) points to."""
+        lowest = self.table.by_code.get(self.ctx.code) if self.ctx.code else None
+        if level_word in ("自治区", "省"):
+            return self.by_level.get(1)
+        if level_word in ("县", "区", "旗"):
+            county = self.by_level.get(3)
+            return county if county and county.name.endswith(level_word) else None
+        if level_word == "市":
+            if lowest and lowest.level == 3 and lowest.name.endswith("市"):
+                return lowest  # a county-level city calls itself 市
+            return self.by_level.get(2) or (self.by_level.get(1) if self.by_level.get(1) and
+                                            self.by_level[1].name.endswith("市") else None)
+        if level_word in ("州", "盟"):
+            city = self.by_level.get(2)
+            return city if city and city.name.endswith(level_word) else None
+        return None
+
+    def leading_place(self, item: str) -> tuple[Division, int] | None:
+        """A place name that opens the item (中宁县人民政府, 中卫工业园区…): (division, length)."""
+        for start, end, key, is_full in self.table.mentions(item[:12]):
+            if start != 0:
+                break
+            rest = item[end:]
+            if not is_full and (rest in self.vocab.by_label or not rest or len(rest) < 2):
+                if item in self.vocab.by_label or self.is_org(item) and not rest:
+                    return None
+            if item in self.vocab.by_label:
+                return None
+            div = self.table.resolve(key, self.ctx.code)
+            if div is None:
+                return None
+            if not is_full and self.ctx.code and not self._related(div):
+                return None
+            return div, end
+        return None
+
+    def _related(self, div: Division) -> bool:
+        ctx = self.ctx.code
+        if not ctx:
+            return True
+        top = self.table.chain(ctx)[-1].code
+        return self.table.is_within(div.code, top)
+
+    # ------------------------------------------------------------------ resolution
+    def resolve_list(self, text: str, base: int = 0) -> list[tuple[Agency, int, int]]:
+        """Resolve a written list (市发展改革委、市教育局，中宁、海原县人民政府): [(agency, start, end)]."""
+        raw = split_items(text)
+        items = [(self.clean(it), off + base, off + base + len(it)) for it, off in raw]
+        items = [x for x in items if x[0]]
+        if raw and raw[-1][0].rstrip("。. ").endswith("部门"):  # 教育体育、工业信息等部门: a shared 部门
+            items = [(it if self.is_org(it) else it + "部门", a, b) for it, a, b in items]
+        out: list[tuple[Agency, int, int]] = []
+        state: Division | None = None
+        for idx, (item, start, end) in enumerate(items):
+            nxt = items[idx + 1][0] if idx + 1 < len(items) else None
+            item = self._distribute(item, nxt)
+            agency, state = self.resolve_one(item, state)
+            if agency is not None:
+                out.append((agency, start, end))
+        return out
+
+    def _distribute(self, item: str, nxt: str | None) -> str:
+        """中宁 + 海原县人民政府 → 中宁县人民政府; 市 + 县人民政府教育督导室 → 市人民政府教育督导室."""
+        if not nxt:
+            return item
+        if item in ("市", "县", "区", "省", "州", "自治区", "市级", "县级", "区级"):
+            m = _LEVEL_PREFIX.match(nxt)
+            if m:
+                return item.rstrip("级") + nxt[m.end():]
+            lp = self.leading_place(nxt)
+            if lp:
+                return item.rstrip("级") + nxt[lp[1]:]
+            return item
+        div = self.table.resolve(item, self.ctx.code) if len(item) <= 8 else None
+        if div is not None and not self.is_org(item):
+            lp = self.leading_place(nxt)
+            if lp:
+                return div.name + nxt[lp[1]:]
+        return item
+
+    def resolve_one(self, item: str, state: Division | None = None) -> tuple[Agency | None, Division | None]:
+        """One list item → an Agency (or None when it names no particular body), and the list state."""
+        surface = item
+        if not item or self.is_unspecified(item):
+            return None, state
+        lowest_code = self.ctx.code
+        own = self.ctx.jurisdiction.lowest
+        collective = any(item.startswith(p) for p in self.collective_prefixes) or any(
+            item.endswith(s) for s in self.collective_suffixes)
+        if collective:
+            name = item
+            m = _LEVEL_PREFIX.match(item)
+            if m and not item.startswith("各"):
+                div = self.level_division(m.group(1))
+                if div is not None:
+                    name = div.name + item[m.end():]
+            return Agency(name=name, surface=surface, jurisdiction=own, canonical=name, collective=True,
+                          division_code=lowest_code, org_class="Collective"), state
+        # party organs: 市委组织部 → 中共中卫市委组织部; 团市委 → 共青团中卫市委
+        m = _LEAGUE.match(item)
+        if m:
+            div = self.level_division(m.group(1))
+            if div is not None:
+                name = f"共青团{div.name}委"
+                return Agency(name=name, surface=surface, jurisdiction=div.name, canonical=name,
+                              functional_type="群团", org_class="MassOrganization",
+                              division_code=div.code), state
+        m = _PARTY.match(item)
+        if m and (m.group(2) == "" or self.is_org(m.group(2)) or m.group(2) in self.vocab.by_label):
+            div = self.level_division(m.group(1))
+            if div is not None:
+                rest = m.group(2)
+                dept = self.vocab.department(rest) or self.vocab.department("委" + rest)
+                name = f"中共{div.name}委{rest}"
+                return Agency(name=name, surface=surface, jurisdiction=div.name, canonical=name,
+                              functional_type=dept.functional_type if dept else "党委",
+                              org_class="PartyOrgan", division_code=div.code), state
+        m = _PARTY_PLACE.match(item)
+        if m:
+            div = self.table.resolve(m.group(1), self.ctx.code)
+            if div is not None:
+                dept = self.vocab.department(m.group(2)) if m.group(2) else None
+                return Agency(name=item, surface=surface, jurisdiction=div.name, canonical=item,
+                              functional_type=dept.functional_type if dept else "党委",
+                              org_class="PartyOrgan", division_code=div.code), state
+        # a full place name inside the name: 共青团曲靖市委, 云南省曲靖市第一中学
+        inner = [m for m in self.table.mentions(item) if m[3] and m[0] > 0]
+        if inner and self.is_org(item) and not _LEVEL_PREFIX.match(item):
+            div = self.table.resolve(inner[0][2], self.ctx.code)
+            if div is not None:
+                dept = self._dept(item[inner[0][1]:])
+                return Agency(name=item, surface=surface, jurisdiction=div.name, canonical=item,
+                              functional_type=dept.functional_type if dept else None,
+                              org_class=dept.org_class if dept else _guess_class(item),
+                              division_code=div.code), state
+        # explicit place: 中宁县人民政府, 昆明市第一职业中等专业学校, 五华发展和改革局
+        lp = self.leading_place(item)
+        if lp is not None:
+            div, n = lp
+            core = item[n:]
+            if core.startswith("委") and self.vocab.department(core[1:]) and \
+                    self.vocab.department(core[1:]).org_class == "PartyOrgan":
+                return self._build(f"中共{div.name}委{core[1:]}", surface, core[1:], div), state
+            dept = self._dept(core)
+            if not self.is_org(core) and dept is None:
+                return None, state
+            return self._build(item, surface, core, div, explicit=True), state
+        # relative prefix: 市教育局, 区总工会, 县委… (not 市场监督管理局)
+        m = _LEVEL_PREFIX.match(item)
+        if m and item not in self.vocab.by_label and not self._is_word_start(item):
+            div = self.level_division(m.group(1))
+            core = item[m.end():]
+            if div is None and m.group(1) in ("县", "区") and self.by_level.get(2) is not None:
+                # 县人民政府 in a city document: every county of the city
+                name = "各县（区）" + core
+                return Agency(name=name, surface=surface, jurisdiction=own, canonical=name, collective=True,
+                              division_code=lowest_code, org_class="Collective"), state
+            if div is not None:
+                return self._build(None, surface, core, div), div
+        # bare name: inherits the list's prefix, else the document's own level
+        div = state or (self.table.by_code.get(lowest_code) if lowest_code else None)
+        return self._build(None, surface, item, div), state
+
+    def _is_word_start(self, item: str) -> bool:
+        """市场…, 区域…, 县域…: the first character is part of a word, not a prefix."""
+        return bool(re.match(r"^(市场|市民|市政(?!府)|区域|县域|省级|市级|县级|区级|州级)", item)) and \
+            not item.startswith(("市级", "县级", "区级"))
+
+    def _dept(self, core: str):
+        dept = self.vocab.department(core)
+        if dept is None and core.endswith("部门"):
+            stem = core[:-2]
+            dept = self.vocab.by_stem.get(stem) or self.vocab.department(stem + "局")
+        return dept
+
+    def _build(self, name: str | None, surface: str, core: str, div: Division | None,
+               explicit: bool = False) -> Agency | None:
+        dept = self._dept(core)
+        if dept is None and not self.is_org(core):
+            return None
+        place = div.name if div else ""
+        if name is None:
+            truncated = not any(core.endswith(s) for s in self.org_suffixes if s != "部门")
+            name = place + (dept.pref if dept is not None and truncated else core)
+        if dept is not None and dept.org_class == "PartyOrgan" and not name.startswith("中共"):
+            name = f"中共{place}委{core[1:] if core.startswith('委') else core}"
+        canonical = place + dept.pref if dept is not None and dept.org_class != "PartyOrgan" else name
+        return Agency(name=name, surface=surface, jurisdiction=place or self.ctx.jurisdiction.lowest,
+                      canonical=canonical, functional_type=dept.functional_type if dept else None,
+                      org_class=dept.org_class if dept else _guess_class(core),
+                      division_code=div.code if div else None)
+
+
+def _guess_class(core: str) -> str:
+    for suffix, cls in (("学校", "School"), ("学院", "School"), ("大学", "School"), ("中学", "School"),
+                        ("校", "School"), ("公司", "Enterprise"), ("集团", "Enterprise"), ("协会", "Association"),
+                        ("联合会", "Association"), ("工会", "MassOrganization"), ("政府", "PeoplesGovernment"),
+                        ("委员会", "Committee"), ("管委会", "Committee"), ("局", "Bureau"), ("厅", "Department"),
+                        ("委", "Commission"), ("办", "Office"), ("办公室", "Office"), ("中心", "PublicInstitution")):
+        if core.endswith(suffix):
+            return cls
+    return "Organization"

@@ -1,0 +1,146 @@
+"""Clean-up that keeps a map back to the original: t2s, widths, letter spacing, page furniture, rejoined lines."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .patterns import LABEL, TERMINAL, marker_of
+from .records import Span
+
+_FULLWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
+_FULLWIDTH.update({c: chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
+_FULLWIDTH.update({c: chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)})  # ａ-ｚ
+_FULLWIDTH.update({0x3000: " ", 0xA0: " ", 0xFF0E: ".", 0xFF0F: "/", 0xFF05: "%", 0xFF0B: "+",
+                   0x2002: " ", 0x2003: " ", 0x200B: "", 0xFEFF: ""})
+_WIDTH_TABLE = {k: v for k, v in _FULLWIDTH.items() if v}
+_DROP = {k for k, v in _FULLWIDTH.items() if not v}
+
+_PAGE_NUMBER = re.compile(r"^\s*([-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{1,4}\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|"
+                          r"\d{1,4}\s*/\s*\d{1,4}|[-—－–]?\s*\d{1,3}\s*[-—－–]?)\s*$")
+_LETTER_SPACED = re.compile(r"^\s*(?:[\u4e00-\u9fff][ \u3000]){2,}[\u4e00-\u9fff]\s*$")
+_DOC_TYPE_END = re.compile(r"(通知|意见|方案|函|报告|决定|办法|规划|计划|批复|通报|规定|细则|纲要|要点|措施|"
+                           r"决议|公告|通告|议案|提案|纪要|条例|章程)\s*$")
+_META_START = re.compile(r"^\s*(发布时间|发布日期|成文日期|索引号|文号|发文字号|来源|发布机构|发文机关|主题分类|"
+                         r"附件|抄送|主送|联系人|联系电话)\s*[:：]?")
+
+
+@dataclass(frozen=True)
+class NormText:
+    """Normalised text plus, for each of its characters, the offset of the original character."""
+
+    text: str
+    offsets: tuple[int, ...]  # len(text) + 1 entries; the last is the end of the original
+    original: str
+
+    def span(self, start: int, end: int) -> Span:
+        """The original-file span (offsets and verbatim quote) of normalised text[start:end]."""
+        start = max(0, min(start, len(self.text)))
+        end = max(start, min(end, len(self.text)))
+        o_start = self.offsets[start]
+        o_end = self.offsets[end - 1] + 1 if end > start else o_start
+        return Span(o_start, o_end, self.original[o_start:o_end])
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def _to_simplified(line: str) -> str:
+    if not any("\u4e00" <= c <= "\u9fff" for c in line):
+        return line
+    out = _t2s().convert(line)
+    return out if len(out) == len(line) else line  # keep the 1:1 offset map
+
+
+def _ends_terminal(line: str) -> bool:
+    return bool(line) and line[-1] in TERMINAL
+
+
+def _is_heading_only(line: str) -> bool:
+    """A numbered heading line (（一）总体要求) that is complete without punctuation."""
+    m = marker_of(line)
+    return bool(m) and "。" not in line and len(line) - m[2] <= 40
+
+
+def _should_join(prev: str, nxt: str) -> bool:
+    """Whether nxt continues prev, a line broken mid-sentence."""
+    p, n = prev.strip(), nxt.strip()
+    if not p or not n or "\t" in p or "\t" in n:
+        return False
+    if _ends_terminal(p) or marker_of(n) or LABEL.match(n) or _META_START.match(n):
+        return False
+    if _is_heading_only(p) or _DOC_TYPE_END.search(p):
+        return False
+    if p[-1] in "，、,":
+        return True
+    return len(p) >= 20
+
+
+def normalize(original: str) -> NormText:
+    """Normalise a document's text; every output character maps to an original offset."""
+    chars: list[str] = []
+    offs: list[int] = []
+    lines: list[tuple[str, list[int]]] = []
+    pos = 0
+    raw_lines = original.split("\n")
+    for raw in raw_lines:
+        line_start = pos
+        pos += len(raw) + 1
+        conv = _to_simplified(raw.rstrip("\r"))
+        text: list[str] = []
+        idx: list[int] = []
+        for i, c in enumerate(conv):
+            o = ord(c)
+            if o in _DROP:
+                continue
+            text.append(_WIDTH_TABLE.get(o, c))
+            idx.append(line_start + i)
+        s = "".join(text)
+        if _LETTER_SPACED.match(s):
+            keep = [k for k, c in enumerate(s) if c not in " \u3000"]
+            s = "".join(s[k] for k in keep)
+            idx = [idx[k] for k in keep]
+        # strip the line, keeping the map aligned
+        lead = len(s) - len(s.lstrip())
+        s2 = s.strip()
+        idx = idx[lead: lead + len(s2)]
+        lines.append((s2, idx))
+    # page numbers and running headers (short lines repeated three times or more)
+    counts = Counter(s for s, _ in lines if s and len(s) <= 30 and not marker_of(s))
+    kept: list[tuple[str, list[int]]] = []
+    for s, idx in lines:
+        if s and (_PAGE_NUMBER.match(s) or (counts[s] >= 3 and not LABEL.match(s) and not _META_START.match(s)
+                                             and not re.search(r"[：:，。]", s))):
+            continue
+        kept.append((s, idx))
+    # rejoin lines broken mid-sentence (blank lines between the halves included)
+    merged: list[tuple[str, list[int]]] = []
+    pending_blank = False
+    for s, idx in kept:
+        if not s:
+            pending_blank = True
+            continue
+        if merged and _should_join(merged[-1][0], s):
+            ps, pidx = merged[-1]
+            merged[-1] = (ps + s, pidx + idx)
+        else:
+            if merged and pending_blank:
+                merged.append(("", []))
+            merged.append((s, idx))
+        pending_blank = False
+    for s, idx in merged:
+        if chars:
+            chars.append("\n")
+            offs.append(offs[-1] + 1 if offs else 0)
+        chars.extend(s)
+        offs.extend(idx)
+    # newline offsets point just after the previous character; clamp to the original
+    text = "".join(chars)
+    end = len(original)
+    offsets = tuple(min(o, end - 1) if end else 0 for o in offs) + (end,)
+    return NormText(text, offsets, original)

@@ -1,0 +1,88 @@
+"""Shared regular expressions of 公文 layout: numbering markers, labels, dates, 文号."""
+from __future__ import annotations
+
+import re
+
+CN_DIGITS = "〇零一二三四五六七八九十百两"
+CN_NUM = f"[{CN_DIGITS}]+"
+
+# Numbering markers of GB/T 9704 layout, outermost first: 一、 （一） 1. （1） 一是
+MARKERS: list[tuple[str, re.Pattern[str]]] = [
+    ("cn", re.compile(rf"^\s*({CN_NUM})\s*、")),
+    ("pcn", re.compile(rf"^\s*([（(]\s*{CN_NUM}\s*[)）])\s*")),
+    ("num", re.compile(r"^\s*(\d{1,3})\s*(?:[.．、](?!\d)|\s(?=[\u4e00-\u9fff]))\s*")),
+    ("pnum", re.compile(r"^\s*([（(]\s*\d{1,3}\s*[)）])\s*")),
+    ("shi", re.compile(rf"^\s*(({CN_NUM})是)(?=[\u4e00-\u9fff“\"])")),
+]
+MARKER_RANK = {kind: i for i, (kind, _) in enumerate(MARKERS)}
+
+LABEL = re.compile(
+    r"^\s*[\[【（(]?\s*(牵头单位|责任单位|主责单位|负责单位|配合单位|协办单位|参与单位|协助单位|"
+    r"完成时限|完成时间|时间节点|时限要求|进度安排)\s*[:：]")
+
+TERMINAL = "。！？；：…”’」』）)】"
+
+DOC_NUMBER = re.compile(
+    r"([\u4e00-\u9fff]{1,14}?)\s*[〔\[［（(【﹝{]\s*((?:19|20)\d{2})\s*[〕\]］）)】﹞}]\s*(?:第\s*)?(\d{1,5})\s*号")
+
+ARABIC_DATE = re.compile(r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(?:(\d{1,2})\s*日?)?")
+CN_DATE = re.compile(rf"([〇零一二三四五六七八九○Ｏ0]{{4}})\s*年\s*({CN_NUM})\s*月(?:\s*({CN_NUM})\s*日)?")
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def marker_of(line: str) -> tuple[str, str, int] | None:
+    """The numbering marker that opens a line: (kind, marker as written, end offset), or None."""
+    for kind, rx in MARKERS:
+        m = rx.match(line)
+        if m:
+            rest = line[m.end():]
+            if kind == "num" and re.match(r"^\d|^[年月日%％万亿个]", rest):
+                return None  # 2021年…, 3个… are not numbering
+            if kind == "cn" and len(m.group(1)) > 3:
+                return None
+            return kind, line[m.start(1): m.end()].strip(), m.end()
+    return None
+
+
+def cn_to_int(s: str) -> int | None:
+    """Chinese numeral (一 … 九十九, 二〇二〇 digit strings) → int."""
+    digits = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "0": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    s = s.strip()
+    if not s:
+        return None
+    if all(c in digits for c in s) and len(s) > 1:
+        return int("".join(str(digits[c]) for c in s))
+    total, current = 0, 0
+    for c in s:
+        if c in digits:
+            current = digits[c]
+        elif c == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif c == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def parse_date(text: str) -> str | None:
+    """First date in text as YYYY-MM-DD, or YYYY-MM when the day is not given."""
+    best: tuple[int, str] | None = None
+    m = ARABIC_DATE.search(text)
+    if m and 1 <= int(m.group(2)) <= 12:
+        day = int(m.group(3)) if m.group(3) else None
+        if day is not None and not 1 <= day <= 31:
+            day = None
+        val = f"{m.group(1)}-{int(m.group(2)):02d}" + (f"-{day:02d}" if day else "")
+        best = (m.start(), val)
+    m = CN_DATE.search(text)
+    if m:
+        y, mo = cn_to_int(m.group(1)), cn_to_int(m.group(2))
+        d = cn_to_int(m.group(3)) if m.group(3) else None
+        if y and mo and 1 <= mo <= 12 and (best is None or m.start() < best[0]):
+            best = (m.start(), f"{y}-{mo:02d}" + (f"-{d:02d}" if d and 1 <= d <= 31 else ""))
+    return best[1] if best else None

@@ -1,0 +1,219 @@
+"""Bytes → text for .txt, .docx, .pdf and .html files, with the encoding detected, not assumed."""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIXES = (".txt", ".text", ".docx", ".pdf", ".html", ".htm")
+DEFAULT_MAX_MB = 20.0
+
+
+class LoaderError(Exception):
+    """A file that cannot be read as a policy document; the message names the file and why."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file's text as read: `text` is what offsets refer to (the decoded file, or the text layer)."""
+
+    path: Path
+    text: str
+    encoding: str | None
+    kind: str  # txt | docx | pdf | html
+
+
+def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
+    """Decode bytes as UTF-8 (±BOM), UTF-16 (BOM), GB18030 or Big5; raise LoaderError on binary."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if _looks_binary(data):
+        raise LoaderError(path, "binary content, not a text document")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as err:
+        if err.start >= len(data) - 3:  # a multi-byte character cut off at the end of the file
+            return data[: err.start].decode("utf-8"), "utf-8"
+    candidates = []
+    for enc in ("gb18030", "big5"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        candidates.append((_plausibility(text), enc, text))
+    if not candidates:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise LoaderError(path, "unknown text encoding (not UTF-8, GB18030 or Big5)")
+        return str(best), best.encoding
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    return candidates[0][2], candidates[0][1]
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls / len(head) > 0.05
+
+
+# Common characters of government prose; the right decoding has many of them.
+_COMMON = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞")
+
+
+def _plausibility(text: str) -> float:
+    cjk = [c for c in text[:20000] if "\u4e00" <= c <= "\u9fff"]
+    if not cjk:
+        return 0.0
+    return sum(c in _COMMON for c in cjk) / len(cjk)
+
+
+def read_source(path: Path | str, max_mb: float = DEFAULT_MAX_MB) -> Source:
+    """Read one file into a Source; every failure is a LoaderError naming the file."""
+    path = Path(path)
+    if not path.exists():
+        raise LoaderError(path, "no such file")
+    if not path.is_file():
+        raise LoaderError(path, "not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise LoaderError(path, "empty file")
+    if size > max_mb * 1024 * 1024:
+        raise LoaderError(path, f"file too large ({size / 1048576:.1f} MB > {max_mb:g} MB limit; "
+                                "raise it with --max-mb)")
+    suffix = path.suffix.lower()
+    data = path.read_bytes()
+    if suffix == ".docx":
+        return Source(path, _docx_text(data, path), None, "docx")
+    if suffix == ".pdf":
+        return Source(path, _pdf_text(data, path), None, "pdf")
+    if suffix in (".html", ".htm"):
+        text, enc = decode_bytes(data, path)
+        return Source(path, html_text(text), enc, "html")
+    if suffix not in (".txt", ".text", ""):
+        raise LoaderError(path, f"unsupported file type {suffix!r} (use .txt, .docx, .pdf or .html)")
+    text, enc = decode_bytes(data, path)
+    if re.match(r"\s*<(!doctype html|html)", text[:200], re.I):
+        return Source(path, html_text(text), enc, "html")
+    return Source(path, text, enc, "txt")
+
+
+def _docx_text(data: bytes, path: Path) -> str:
+    try:
+        import docx
+    except ImportError as err:  # pragma: no cover - dependency is declared
+        raise LoaderError(path, f"python-docx is not installed ({err})") from err
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as err:  # python-docx raises several unrelated types for corrupt files
+        raise LoaderError(path, f"not a readable .docx file ({type(err).__name__}: {err})") from err
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+        elif tag == "tbl":
+            for row in child.iter():
+                if row.tag.endswith("}tr"):
+                    cells = ["".join(t.text or "" for t in c.iter() if t.tag.endswith("}t"))
+                             for c in row if c.tag.endswith("}tc")]
+                    lines.append("\t".join(cells))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise LoaderError(path, "the .docx file holds no text")
+    return text
+
+
+def _pdf_text(data: bytes, path: Path) -> str:
+    try:
+        from pdfminer.high_level import extract_text
+    except ImportError as err:  # pragma: no cover - dependency is declared
+        raise LoaderError(path, f"pdfminer.six is not installed ({err})") from err
+    try:
+        text = extract_text(io.BytesIO(data))
+    except Exception as err:  # pdfminer raises many types for damaged files
+        raise LoaderError(path, f"not a readable PDF ({type(err).__name__}: {err})") from err
+    text = text.replace("\x0c", "\n")
+    if not text.strip():
+        raise LoaderError(path, "the PDF has no text layer (scanned image?); OCR it first")
+    return text
+
+
+_CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
+                "button", "select")
+_CHROME_ATTR = re.compile(r"(^|[\s_-])(nav|menu|breadcrumb|crumb|share|footer|header|sidebar|topbar|"
+                          r"toolbar|ad|ads|advert|banner|login|search|position|location|weizhi)([\s_-]|$)",
+                          re.I)
+_CHROME_LINE = re.compile(
+    r"^(首页\s*[>＞›»].*|当前位置.*|您现在的位置.*|您的位置.*|.*分享到.*|.*【\s*(打印|关闭|字体|收藏)\s*.*】.*|"
+    r"字体[:：]?\s*[大中小\s]+|(打印|关闭|返回顶部|关闭窗口|打印本页|收藏本页)(\s+(打印|关闭|返回顶部|关闭窗口))*|"
+    r"扫一扫.*|.*微信扫.*|.*版权所有.*|.*ICP备.*|.*网站标识码.*|.*主办单位[:：].*承办.*)$")
+
+
+def html_text(markup: str) -> str:
+    """The readable text of a government web page: chrome (menus, breadcrumbs, share bars) dropped."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "lxml")
+    for tag in soup(_CHROME_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed if hasattr(tag, "decomposed") else False:
+            continue
+        attrs = getattr(tag, "attrs", None) or {}
+        names = " ".join([attrs.get("id") or ""] + list(attrs.get("class") or []))
+        if names and _CHROME_ATTR.search(names):
+            tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    block = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article",
+             "title")
+    for tag in soup.find_all(block):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    for cell in soup.find_all(("td", "th")):
+        cell.insert_after("\t")
+    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    if soup.title:
+        soup.title.decompose()
+    heading = soup.find(("h1", "h2"))
+    heading_text = heading.get_text("", strip=True) if heading else ""
+    raw = soup.get_text()
+    lines = [re.sub(r"[ \t\u3000\xa0]+$", "", ln) for ln in raw.splitlines()]
+    lines = [ln for ln in lines if not _CHROME_LINE.match(ln.strip())]
+    # Drop spam and chrome lines before the document's title (the page heading or <title> head).
+    anchor = heading_text or re.split(r"[_|－—-]", page_title)[0].strip()
+    if anchor:
+        key = re.sub(r"\s+", "", anchor)
+        for i, ln in enumerate(lines):
+            if key and key[:20] in re.sub(r"\s+", "", ln):
+                lines = lines[i:]
+                break
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+
+
+def iter_paths(paths: list[Path | str]) -> list[Path]:
+    """Expand files and folders into the sorted list of document files to read."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SUFFIXES
+                              and not q.name.startswith(".")))
+        else:
+            out.append(p)
+    return out

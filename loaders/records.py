@@ -1,0 +1,192 @@
+"""Typed records that the loaders produce: documents, citations, tasks, agencies, spans."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the original file: character offsets into the decoded source and its quote."""
+
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """An administrative division chain: province ⊃ city ⊃ county, with the lowest unit's code."""
+
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    code: str | None = None
+
+    @property
+    def lowest(self) -> str | None:
+        """Name of the lowest unit that is known."""
+        return self.county or self.city or self.province
+
+    @property
+    def level(self) -> str | None:
+        """'county', 'city' or 'province' for the lowest unit known."""
+        if self.county:
+            return "county"
+        if self.city:
+            return "city"
+        return "province" if self.province else None
+
+
+@dataclass
+class Agency:
+    """An agency mention resolved to its jurisdiction (name as written, canonical name beside it)."""
+
+    name: str
+    surface: str
+    jurisdiction: str | None
+    canonical: str | None = None
+    functional_type: str | None = None
+    org_class: str | None = None
+    collective: bool = False
+    division_code: str | None = None
+    span: Span | None = None
+
+
+@dataclass
+class DocNumber:
+    """A parsed 发文字号: 云政办发〔2018〕60号 → issuer code 云政办发, year 2018, serial 60."""
+
+    text: str
+    issuer_code: str
+    year: int
+    serial: int
+
+
+@dataclass
+class Citation:
+    """A document named in 《》 by the citing document, with the 文号 that follows it."""
+
+    title: str
+    doc_number: DocNumber | None = None
+    relation: str = "cites"  # cites | based_on | applies
+    span: Span | None = None
+
+
+@dataclass
+class Deadline:
+    """A 完成时限: the text as written, its parsed date (YYYY-MM[-DD]) and whether it is ongoing."""
+
+    text: str
+    date: str | None = None
+    ongoing: bool = False
+    span: Span | None = None
+
+
+@dataclass
+class Target:
+    """A quantitative target inside a task: 建成3个实训基地 → 3 个 (year if stated)."""
+
+    value: float
+    unit: str
+    text: str
+    year: int | None = None
+    comparator: str | None = None  # '>=' for 以上/不低于/至少/超过, '<=' for 以下/不超过
+    span: Span | None = None
+
+
+@dataclass
+class Task:
+    """A numbered unit of a plan carrying a responsibility assignment (GUIDE §4)."""
+
+    number: str | None
+    heading: str | None
+    text: str
+    section_path: list[str] = field(default_factory=list)
+    lead: list[Agency] = field(default_factory=list)
+    responsible: list[Agency] = field(default_factory=list)
+    cooperating: list[Agency] = field(default_factory=list)
+    deadline: Deadline | None = None
+    targets: list[Target] = field(default_factory=list)
+    span: Span | None = None
+
+
+@dataclass
+class Document:
+    """One document found in a file: a notice, the plan it promulgates, an attachment."""
+
+    doc_id: str
+    source: str
+    part_of: str | None
+    title: str | None
+    doc_number: DocNumber | None
+    doc_type: str | None
+    date: str | None
+    issuers: list[Agency]
+    jurisdiction: Jurisdiction
+    recipients: list[str]
+    citations: list[Citation]
+    tasks: list[Task]
+    span: Span | None = None
+    published: str | None = None
+    title_span: Span | None = None
+
+
+def _agency_json(a: Agency) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": a.name, "jurisdiction": a.jurisdiction}
+    if a.collective:
+        out["collective"] = True
+    out.update(surface=a.surface, canonical=a.canonical, functional_type=a.functional_type,
+               org_class=a.org_class, division_code=a.division_code)
+    if a.span:
+        out["span"] = asdict(a.span)
+    return out
+
+
+def _number_json(n: DocNumber | None) -> dict[str, Any] | None:
+    return asdict(n) if n else None
+
+
+def document_to_contract(doc: Document) -> dict[str, Any]:
+    """The JSON object of ../shared/eval/CONTRACT.md for one document, with extra keys."""
+    return {
+        "doc_id": doc.doc_id,
+        "source": doc.source,
+        "part_of": doc.part_of,
+        "title": doc.title,
+        "doc_number": doc.doc_number.text if doc.doc_number else None,
+        "doc_type": doc.doc_type,
+        "date": doc.date,
+        "issuers": [_agency_json(a) for a in doc.issuers],
+        "jurisdiction": {"province": doc.jurisdiction.province, "city": doc.jurisdiction.city,
+                         "county": doc.jurisdiction.county},
+        "recipients": doc.recipients,
+        "citations": [
+            {"title": c.title, "doc_number": c.doc_number.text if c.doc_number else None,
+             "parsed_number": _number_json(c.doc_number), "relation": c.relation,
+             "span": asdict(c.span) if c.span else None}
+            for c in doc.citations
+        ],
+        "tasks": [
+            {
+                "number": t.number,
+                "heading": t.heading,
+                "text": t.text,
+                "section_path": t.section_path,
+                "lead": [_agency_json(a) for a in t.lead],
+                "responsible": [_agency_json(a) for a in t.responsible],
+                "cooperating": [_agency_json(a) for a in t.cooperating],
+                "deadline": t.deadline.text if t.deadline else None,
+                "deadline_date": t.deadline.date if t.deadline else None,
+                "ongoing": t.deadline.ongoing if t.deadline else False,
+                "targets": [asdict(x) for x in t.targets],
+                "span": asdict(t.span) if t.span else None,
+            }
+            for t in doc.tasks
+        ],
+        "parsed_number": _number_json(doc.doc_number),
+        "division_code": doc.jurisdiction.code,
+        "published": doc.published,
+        "span": asdict(doc.span) if doc.span else None,
+        "title_span": asdict(doc.title_span) if doc.title_span else None,
+    }

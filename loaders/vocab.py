@@ -1,0 +1,112 @@
+"""The SKOS vocabularies and word lists under ontology/vocab, read once into lookup tables."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ontology import VOCAB_DIR
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PK = "https://w3id.org/policykg/ontology#"
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department concept: canonical name, aliases, functional stems, type and class."""
+
+    iri: str
+    pref: str
+    english: str
+    aliases: tuple[str, ...]
+    stems: tuple[str, ...]
+    functional_type: str | None
+    org_class: str | None
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A SKOS concept with its Chinese labels (doc types, topics)."""
+
+    iri: str
+    pref: str
+    english: str
+    labels: tuple[str, ...]
+
+
+@dataclass
+class Vocabulary:
+    """Everything the extractor reads from ontology/vocab."""
+
+    departments: list[Department]
+    by_label: dict[str, Department] = field(default_factory=dict)
+    by_stem: dict[str, Department] = field(default_factory=dict)
+    doc_types: list[Concept] = field(default_factory=list)
+    topics: list[Concept] = field(default_factory=list)
+    rules: dict = field(default_factory=dict)
+
+    def department(self, core: str) -> Department | None:
+        """The department a place-free name denotes (prefLabel or alias), if known."""
+        return self.by_label.get(core)
+
+    def rule(self, section: str, key: str) -> list[str]:
+        """A word list from extraction_rules.toml."""
+        return list(self.rules.get(section, {}).get(key, []))
+
+
+def _literals(graph, subject, predicate, lang: str | None) -> list[str]:
+    from rdflib import Literal
+
+    vals = [o for o in graph.objects(subject, predicate) if isinstance(o, Literal)]
+    return sorted(str(o) for o in vals if (o.language == lang if lang else True))
+
+
+def _local(iri) -> str | None:
+    return str(iri).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] if iri is not None else None
+
+
+def _concepts(path: Path) -> list[Concept]:
+    from rdflib import Graph, URIRef
+
+    g = Graph().parse(path, format="turtle")
+    out = []
+    for s in sorted(set(g.subjects(URIRef(SKOS + "inScheme"), None))):
+        zh = _literals(g, s, URIRef(SKOS + "prefLabel"), "zh")
+        en = _literals(g, s, URIRef(SKOS + "prefLabel"), "en")
+        alts = _literals(g, s, URIRef(SKOS + "altLabel"), "zh")
+        out.append(Concept(str(s), zh[0], en[0] if en else "", tuple(zh + alts)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def vocabulary(vocab_dir: Path = VOCAB_DIR) -> Vocabulary:
+    """Read the vocabularies once per process."""
+    from rdflib import Graph, URIRef
+
+    g = Graph().parse(vocab_dir / "departments.ttl", format="turtle")
+    ft_labels = {str(s): _literals(g, s, URIRef(SKOS + "prefLabel"), "zh")[0]
+                 for s in g.subjects(URIRef(SKOS + "inScheme"), URIRef(PK + "FunctionalTypeScheme"))}
+    depts = []
+    for s in sorted(set(g.subjects(URIRef(SKOS + "inScheme"), URIRef(PK + "DepartmentScheme")))):
+        ft = g.value(s, URIRef(PK + "functionalType"))
+        depts.append(Department(
+            iri=str(s),
+            pref=_literals(g, s, URIRef(SKOS + "prefLabel"), "zh")[0],
+            english=(_literals(g, s, URIRef(SKOS + "prefLabel"), "en") or [""])[0],
+            aliases=tuple(_literals(g, s, URIRef(SKOS + "altLabel"), "zh")),
+            stems=tuple(_literals(g, s, URIRef(SKOS + "hiddenLabel"), "zh")),
+            functional_type=ft_labels.get(str(ft)) if ft is not None else None,
+            org_class=_local(g.value(s, URIRef(PK + "orgClass"))),
+        ))
+    vocab = Vocabulary(departments=depts)
+    for d in depts:
+        for label in (d.pref, *d.aliases):
+            vocab.by_label.setdefault(label, d)
+        for stem in d.stems:
+            vocab.by_stem.setdefault(stem, d)
+    vocab.doc_types = sorted(_concepts(vocab_dir / "doctypes.ttl"), key=lambda c: len(c.pref), reverse=True)
+    vocab.topics = _concepts(vocab_dir / "topics.ttl")
+    with (vocab_dir / "extraction_rules.toml").open("rb") as fh:
+        vocab.rules = tomllib.load(fh)
+    return vocab
