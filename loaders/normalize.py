@@ -74,7 +74,9 @@ def _should_join(prev: str, nxt: str) -> bool:
         return False
     if _ends_terminal(p) or marker_of(n) or LABEL.match(n) or _META_START.match(n):
         return False
-    if _is_heading_only(p) or _DOC_TYPE_END.search(p):
+    if _is_heading_only(p) or _DOC_TYPE_END.search(p) or (_DOC_TYPE_END.search(n) and len(n) <= 60):
+        return False
+    if re.search(r"\S\s{3,}\S", p) or re.search(r"(印发|日)$", p):  # signature and 印发 lines
         return False
     if p[-1] in "，、,":
         return True

@@ -127,7 +127,7 @@ class Document:
     recipients: list[str]
     citations: list[Citation]
     tasks: list[Task]
-    span: Span | None = None
+    extent: tuple[int, int] | None = None  # original offsets of the whole document
     published: str | None = None
     title_span: Span | None = None
 
@@ -187,6 +187,6 @@ def document_to_contract(doc: Document) -> dict[str, Any]:
         "parsed_number": _number_json(doc.doc_number),
         "division_code": doc.jurisdiction.code,
         "published": doc.published,
-        "span": asdict(doc.span) if doc.span else None,
+        "extent": list(doc.extent) if doc.extent else None,
         "title_span": asdict(doc.title_span) if doc.title_span else None,
     }

@@ -1,0 +1,71 @@
+"""The `kg` command line: a thin shell over the library (loaders, kg)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from kg import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="policykg: Chinese policy documents → a traceable knowledge graph.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"policykg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """policykg command line."""
+
+
+def _progress(total: int, desc: str):
+    """A tqdm bar on stderr for more than a handful of items, silent when stderr is not a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="file", file=sys.stderr,
+                disable=total <= 5 or not sys.stderr.isatty())
+
+
+@app.command()
+def extract(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (.txt, .docx, .pdf, .html)."),
+    fmt: str = typer.Option("jsonl", "--format", help="Output format: jsonl (the extraction contract)."),
+    max_mb: float = typer.Option(20.0, "--max-mb", help="Refuse files larger than this many MB."),
+) -> None:
+    """Print one JSON object per document found (shared/eval/CONTRACT.md)."""
+    from kg.extraction import extract_paths
+    from loaders import document_to_contract, iter_paths
+
+    if fmt != "jsonl":
+        typer.echo(f"kg extract: unknown --format {fmt!r} (only jsonl)", err=True)
+        raise typer.Exit(2)
+    files = iter_paths(paths)
+    if not files:
+        typer.echo("kg extract: no input files found", err=True)
+        raise typer.Exit(2)
+    failed = 0
+    out = sys.stdout
+    with _progress(len(files), "extract") as bar:
+        for result in extract_paths(files, max_mb=max_mb):
+            bar.update(1)
+            if result.error:
+                failed += 1
+                bar.clear()
+                typer.echo(f"kg extract: {result.path}: {result.error}", err=True)
+                continue
+            for doc in result.documents:
+                out.write(json.dumps(document_to_contract(doc), ensure_ascii=False) + "\n")
+            out.flush()
+    raise typer.Exit(1 if failed else 0)
+
+
+def main() -> None:
+    """Entry point for `python -m kg`."""
+    app(prog_name="kg")

@@ -1,0 +1,35 @@
+"""Extraction over many files: every file is tried, failures are reported per file, not raised."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from loaders import Document, LoaderError, extract_file
+
+
+@dataclass
+class FileResult:
+    """The documents of one file, or the reason it could not be read."""
+
+    path: Path
+    documents: list[Document]
+    error: str | None = None
+
+
+def extract_paths(paths: list[Path], max_mb: float | None = None,
+                  on_done: Callable[[FileResult], None] | None = None) -> Iterator[FileResult]:
+    """Extract each file in order; a bad file yields an error result and the batch goes on."""
+    for path in paths:
+        try:
+            result = FileResult(path, extract_file(path, max_mb=max_mb))
+        except LoaderError as err:
+            result = FileResult(path, [], err.reason)
+        except (OSError, UnicodeError, MemoryError) as err:
+            result = FileResult(path, [], f"cannot read: {type(err).__name__}: {err}")
+        except Exception as err:  # a bug must not lose the rest of the batch; say so plainly
+            result = FileResult(path, [], f"internal error while extracting ({type(err).__name__}: {err}); "
+                                          "please report this file")
+        if on_done is not None:
+            on_done(result)
+        yield result

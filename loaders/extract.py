@@ -1,0 +1,304 @@
+"""Files → Document records: read, normalise, segment, then run the pipeline and assemble tasks."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .agencies import AgencyContext, AgencyResolver
+from .citations import dedupe
+from .metadata import infer_division, jurisdiction_of, read_metadata
+from .normalize import NormText, normalize
+from .pipeline import default_pipeline
+from .read import LoaderError, Source, read_source
+from .records import Agency, Citation, Deadline, Document, Jurisdiction, Span, Target, Task
+from .responsibility import ROLES, RoleClause
+from .segment import Segment, segment_documents
+from .structure import Unit, parse_units
+
+_RANK = {"lead": 0, "responsible": 1, "cooperating": 2}
+
+
+@dataclass
+class _Assignment:
+    """Role clauses gathered for one task before resolution."""
+
+    clauses: list[RoleClause] = field(default_factory=list)
+
+    @property
+    def explicit(self) -> bool:
+        return any(c.kind in ("label", "parenthetical") for c in self.clauses)
+
+
+def extract_file(path: Path | str, max_mb: float | None = None) -> list[Document]:
+    """Extract every document of one file; raises LoaderError naming the file on bad input."""
+    source = read_source(path) if max_mb is None else read_source(path, max_mb=max_mb)
+    return extract_source(source)
+
+
+def extract_source(source: Source) -> list[Document]:
+    """Extract the documents of a Source already read."""
+    text = source.text
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        raise LoaderError(source.path, "no Chinese text found (not a policy document)")
+    norm = normalize(text)
+    if not norm.text.strip():
+        raise LoaderError(source.path, "nothing left after clean-up (only page furniture or punctuation)")
+    return extract_text(norm, source.path.name)
+
+
+def _span(norm: NormText, start: int, end: int) -> Span:
+    return norm.span(start, end)
+
+
+def extract_text(norm: NormText, source_name: str) -> list[Document]:
+    """Documents of one normalised text (see GUIDE §1–6)."""
+    segments = segment_documents(norm.text)
+    stem = Path(source_name).stem
+    docs: list[Document] = []
+    nlp = default_pipeline()
+    for i, seg in enumerate(segments):
+        parent = docs[seg.parent] if seg.parent is not None and seg.parent < len(docs) else None
+        docs.append(_document(norm, seg, f"{stem}-{i}", source_name, parent, nlp))
+    return docs
+
+
+def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Document | None, nlp) -> Document:
+    text = norm.text
+    meta = read_metadata(text, seg.start, seg.body_start, seg.end, seg.title)
+    division = infer_division([" ".join(n for n, _, _ in meta.issuer_names), seg.title or ""],
+                              text[seg.body_start:seg.end])
+    juris = jurisdiction_of(division)
+    if parent is not None and (division is None or seg.kind == "promulgated" and
+                               not (seg.title and division.name in seg.title)):
+        juris = parent.jurisdiction if parent.jurisdiction.code and (
+            division is None or parent.jurisdiction.code.startswith(division.code.rstrip("0")[:4])) else juris
+    resolver = AgencyResolver(AgencyContext(juris, juris.code))
+    issuers = _dedupe_agencies([a for name, s, e in meta.issuer_names
+                                for a in _resolve_one(resolver, name, norm, s, e)])
+    date = meta.date
+    if seg.kind == "promulgated" and parent is not None:
+        issuers = issuers or list(parent.issuers)
+        date = date or parent.date
+    doc = nlp(text[seg.start:seg.end])
+    citations = _citations(doc, norm, seg.start)
+    tasks = _tasks(doc, norm, seg, resolver)
+    return Document(
+        doc_id=doc_id, source=source, part_of=parent.doc_id if parent else None,
+        title=seg.title, doc_number=meta.doc_number, doc_type=meta.doc_type, date=date,
+        issuers=issuers, jurisdiction=juris, recipients=meta.recipients, citations=citations, tasks=tasks,
+        extent=(norm.offsets[seg.start], norm.offsets[min(seg.end, len(text))] if seg.end < len(text)
+                else len(norm.original)),
+        published=meta.published,
+        title_span=_span(norm, seg.title_start, seg.title_end) if seg.title_start is not None else None,
+    )
+
+
+def _resolve_one(resolver: AgencyResolver, name: str, norm: NormText, start: int, end: int) -> list[Agency]:
+    agency, _ = resolver.resolve_one(resolver.clean(name))
+    if agency is None:
+        return []
+    if 0 <= start < end:
+        agency.span = _span(norm, start, end)
+    return [agency]
+
+
+def _dedupe_agencies(agencies: list[Agency]) -> list[Agency]:
+    seen, out = set(), []
+    for a in agencies:
+        key = a.canonical or a.name
+        if key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out
+
+
+def _citations(doc, norm: NormText, base: int) -> list[Citation]:
+    matches = dedupe([sp._.citation for sp in doc.spans["citation"]])
+    return [Citation(title=c.title, doc_number=c.doc_number, relation=c.relation,
+                     span=_span(norm, base + c.start, base + c.end)) for c in matches]
+
+
+def _innermost(units: list[Unit], pos: int, own: bool = True) -> Unit | None:
+    best = None
+    for u in units:
+        hi = u.own_end if own else u.end
+        if u.start <= pos < hi and (best is None or u.start >= best.start):
+            best = u
+    return best
+
+
+def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[Task]:
+    text = norm.text
+    base = seg.start
+    _, units = parse_units(text, seg.body_start, seg.end)
+    by_unit: dict[int, _Assignment] = {}
+    inline: list[tuple[Unit | None, RoleClause]] = []
+    subjects: list[tuple[Unit | None, RoleClause]] = []
+    label_owner = {ln.start: u for u in units for ln in u.label_lines}
+    for sp in doc.spans["role_clause"]:
+        c: RoleClause = _shift(sp._.role_clause, base)
+        if c.start < seg.body_start:
+            continue
+        if c.kind == "label":
+            owner = label_owner.get(c.start) or label_owner.get(_line_start(text, c.start))
+            if owner is None:
+                owner = _innermost(units, c.start, own=False)
+            if owner is None:
+                continue
+            from .structure import assignment_target
+
+            target = assignment_target(owner)
+            by_unit.setdefault(id(target), _Assignment()).clauses.append(c)
+            by_unit[id(target)].unit = target  # type: ignore[attr-defined]
+        elif c.kind == "parenthetical":
+            owner = _innermost(units, c.start)
+            key = id(owner) if owner is not None else -c.start
+            a = by_unit.setdefault(key, _Assignment())
+            a.clauses.append(c)
+            a.unit = owner  # type: ignore[attr-defined]
+            if owner is None:
+                a.paragraph = _paragraph(text, c.start)  # type: ignore[attr-defined]
+        elif c.kind == "inline":
+            inline.append((_innermost(units, c.start), c))
+        else:
+            subjects.append((_innermost(units, c.start), c))
+    any_explicit = any(a.explicit for a in by_unit.values())
+    tasks: list[tuple[int, Task]] = []
+    # inline clauses join their unit's assignment when it has one, else stand as tasks of their own
+    standalone: list[tuple[Unit | None, RoleClause]] = []
+    for unit, c in inline:
+        key = id(unit) if unit is not None else None
+        if key is not None and key in by_unit and by_unit[key].explicit:
+            by_unit[key].clauses.append(c)
+        else:
+            standalone.append((unit, c))
+    for key, a in by_unit.items():
+        unit = getattr(a, "unit", None)
+        if unit is not None:
+            start, end = unit.body_start, unit.end
+            body = _unit_text(text, unit)
+            number, heading, path = unit.marker, unit.heading, unit.path()
+        else:
+            start, end = getattr(a, "paragraph", (a.clauses[0].start, a.clauses[0].end))
+            body, number, heading, path = text[start:end].strip(), None, None, []
+        task = _make_task(norm, resolver, a.clauses, number, heading, body, path, start, end, doc, base)
+        if task is not None:
+            tasks.append((start, task))
+    with_inline = {id(u) for u, _ in standalone if u is not None}
+    for unit, c in standalone:
+        end = _inline_end(text, c, [x for _, x in standalone], unit)
+        body = text[c.start:end].strip().rstrip("；;")
+        task = _make_task(norm, resolver, [c], unit.marker if unit else None, unit.heading if unit else None,
+                          body, unit.path() if unit else [], c.start, end, doc, base)
+        if task is not None:
+            tasks.append((c.start, task))
+    if any_explicit:
+        for unit, c in subjects:
+            if unit is None or id(unit) in by_unit or id(unit) in with_inline:
+                continue
+            body = text[c.start:c.end].strip()
+            task = _make_task(norm, resolver, [c], unit.marker, unit.heading, body, unit.path(), c.start,
+                              c.end, doc, base, strict=True)
+            if task is not None:
+                tasks.append((c.start, task))
+    tasks.sort(key=lambda x: x[0])
+    return [t for _, t in tasks]
+
+
+def _shift(c: RoleClause, base: int) -> RoleClause:
+    from .responsibility import RoleList
+
+    out = RoleClause(c.kind, c.start + base, c.end + base,
+                     [RoleList(x.role, x.text, x.start + base, x.end + base) for x in c.lists],
+                     (c.deadline[0], c.deadline[1] + base, c.deadline[2] + base) if c.deadline else None)
+    return out
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _paragraph(text: str, pos: int) -> tuple[int, int]:
+    s = text.rfind("\n", 0, pos) + 1
+    e = text.find("\n", pos)
+    return s, (e if e >= 0 else len(text))
+
+
+def _unit_text(text: str, unit: Unit) -> str:
+    """The unit's text from after its marker to its end, without the label lines."""
+    parts, pos = [], unit.body_start
+    for ln in sorted(unit.label_lines + [x for ch in _descendants(unit) for x in ch.label_lines],
+                     key=lambda x: x.start):
+        if ln.start >= unit.end:
+            continue
+        parts.append(text[pos:ln.start])
+        pos = ln.end
+    parts.append(text[pos:unit.end])
+    body = "".join(parts)
+    return re.sub(r"\n{2,}", "\n", body).strip()
+
+
+def _descendants(unit: Unit) -> list[Unit]:
+    out = []
+    for ch in unit.children:
+        out.append(ch)
+        out.extend(_descendants(ch))
+    return out
+
+
+def _inline_end(text: str, c: RoleClause, others: list[RoleClause], unit: Unit | None) -> int:
+    limit = unit.own_end if unit is not None else _paragraph(text, c.start)[1]
+    para_end = text.find("\n", c.start)
+    if para_end >= 0:
+        limit = min(limit, para_end)
+    for o in others:
+        if c.start < o.start < limit:
+            limit = o.start
+    semi = re.search(r"[；;]", text[c.end:limit])
+    return c.end + semi.start() if semi else limit
+
+
+def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClause], number, heading, body,
+               path, start, end, doc, base, strict: bool = False) -> Task | None:
+    roles: dict[str, list[Agency]] = {r: [] for r in ROLES}
+    seen: dict[str, str] = {}
+    deadline = None
+    for c in clauses:
+        for rl in c.lists:
+            resolved = resolver.resolve_list(rl.text, base=rl.start)
+            if strict and (not resolved or len(resolved) != len([x for x in rl.text.split("、") if x])):
+                return None
+            for agency, a_start, a_end in resolved:
+                agency.span = norm.span(a_start, a_end)
+                key = agency.canonical or agency.name
+                if key in seen:
+                    if _RANK[rl.role] < _RANK[seen[key]]:  # 牵头 beats 责任 beats 配合
+                        roles[seen[key]] = [x for x in roles[seen[key]] if (x.canonical or x.name) != key]
+                        roles[rl.role].append(agency)
+                        seen[key] = rl.role
+                    continue
+                seen[key] = rl.role
+                roles[rl.role].append(agency)
+        if c.deadline and deadline is None:
+            from .responsibility import parse_deadline
+
+            d: Deadline = parse_deadline(c.deadline[0])
+            d.span = norm.span(c.deadline[1], c.deadline[2])
+            deadline = d
+    if not any(roles.values()):
+        return None
+    targets: list[Target] = []
+    for sp in doc.spans["target"]:
+        s, e = sp.start_char + base, sp.end_char + base
+        if start <= s < end:
+            t: Target = sp._.target
+            targets.append(Target(t.value, t.unit, t.text, t.year, t.comparator, norm.span(s, e)))
+    return Task(number=number, heading=heading, text=body, section_path=path, lead=roles["lead"],
+                responsible=roles["responsible"], cooperating=roles["cooperating"], deadline=deadline,
+                targets=targets, span=norm.span(start, end))
+
+
+def empty_jurisdiction() -> Jurisdiction:
+    """A jurisdiction with nothing known."""
+    return Jurisdiction()

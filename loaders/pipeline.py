@@ -1,0 +1,146 @@
+"""The spaCy frame: a blank `zh` pipeline whose rule components mark agencies, citations, role
+clauses, deadlines and targets as span groups (no model downloads: rules and vocabularies only)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .citations import find_citations
+from .patterns import LABEL
+from .responsibility import (RolePatterns, find_inline, find_parentheticals, find_subjects, find_targets,
+                             parse_deadline, parse_labels)
+from .vocab import vocabulary
+
+for _name in ("citation", "role_clause", "deadline", "target"):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=None)
+
+
+def _span(doc: Doc, start: int, end: int, label: str) -> Span | None:
+    return doc.char_span(start, end, label=label, alignment_mode="expand")
+
+
+class CitationFinder:
+    """Marks 《》 citations (with their 文号) as doc.spans['citation']."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for c in find_citations(doc.text):
+            sp = _span(doc, c.start, c.end, "CITATION")
+            if sp is not None:
+                sp._.citation = c
+                spans.append(sp)
+        doc.spans["citation"] = spans
+        return doc
+
+
+class RoleClauseFinder:
+    """Marks responsibility clauses (parentheticals, label lines, inline 由…牵头, subject clauses)."""
+
+    def __init__(self):
+        self.patterns = RolePatterns()
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        clauses = find_parentheticals(text, self.patterns)
+        pos = 0
+        for line in text.split("\n"):
+            if LABEL.match(line):
+                clause = parse_labels(line, pos, self.patterns)
+                if clause is not None:
+                    clauses.append(clause)
+            pos += len(line) + 1
+        inside = [(c.start, c.end) for c in clauses]
+        clauses += [c for c in find_inline(text, self.patterns)
+                    if not any(a <= c.start < b for a, b in inside)]
+        clauses += [c for c in find_subjects(text, self.patterns)
+                    if not any(a <= c.start < b for a, b in inside)]
+        spans = []
+        for c in sorted(clauses, key=lambda c: (c.start, c.end)):
+            sp = _span(doc, c.start, max(c.end, c.start + 1), c.kind.upper())
+            if sp is not None:
+                sp._.role_clause = c
+                spans.append(sp)
+        doc.spans["role_clause"] = spans
+        return doc
+
+
+class DeadlineFinder:
+    """Marks the deadlines that role clauses carry (完成时限：…) as doc.spans['deadline']."""
+
+    def __init__(self):
+        self.patterns = RolePatterns()
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for sp in doc.spans.get("role_clause", []):
+            d = sp._.role_clause.deadline
+            if d:
+                dsp = _span(doc, d[1], d[2], "DEADLINE")
+                if dsp is not None:
+                    dsp._.deadline = parse_deadline(d[0], self.patterns)
+                    spans.append(dsp)
+        doc.spans["deadline"] = spans
+        return doc
+
+
+class TargetFinder:
+    """Marks quantitative targets (建成3个…基地, 占比超过50%) as doc.spans['target']."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for target, start, end in find_targets(doc.text):
+            sp = _span(doc, start, end, "TARGET")
+            if sp is not None:
+                sp._.target = target
+                spans.append(sp)
+        doc.spans["target"] = spans
+        return doc
+
+
+@Language.factory("policy_citations")
+def _make_citations(nlp: Language, name: str) -> CitationFinder:
+    return CitationFinder()
+
+
+@Language.factory("policy_role_clauses")
+def _make_roles(nlp: Language, name: str) -> RoleClauseFinder:
+    return RoleClauseFinder()
+
+
+@Language.factory("policy_deadlines")
+def _make_deadlines(nlp: Language, name: str) -> DeadlineFinder:
+    return DeadlineFinder()
+
+
+@Language.factory("policy_targets")
+def _make_targets(nlp: Language, name: str) -> TargetFinder:
+    return TargetFinder()
+
+
+def build_pipeline() -> Language:
+    """A blank zh pipeline: agency span ruler fed from the department vocabulary, then rule components."""
+    nlp = spacy.blank("zh")
+    nlp.max_length = 50_000_000
+    ruler = nlp.add_pipe("span_ruler", name="agency_ruler", config={"spans_key": "agency"})
+    vocab = vocabulary()
+    patterns = []
+    for dept in vocab.departments:
+        for label in (dept.pref, *dept.aliases):
+            if len(label) >= 2:
+                patterns.append({"label": "AGENCY", "pattern": label, "id": dept.iri})
+    ruler.add_patterns(patterns)
+    nlp.add_pipe("policy_citations")
+    nlp.add_pipe("policy_role_clauses")
+    nlp.add_pipe("policy_deadlines")
+    nlp.add_pipe("policy_targets")
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Language:
+    """The pipeline shared by extraction in this process (built once; spaCy pipelines are reusable)."""
+    return build_pipeline()

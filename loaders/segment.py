@@ -1,0 +1,194 @@
+"""A file's text → its documents (GUIDE §1): main text, full attachments, a notice and its plan."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .citations import find_citations
+from .divisions import division_table
+from .patterns import CN_DATE, DOC_NUMBER, LABEL, marker_of
+from .structure import Line, split_lines
+
+_ATTACHMENT = re.compile(r"^附\s*件\s*([一二三四五六七八九十\d]{1,3})?\s*[:：]?\s*(.*)$")
+_DOC_TYPE_END = re.compile(r"(通知|意见|方案|函|报告|决定|办法|规划|计划|批复|通报|规定|细则|纲要|要点|措施|决议|"
+                           r"公告|通告|提案|纪要|条例|章程|指南)\s*[（(]?[\d\-—～~ 年]*[)）]?$")
+_META = re.compile(r"^(发布时间|发布日期|成文日期|索引号|文号|发文字号|来源|发布机构|发文机关|主题分类|信息来源|"
+                   r"签发人|字号|浏览次数|点击数)\s*[:：]")
+_YEAR_LINE = re.compile(r"^[（(]?\s*(19|20)\d{2}\s*年?\s*[)）]?$")
+_PROMULGATE = re.compile(r"(印发|转发|颁发|发布|下发|印送)")
+
+
+@dataclass
+class Segment:
+    """One document's stretch of the normalised text and how it relates to the others."""
+
+    start: int
+    end: int
+    kind: str  # main | attachment | promulgated
+    parent: int | None
+    title: str | None = None
+    title_start: int | None = None
+    title_end: int | None = None
+    body_start: int = 0  # first offset after the title / attachment line
+
+
+def is_place_banner(line: str) -> bool:
+    """云南·曲靖 — a cover-page banner of place names, not part of the title."""
+    parts = [p for p in re.split(r"[·•・\s]+", line) if p]
+    table = division_table()
+    return len(parts) >= 2 and all(table.candidates(p) for p in parts)
+
+
+def _is_date_line(s: str) -> bool:
+    s = s.replace(" ", "")
+    return bool(re.fullmatch(r"((19|20)\d{2}年\d{1,2}月(\d{1,2}日)?|(19|20)\d{2}[-./]\d{1,2}([-./]\d{1,2})?)", s)
+                or CN_DATE.fullmatch(s))
+
+
+def _title_like(s: str, first: bool) -> bool:
+    if not s or _META.match(s) or LABEL.match(s) or marker_of(s) or _is_date_line(s):
+        return False
+    if re.search(r"[。；;！？]", s) or s.endswith(("：", ":", "，", ",")) or "\t" in s:
+        return False
+    if DOC_NUMBER.fullmatch(s.replace(" ", "")):
+        return False
+    return len(s) <= (100 if first else 45)
+
+
+def find_title(lines: list[Line], max_lines: int = 12) -> tuple[str, int, int, int] | None:
+    """The title at the head of lines: (title, start, end, index of the first line after it)."""
+    i = 0
+    while i < len(lines) and i < max_lines and is_place_banner(lines[i].text):
+        i += 1
+    if i >= len(lines) or not _title_like(lines[i].text, first=True):
+        return None
+    parts = [lines[i]]
+    j = i + 1
+    while j < len(lines) and j < i + 6:
+        s = lines[j].text
+        seen = {p.text for p in parts}
+        done = bool(_DOC_TYPE_END.search("".join(p.text for p in parts)))
+        if s in seen:
+            break
+        if _YEAR_LINE.match(s) and not any(_YEAR_LINE.match(p.text) for p in parts):
+            parts.append(lines[j])
+            j += 1
+            continue
+        if done or not _title_like(s, first=False) or is_place_banner(s):
+            break
+        # a title continues on the next line only if that line is not the start of a body paragraph
+        parts.append(lines[j])
+        j += 1
+    title = "".join(p.text for p in parts)
+    title = re.sub(r"\s+", " ", title).strip()
+    if len(title) < 4:
+        return None
+    # a lone organisation name on a cover page is not a title unless a document word follows
+    return title, parts[0].start, parts[-1].end, j
+
+
+def _attachment_starts(lines: list[Line], text: str) -> list[tuple[int, Line, str]]:
+    out = []
+    for k, ln in enumerate(lines):
+        m = _ATTACHMENT.match(ln.text)
+        if not m or "\t" in ln.text:
+            continue
+        nxt = lines[k + 1].text if k + 1 < len(lines) else ""
+        if re.fullmatch(r"[-—.·…\s]*\d+", nxt) or "\t" in nxt:
+            continue  # a table-of-contents entry
+        rest = m.group(2).strip()
+        if rest and (len(rest) > 80 or re.search(r"[。；]", rest)):
+            continue
+        if not rest and (not nxt or not _title_like(nxt, first=True)):
+            continue
+        out.append((k, ln, rest))
+    # an attachment written in full runs on for a while; a list of attachment names does not
+    full = []
+    for idx, (k, ln, rest) in enumerate(out):
+        nxt_start = out[idx + 1][1].start if idx + 1 < len(out) else len(text)
+        if nxt_start - ln.end >= 300:
+            full.append((k, ln, rest))
+    return full
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s《》〈〉“”\"()（）的、，,·]", "", s)
+
+
+def _promulgated_start(text: str, seg: Segment, lines: list[Line]) -> int | None:
+    """Where the plan that a 印发 notice promulgates begins (its title line), if it follows in full."""
+    title = seg.title or ""
+    head = text[seg.body_start: min(seg.end, seg.body_start + 1500)]
+    if not (_PROMULGATE.search(title) or re.search(r"现[将把]?.{0,60}(印发|转发)给你们|印发给你们", head)):
+        return None
+    names = [c.title for c in find_citations(title + "\n" + head)]
+    m = re.search(r"(?:印发|转发|颁发)(.+?)的通知", title)
+    if m:
+        names.append(m.group(1))
+    keys = {_norm(n) for n in names if len(_norm(n)) >= 4}
+    if not keys:
+        return None
+    first_mention = None
+    for key_src in names:
+        idx = text.find(key_src, seg.body_start, seg.end)
+        if idx >= 0 and (first_mention is None or idx < first_mention):
+            first_mention = idx
+    after = first_mention if first_mention is not None else seg.body_start
+    for ln in lines:
+        if ln.start <= after or ln.start < seg.body_start:
+            continue
+        if _norm(ln.text) in keys and len(ln.text) <= 80:
+            return ln.start
+    return None
+
+
+def segment_documents(text: str) -> list[Segment]:
+    """Split normalised text into documents: main, attachments (part_of main), promulgated plans."""
+    lines = split_lines(text, 0, len(text))
+    if not lines:
+        return [Segment(0, len(text), "main", None, body_start=0)]
+    starts = _attachment_starts(lines, text)
+    bounds = [(0, starts[0][1].start if starts else len(text), "main", None, None)]
+    for idx, (k, ln, rest) in enumerate(starts):
+        end = starts[idx + 1][1].start if idx + 1 < len(starts) else len(text)
+        bounds.append((ln.start, end, "attachment", 0, (ln, rest)))
+    segments: list[Segment] = []
+    for start, end, kind, parent, att in bounds:
+        seg = Segment(start, end, kind, parent)
+        seg_lines = split_lines(text, start, end)
+        if att is not None:
+            ln, rest = att
+            seg_lines = [x for x in seg_lines if x.start > ln.start]
+            if rest:
+                r0 = ln.start + ln.text.index(rest)
+                seg_lines.insert(0, Line(rest, r0, r0 + len(rest)))
+        found = find_title(seg_lines)
+        if found:
+            seg.title, seg.title_start, seg.title_end, after = found
+            seg.body_start = seg_lines[after].start if after < len(seg_lines) else end
+        else:
+            seg.body_start = seg_lines[0].start if seg_lines else start
+        segments.append(seg)
+    out: list[Segment] = []
+    for seg in segments:
+        idx = len(out)
+        out.append(seg)
+        seg_lines = split_lines(text, seg.start, seg.end)
+        plan_at = _promulgated_start(text, seg, seg_lines)
+        if plan_at is not None:
+            plan = Segment(plan_at, seg.end, "promulgated", idx)
+            seg.end = plan_at
+            found = find_title(split_lines(text, plan_at, plan.end))
+            if found:
+                plan.title, plan.title_start, plan.title_end, _ = found
+                rest_lines = [x for x in split_lines(text, plan_at, plan.end) if x.start > plan.title_end]
+                plan.body_start = rest_lines[0].start if rest_lines else plan.end
+            out.append(plan)
+    # re-point attachment parents at the main document's index in the final list
+    for seg in out:
+        if seg.kind == "attachment":
+            seg.parent = 0
+    return out
+
+
+
