@@ -73,7 +73,13 @@ class AgencyResolver:
     # ------------------------------------------------------------------ helpers
     def is_org(self, core: str) -> bool:
         """Whether a place-free name reads as an organisation."""
-        return bool(core) and (core in self.vocab.by_label or any(core.endswith(s) for s in self.org_suffixes))
+        return bool(core) and (core in self.vocab.by_label or core in self.vocab.by_stem and len(core) >= 2 and
+                               self._stem_only(core) or any(core.endswith(s) for s in self.org_suffixes))
+
+    def _stem_only(self, core: str) -> bool:
+        """A function-only short form that stands alone as a name (园区, 政府办), not a bare stem (教育)."""
+        dept = self.vocab.by_stem[core]
+        return any(core.endswith(s) for s in ("办", "区", "委")) or dept.pref.startswith(core)
 
     def is_unspecified(self, item: str) -> bool:
         """有关部门, 相关单位 and the like name no particular body (GUIDE §5)."""
@@ -124,6 +130,14 @@ class AgencyResolver:
                 return None
             if not is_full and self.ctx.code and not self._related(div):
                 return None
+            # a second place inside the first: 曲靖麒麟职教集团 → 麒麟区 of 曲靖市
+            for s2, e2, key2, _ in self.table.mentions(item[end:end + 8]):
+                if s2 != 0:
+                    break
+                inner = self.table.resolve(key2, div.code)
+                if inner is not None and self.table.is_within(inner.code, div.code) and inner.code != div.code \
+                        and len(item) - end - e2 >= 2:
+                    return inner, end + e2
             return div, end
         return None
 
@@ -221,7 +235,7 @@ class AgencyResolver:
         if inner and self.is_org(item) and not _LEVEL_PREFIX.match(item):
             div = self.table.resolve(inner[0][2], self.ctx.code)
             if div is not None:
-                dept = self._dept(item[inner[0][1]:])
+                dept, _ = self._dept(item[inner[0][1]:])
                 return Agency(name=item, surface=surface, jurisdiction=div.name, canonical=item,
                               functional_type=dept.functional_type if dept else None,
                               org_class=dept.org_class if dept else _guess_class(item),
@@ -234,7 +248,7 @@ class AgencyResolver:
             if core.startswith("委") and self.vocab.department(core[1:]) and \
                     self.vocab.department(core[1:]).org_class == "PartyOrgan":
                 return self._build(f"中共{div.name}委{core[1:]}", surface, core[1:], div), state
-            dept = self._dept(core)
+            dept, _ = self._dept(core)
             if not self.is_org(core) and dept is None:
                 return None, state
             return self._build(item, surface, core, div, explicit=True), state
@@ -260,21 +274,26 @@ class AgencyResolver:
             not item.startswith(("市级", "县级", "区级"))
 
     def _dept(self, core: str):
+        """(department, expand?) — a function-only form (人社部门, 园区, 政府办) expands to the canonical name."""
         dept = self.vocab.department(core)
-        if dept is None and core.endswith("部门"):
+        if dept is not None:
+            return dept, not any(core.endswith(s) for s in self.org_suffixes if s != "部门")
+        if core.endswith("部门"):
             stem = core[:-2]
             dept = self.vocab.by_stem.get(stem) or self.vocab.department(stem + "局")
-        return dept
+            return dept, dept is not None
+        if core in self.vocab.by_stem and self._stem_only(core):
+            return self.vocab.by_stem[core], True
+        return None, False
 
     def _build(self, name: str | None, surface: str, core: str, div: Division | None,
                explicit: bool = False) -> Agency | None:
-        dept = self._dept(core)
+        dept, expand = self._dept(core)
         if dept is None and not self.is_org(core):
             return None
         place = div.name if div else ""
         if name is None:
-            truncated = not any(core.endswith(s) for s in self.org_suffixes if s != "部门")
-            name = place + (dept.pref if dept is not None and truncated else core)
+            name = place + (dept.pref if dept is not None and expand else core)
         if dept is not None and dept.org_class == "PartyOrgan" and not name.startswith("中共"):
             name = f"中共{place}委{core[1:] if core.startswith('委') else core}"
         canonical = place + dept.pref if dept is not None and dept.org_class != "PartyOrgan" else name

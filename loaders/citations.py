@@ -9,7 +9,7 @@ from .patterns import DOC_NUMBER
 from .records import DocNumber
 from .vocab import Vocabulary, vocabulary
 
-_NUMBER_AFTER = re.compile(r"^\s*[（(]\s*([^（()）]{4,40}?)\s*[)）]")
+_NUMBER_AFTER = re.compile(r"^\s*[（(]\s*((?:[^（()）]|[（(\[〔]\s*\d{4}\s*[)）\]〕]){4,40}?)\s*[)）]")
 _SENTENCE_START = re.compile(r"[。；;！？\n]")
 
 
@@ -102,9 +102,29 @@ def find_citations(text: str, vocab: Vocabulary | None = None) -> list[CitationM
             number = parse_doc_number(m.group(1))
             if number is not None:
                 end += m.end()
-        if is_policy_title(title, vocab):
-            out.append(CitationMatch(title, number, _relation(text, i, vocab), i, end))
+        after = text[end: end + 12]
+        keep = is_policy_title(title, vocab) and not any(after.startswith(w) for w in
+                                                         vocab.rule("citations", "non_document_following"))
+        out.append((CitationMatch(title, number, _relation(text, i, vocab), i, end), keep))
         i = j + 1
+    return [c for c, keep in _drop_form_runs(text, out, vocab) if keep]
+
+
+def _drop_form_runs(text: str, found: list[tuple[CitationMatch, bool]],
+                    vocab: Vocabulary) -> list[tuple[CitationMatch, bool]]:
+    """《A》、《B》等过程管理材料: a run of 《》 that the text calls forms or materials is no citation."""
+    cue = re.compile(r"^等[^。，；,;]{0,10}(" + "|".join(map(re.escape, vocab.rule("citations", "form_run_nouns")))
+                     + ")")
+    out: list[tuple[CitationMatch, bool]] = []
+    run: list[tuple[CitationMatch, bool]] = []
+    for k, (c, keep) in enumerate(found):
+        run.append((c, keep))
+        nxt = found[k + 1][0] if k + 1 < len(found) else None
+        if nxt is not None and re.fullmatch(r"[、，,和及与\s]*", text[c.end:nxt.start]):
+            continue
+        if not cue.match(text[c.end: c.end + 20]):
+            out.extend(run)
+        run = []
     return out
 
 

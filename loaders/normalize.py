@@ -22,6 +22,7 @@ _PAGE_NUMBER = re.compile(r"^\s*([-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{
 _LETTER_SPACED = re.compile(r"^\s*(?:[\u4e00-\u9fff][ \u3000]){2,}[\u4e00-\u9fff]\s*$")
 _DOC_TYPE_END = re.compile(r"(通知|意见|方案|函|报告|决定|办法|规划|计划|批复|通报|规定|细则|纲要|要点|措施|"
                            r"决议|公告|通告|议案|提案|纪要|条例|章程)\s*$")
+_META_ANY = re.compile(r"(发布时间|发布日期|成文日期|索引号|文号|发文字号|来源|发布机构|发文机关|主题分类)\s*[:：]")
 _META_START = re.compile(r"^\s*(发布时间|发布日期|成文日期|索引号|文号|发文字号|来源|发布机构|发文机关|主题分类|"
                          r"附件|抄送|主送|联系人|联系电话)\s*[:：]?")
 
@@ -78,6 +79,8 @@ def _should_join(prev: str, nxt: str) -> bool:
         return False
     if re.search(r"\S\s{3,}\S", p) or re.search(r"(印发|日)$", p):  # signature and 印发 lines
         return False
+    if _META_START.match(p):  # a header block line continues only with more header fields
+        return bool(_META_ANY.search(n)) or len(n) <= 6
     if p[-1] in "，、,":
         return True
     return len(p) >= 20

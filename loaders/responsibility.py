@@ -32,6 +32,9 @@ class RoleClause:
     deadline: tuple[str, int, int] | None = None
 
 
+_ADVERBS = r"(?:密切|积极|共同|协同|全力|主动|具体|分别)?"
+
+
 def _alternation(words: list[str]) -> str:
     return "|".join(map(re.escape, sorted(set(words), key=len, reverse=True)))
 
@@ -47,7 +50,7 @@ class RolePatterns:
             for w in r[key]:
                 self.verb_role[w] = role
         verbs = _alternation(list(self.verb_role))
-        self.segment_verb = re.compile(rf"^(?P<items>.*?)(?:会同(?P<with>.*?))?(?:等)?(?:单位|部门)?(?P<verb>{verbs})$")
+        self.segment_verb = re.compile(rf"^(?P<items>.*?)(?:会同(?P<with>.*?))?{_ADVERBS}(?P<verb>{verbs})$")
         self.label_role: dict[str, str] = {}
         for role, key in (("lead", "lead_labels"), ("responsible", "responsible_labels"),
                           ("cooperating", "cooperating_labels")):
@@ -153,7 +156,7 @@ def parse_labels(text: str, base: int, pats: RolePatterns) -> RoleClause | None:
 
 _INLINE_BY = re.compile(r"由(?P<x>[^。；;！？由\n]{2,80}?)(?P<verb>牵头负责|牵头)")
 _INLINE_LEAD = re.compile(r"(?:^|(?<=[，,。；;：:\n]))(?P<pre>建立|形成|建立由|实行)?(?P<x>[^，,。；;：:\n由]{2,40}?)牵头"
-                          r"[，,、](?P<y>[^。；;\n]{2,240}?)(?P<verb>配合|参与|协助)")
+                          r"[，,、](?P<y>[^。；;，,\n]{2,240}?)" + _ADVERBS + r"(?P<verb>配合|参与|协助)")
 
 
 def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
@@ -163,7 +166,7 @@ def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
         clause = RoleClause("inline", m.start(), m.end())
         clause.lists.append(RoleList("lead", m.group("x"), m.start("x"), m.end("x")))
         rest = text[m.end():]
-        nxt = re.match(r"^[，,](?P<y>[^，,。；;\n]{2,120}?)(?:等)?(?:单位|部门)?(?P<verb>配合|参与|协助|分工负责|负责)(?=[，,。；;]|$)",
+        nxt = re.match(rf"^[，,](?P<y>[^，,。；;\n]{{2,120}}?){_ADVERBS}(?P<verb>配合|参与|协助|分工负责|负责)(?=[，,。；;]|$)",
                        rest)
         if nxt:
             role = "cooperating" if nxt.group("verb") in ("配合", "参与", "协助") else "responsible"
