@@ -14,7 +14,8 @@ from .read import LoaderError, Source, read_source
 from .records import Agency, Citation, Deadline, Document, Jurisdiction, Span, Target, Task
 from .responsibility import ROLES, RoleClause
 from .segment import Segment, segment_documents
-from .structure import Unit, parse_units
+from .structure import Unit, assignment_target, parse_units
+from .tables import find_task_rows
 
 _RANK = {"lead": 0, "responsible": 1, "cooperating": 2}
 
@@ -146,8 +147,6 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
                 owner = _innermost(units, c.start, own=False)
             if owner is None:
                 continue
-            from .structure import assignment_target
-
             target = assignment_target(owner)
             by_unit.setdefault(id(target), _Assignment()).clauses.append(c)
             by_unit[id(target)].unit = target  # type: ignore[attr-defined]
@@ -193,6 +192,14 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
                           body, unit.path() if unit else [], c.start, end, doc, base)
         if task is not None:
             tasks.append((c.start, task))
+    for row in find_task_rows(text, seg.body_start, seg.end):
+        unit = _innermost(units, row.start, own=False)
+        heading = row.text.split("。")[0] if "。" in row.text[:50] else None
+        task = _make_task(norm, resolver, [row.clause], row.number, heading, row.text,
+                          unit.path() if unit else [], row.start, row.end, doc, base)
+        if task is not None:
+            tasks.append((row.start, task))
+            any_explicit = True
     if any_explicit:
         for unit, c in subjects:
             if unit is None or id(unit) in by_unit or id(unit) in with_inline:

@@ -116,7 +116,7 @@ def normalize(original: str) -> NormText:
         idx = idx[lead: lead + len(s2)]
         lines.append((s2, idx))
     # page numbers and running headers (short lines repeated three times or more)
-    counts = Counter(s for s, _ in lines if s and len(s) <= 30 and not marker_of(s))
+    counts = Counter(s for s, _ in lines if s and len(s) <= 30 and not marker_of(s) and "\t" not in s)
     kept: list[tuple[str, list[int]]] = []
     for s, idx in lines:
         if s and (_PAGE_NUMBER.match(s) or (counts[s] >= 3 and not LABEL.match(s) and not _META_START.match(s)

@@ -111,6 +111,9 @@ def read_source(path: Path | str, max_mb: float = DEFAULT_MAX_MB) -> Source:
     return Source(path, text, enc, "txt")
 
 
+_W_VAL = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val"
+
+
 def _docx_text(data: bytes, path: Path) -> str:
     try:
         import docx
@@ -127,11 +130,19 @@ def _docx_text(data: bytes, path: Path) -> str:
         if tag == "p":
             lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
         elif tag == "tbl":
+            above: dict[int, str] = {}
             for row in child.iter():
-                if row.tag.endswith("}tr"):
-                    cells = ["".join(t.text or "" for t in c.iter() if t.tag.endswith("}t"))
-                             for c in row if c.tag.endswith("}tc")]
-                    lines.append("\t".join(cells))
+                if not row.tag.endswith("}tr"):
+                    continue
+                cells = []
+                for k, cell in enumerate(c for c in row if c.tag.endswith("}tc")):
+                    text = "".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t"))
+                    merge = [m for m in cell.iter() if m.tag.endswith("}vMerge")]
+                    if merge and merge[0].get(_W_VAL) in (None, "continue") and not text:
+                        text = above.get(k, "")  # a vertically merged cell repeats the one above
+                    above[k] = text
+                    cells.append(text)
+                lines.append("\t".join(cells))
     text = "\n".join(lines)
     if not text.strip():
         raise LoaderError(path, "the .docx file holds no text")
@@ -171,22 +182,25 @@ def html_text(markup: str) -> str:
     soup = BeautifulSoup(markup, "lxml")
     for tag in soup(_CHROME_TAGS):
         tag.decompose()
+    chrome = []
     for tag in soup.find_all(True):
-        if tag.decomposed if hasattr(tag, "decomposed") else False:
-            continue
-        attrs = getattr(tag, "attrs", None) or {}
+        attrs = tag.attrs or {}
         names = " ".join([attrs.get("id") or ""] + list(attrs.get("class") or []))
         if names and _CHROME_ATTR.search(names):
+            chrome.append(tag)
+    for tag in chrome:
+        if not tag.decomposed:
             tag.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    for row in soup.find_all("tr"):  # a table row is one line of tab-separated cells
+        cells = [re.sub(r"\s+", " ", c.get_text(" ", strip=True)) for c in row.find_all(("td", "th"))]
+        row.replace_with("\n" + "\t".join(cells) + "\n")
     block = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article",
              "title")
     for tag in soup.find_all(block):
         tag.insert_before("\n")
         tag.insert_after("\n")
-    for cell in soup.find_all(("td", "th")):
-        cell.insert_after("\t")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     if soup.title:
         soup.title.decompose()

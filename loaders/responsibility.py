@@ -113,7 +113,8 @@ def parse_role_text(content: str, base: int, pats: RolePatterns) -> RoleClause |
     return clause if found_verb else None
 
 
-_PAREN = re.compile(r"[（(]([^（()）]{2,400}?(?:[（(][^（()）]{0,20}[)）][^（()）]{0,300}?)*)[)）]")
+_PAREN = re.compile(r"[（(\[【［]([^（()）\[\]【】［］]{2,400}?(?:[（(][^（()）]{0,20}[)）][^（()）\[\]【】]{0,300}?)*)"
+                    r"[)）\]】］]")
 
 
 def find_parentheticals(text: str, pats: RolePatterns) -> list[RoleClause]:
@@ -154,9 +155,10 @@ def parse_labels(text: str, base: int, pats: RolePatterns) -> RoleClause | None:
     return clause
 
 
-_INLINE_BY = re.compile(r"由(?P<x>[^。；;！？由\n]{2,80}?)(?P<verb>牵头负责|牵头)")
+_INLINE_BY = re.compile(r"由(?P<x>[^。；;！？由，,\n]{2,80}?)(?P<verb>牵头负责|牵头|负责)")
 _INLINE_LEAD = re.compile(r"(?:^|(?<=[，,。；;：:\n]))(?P<pre>建立|形成|建立由|实行)?(?P<x>[^，,。；;：:\n由]{2,40}?)牵头"
-                          r"[，,、](?P<y>[^。；;，,\n]{2,240}?)" + _ADVERBS + r"(?P<verb>配合|参与|协助)")
+                          r"[，,、](?P<y>[^。；;，,\n]{2,240}?)" + _ADVERBS +
+                          r"(?P<verb>配合|参与|协助|按照职责分工负责|按职责分工负责|分工负责|负责)")
 
 
 def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
@@ -164,7 +166,8 @@ def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
     out: list[RoleClause] = []
     for m in _INLINE_BY.finditer(text):
         clause = RoleClause("inline", m.start(), m.end())
-        clause.lists.append(RoleList("lead", m.group("x"), m.start("x"), m.end("x")))
+        role = "responsible" if m.group("verb") == "负责" else "lead"
+        clause.lists.append(RoleList(role, m.group("x"), m.start("x"), m.end("x")))
         rest = text[m.end():]
         nxt = re.match(rf"^[，,](?P<y>[^，,。；;\n]{{2,120}}?){_ADVERBS}(?P<verb>配合|参与|协助|分工负责|负责)(?=[，,。；;]|$)",
                        rest)
@@ -180,8 +183,8 @@ def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
             continue
         clause = RoleClause("inline", m.start("x"), m.end())
         clause.lists.append(RoleList("lead", m.group("x"), m.start("x"), m.end("x")))
-        y = m.group("y")
-        clause.lists.append(RoleList("cooperating", y, m.start("y"), m.end("y")))
+        y_role = "cooperating" if m.group("verb") in ("配合", "参与", "协助") else "responsible"
+        clause.lists.append(RoleList(y_role, m.group("y"), m.start("y"), m.end("y")))
         out.append(clause)
     return sorted(out, key=lambda c: c.start)
 
