@@ -11,7 +11,7 @@ from .metadata import infer_division, jurisdiction_of, read_metadata
 from .normalize import NormText, normalize
 from .pipeline import default_pipeline
 from .read import LoaderError, Source, read_source
-from .records import Agency, Citation, Deadline, Document, Jurisdiction, Span, Target, Task
+from .records import Agency, Citation, Deadline, Document, Span, Target, Task
 from .responsibility import ROLES, RoleClause
 from .segment import Segment, segment_documents
 from .structure import Unit, assignment_target, parse_units
@@ -46,6 +46,11 @@ def extract_source(source: Source) -> list[Document]:
     if not norm.text.strip():
         raise LoaderError(source.path, "nothing left after clean-up (only page furniture or punctuation)")
     return extract_text(norm, source.path.name)
+
+
+def extract_string(text: str, source_name: str = "text.txt") -> list[Document]:
+    """Extract the documents of a text given as a string (offsets refer to that string)."""
+    return extract_source(Source(Path(source_name), text, "utf-8", "txt"))
 
 
 def _span(norm: NormText, start: int, end: int) -> Span:
@@ -304,8 +309,3 @@ def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClaus
     return Task(number=number, heading=heading, text=body, section_path=path, lead=roles["lead"],
                 responsible=roles["responsible"], cooperating=roles["cooperating"], deadline=deadline,
                 targets=targets, span=norm.span(start, end))
-
-
-def empty_jurisdiction() -> Jurisdiction:
-    """A jurisdiction with nothing known."""
-    return Jurisdiction()

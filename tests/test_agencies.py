@@ -1,0 +1,98 @@
+"""Agency resolution (GUIDE §5): prefixes, coordination, collectives, aliases, party organs."""
+from __future__ import annotations
+
+import pytest
+
+from loaders.agencies import AgencyContext, AgencyResolver, split_items
+from loaders.divisions import division_table
+
+
+def resolver(place: str) -> AgencyResolver:
+    table = division_table()
+    div = table.resolve(place)
+    return AgencyResolver(AgencyContext(table.jurisdiction(div.code), div.code))
+
+
+def resolve(place: str, text: str) -> list[tuple[str, str, bool]]:
+    return [(a.name, a.jurisdiction, a.collective) for a, _, _ in resolver(place).resolve_list(text)]
+
+
+def test_relative_prefixes_resolve_to_the_documents_jurisdiction():
+    assert resolve("中卫市", "市教育局") == [("中卫市教育局", "中卫市", False)]
+    assert resolve("五华区", "区教育体育局、区总工会") == [("五华区教育体育局", "五华区", False),
+                                                   ("五华区总工会", "五华区", False)]
+    assert resolve("呼图壁县", "县教育局") == [("呼图壁县教育局", "呼图壁县", False)]
+    assert resolve("宁夏回族自治区", "自治区教育厅") == [("宁夏回族自治区教育厅", "宁夏回族自治区", False)]
+    assert resolve("楚雄彝族自治州", "州发展改革委")[0][0] == "楚雄彝族自治州发展改革委"
+
+
+def test_market_regulation_is_not_a_city_prefix():
+    assert resolve("呼图壁县", "市场监督管理局") == [("呼图壁县市场监督管理局", "呼图壁县", False)]
+
+
+def test_bare_names_follow_a_prefixed_one():
+    got = resolve("中卫市", "市发展改革委、教育局、云计算和大数据局")
+    assert [g[0] for g in got] == ["中卫市发展改革委", "中卫市教育局", "中卫市云计算和大数据局"]
+
+
+def test_coordinated_names_are_split():
+    got = resolve("中卫市", "中宁、海原县人民政府")
+    assert got == [("中宁县人民政府", "中宁县", False), ("海原县人民政府", "海原县", False)]
+    got = resolve("中卫市", "市、县人民政府教育督导室")
+    assert got == [("中卫市人民政府教育督导室", "中卫市", False), ("各县（区）人民政府教育督导室", "中卫市", True)]
+
+
+def test_collective_actors_keep_their_ge():
+    got = resolve("曲靖市", "各县<市、区>人民政府、曲靖经济技术开发区管委会")
+    assert got[0] == ("各县（市、区）人民政府", "曲靖市", True)
+    assert got[1][0] == "曲靖经济技术开发区管委会" and not got[1][2]
+    assert resolve("中卫市", "市职业教育工作联席会议成员单位")[0][2] is True
+
+
+def test_unspecified_parties_are_dropped():
+    assert resolve("曲靖市", "有关部门、相关单位、各有关单位、市级相关行业主管部门、行业协会") == []
+    assert [g[0] for g in resolve("曲靖市", "驻曲高校、相关行业协会")] == ["驻曲高校"]
+
+
+def test_abbreviations_keep_surface_and_canonical():
+    r = resolver("呼图壁县")
+    (hr, _, _), (dev, _, _) = r.resolve_list("人社局、发改委")
+    assert (hr.name, hr.canonical, hr.functional_type) == ("呼图壁县人社局", "呼图壁县人力资源和社会保障局", "人社")
+    assert (dev.name, dev.canonical) == ("呼图壁县发改委", "呼图壁县发展和改革委员会")
+
+
+def test_function_only_forms_expand_to_the_bureau():
+    assert resolve("曲靖市", "人社部门") == [("曲靖市人力资源和社会保障局", "曲靖市", False)]
+    assert [g[0] for g in resolve("曲靖市", "教育体育、工业信息等部门")] == ["曲靖市教育体育局", "曲靖市工业和信息化局"]
+    assert resolve("呼图壁县", "园区")[0][0] == "呼图壁县园区管理委员会"
+    assert resolve("呼图壁县", "政府办")[0][0] == "呼图壁县人民政府办公室"
+
+
+def test_party_organs_and_the_youth_league():
+    assert resolve("中卫市", "市委组织部")[0][0] == "中共中卫市委组织部"
+    assert resolve("呼图壁县", "县委改革办")[0][0] == "中共呼图壁县委改革办"
+    assert resolve("呼图壁县", "宣传部、网信办")[0][0] == "中共呼图壁县委宣传部"
+    assert resolve("曲靖市", "共青团曲靖市委、团市委")[0][:2] == ("共青团曲靖市委", "曲靖市")
+    assert resolve("曲靖市", "团市委")[0][0] == "共青团曲靖市委"
+
+
+def test_schools_unions_and_named_places():
+    got = resolve("五华区", "昆明市第一职业中等专业学校、区总工会")
+    assert got == [("昆明市第一职业中等专业学校", "昆明市", False), ("五华区总工会", "五华区", False)]
+    assert resolve("呼图壁县", "中职校")[0][0] == "呼图壁县中职校"
+    assert resolve("中卫市", "中卫工业园区管委会") == [("中卫工业园区管委会", "中卫市", False)]
+
+
+def test_short_place_name_in_a_signature():
+    a = resolver("五华区").resolve_one("五华发展和改革局")[0]
+    assert (a.jurisdiction, a.canonical) == ("五华区", "五华区发展和改革局")
+
+
+def test_split_items_respects_brackets():
+    assert [i for i, _ in split_items("各县（市、区）人民政府，市财政局及相关部门")] == [
+        "各县（市、区）人民政府", "市财政局", "相关部门"]
+
+
+@pytest.mark.parametrize("word", ["学生", "校企", "全社会"])
+def test_non_organisations_are_not_agencies(word):
+    assert resolve("曲靖市", word) == []

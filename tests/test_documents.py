@@ -1,0 +1,121 @@
+"""Documents and metadata (GUIDE §1–2) on the sample corpus and on snippets of other layouts."""
+from __future__ import annotations
+
+from conftest import names, only
+
+from loaders import extract_string
+
+
+def test_seed_000_yields_report_attachments_and_the_promulgated_plan(seed_docs):
+    docs = seed_docs["000_95c1921bd3a85654.txt"]
+    assert len(docs) == 4
+    report, att1, notice, plan = docs
+    assert report.title == "曲靖麒麟职教集团质量年度报告2020"  # a cover page's lines joined
+    assert (report.date, report.doc_type, report.jurisdiction.county) == ("2021-01", "报告", "麒麟区")
+    assert att1.part_of == report.doc_id and notice.part_of == report.doc_id
+    assert plan.part_of == notice.doc_id
+    assert att1.doc_number.text == "曲政发〔2019〕24号"  # 曲政发[2019]24 / 号 broken over two lines
+    assert att1.date == "2020-06-02"  # no signature: the stated publication date
+    assert names(att1.issuers) == ["曲靖市人民政府"]  # 来源 is a website, not an issuer
+    assert att1.recipients == ["各县（市、区）人民政府", "曲靖经济技术开发区管委会", "市直各委、办、局"]
+    assert (notice.date, plan.date) == ("2020-02-14", "2020-02-14")
+    assert names(plan.issuers) == ["曲靖市人民政府办公室"]  # the plan takes its notice's issuer
+
+
+def test_seed_001_notice_and_plan(seed_docs):
+    notice, plan = seed_docs["001_7e316252f085b915.txt"]
+    assert notice.title == "关于印发《五华区关于深化产教融合的实施方案》的通知"
+    assert plan.title == "五华区关于深化产教融合的实施方案" and plan.part_of == notice.doc_id
+    assert [a.canonical for a in notice.issuers] == ["五华区发展和改革局", "五华区教育体育局"]
+    assert notice.recipients == ["五华科技产业园管委会", "区级各相关单位", "各街道办事处"]
+    j = plan.jurisdiction
+    assert (j.province, j.city, j.county, j.code) == ("云南省", "昆明市", "五华区", "530102")
+    assert [(c.title, c.doc_number.text) for c in plan.citations] == [
+        ("昆明市发展和改革委员会关于印发昆明市深化产教融合的实施意见的通知", "昆发改社会〔2019〕611号")]
+    assert notice.tasks == []  # the tasks belong to the plan
+    assert len(plan.tasks) == 21
+
+
+def test_seed_003_title_citation_and_no_issuer(seed_docs):
+    (plan,) = seed_docs["003_9fe223a00010feb8.txt"]
+    assert plan.issuers == [] and plan.doc_type == "方案"
+    assert plan.citations[0].title == "自治区深化产教融合 推进职业教育改革发展实施方案"
+    assert plan.citations[0].relation == "applies"
+    assert plan.jurisdiction.province == "宁夏回族自治区"
+    assert len(plan.tasks) == 25
+
+
+def test_seed_004_fragment_without_title(seed_docs):
+    (plan,) = seed_docs["004_29b82b44901a2ddd.txt"]
+    assert plan.title is None and plan.doc_type == "实施方案"
+    assert (plan.jurisdiction.city, plan.jurisdiction.county) == ("昌吉回族自治州", "呼图壁县")
+
+
+def test_header_block_of_a_government_site(seed_docs):
+    (letter,) = seed_docs["002_ef8d9751ef9cfd10.txt"]
+    assert (letter.doc_number.text, letter.date, letter.doc_type) == ("曲政函〔2022〕512号", "2022-10-31", "函")
+    assert letter.published == "2022-10-31" and letter.recipients == ["市侨联"]
+
+
+NOTICE = """中共宁夏回族自治区委员会办公室 宁夏回族自治区人民政府办公厅
+关于深化职业教育改革的实施意见
+
+宁党办〔2021〕12号
+
+各市、县（区）党委和人民政府，自治区各部门：
+为贯彻落实《国家职业教育改革实施方案》，现提出如下意见。
+一、主要任务
+1.完善职业教育体系。自治区教育厅牵头，自治区发展改革委、财政厅按职责分工负责。
+二〇二一年六月八日
+"""
+
+
+def test_joint_issuers_two_line_title_chinese_numeral_date_and_own_number():
+    (doc,) = extract_string(NOTICE)
+    assert doc.title == "中共宁夏回族自治区委员会办公室 宁夏回族自治区人民政府办公厅关于深化职业教育改革的实施意见"
+    assert names(doc.issuers) == ["中共宁夏回族自治区委员会办公室", "宁夏回族自治区人民政府办公厅"]
+    assert (doc.doc_number.text, doc.date, doc.doc_type) == ("宁党办〔2021〕12号", "2021-06-08", "实施意见")
+    assert doc.jurisdiction.province == "宁夏回族自治区" and doc.jurisdiction.city is None
+    assert doc.recipients == ["各市、县（区）党委和人民政府", "自治区各部门"]
+    t = doc.tasks[0]
+    assert names(t.lead) == ["宁夏回族自治区教育厅"]
+    assert names(t.responsible) == ["宁夏回族自治区发展改革委", "宁夏回族自治区财政厅"]
+
+
+def test_traditional_characters_are_read_as_simplified():
+    (doc,) = extract_string("盤錦市人民政府辦公室關於深化產教融合的實施意見\n\n一、重點任務\n"
+                            "（一）建設實訓基地。（市教育局牽頭，市財政局配合）\n")
+    assert doc.title == "盘锦市人民政府办公室关于深化产教融合的实施意见"
+    assert doc.jurisdiction.city == "盘锦市"
+    assert names(doc.tasks[0].lead) == ["盘锦市教育局"]
+
+
+def test_attachment_list_is_not_an_attachment():
+    text = ("曲靖市教育体育局关于开展实训基地评估的通知\n\n各县（市、区）教育体育局：\n现将有关事项通知如下。\n"
+            "附件：1.评估指标\n      2.申报表\n\n曲靖市教育体育局\n2021年4月2日\n")
+    docs = extract_string(text)
+    assert len(docs) == 1 and docs[0].date == "2021-04-02"
+
+
+def test_document_extent_and_title_span_point_at_the_original(seed_docs, examples_dir):
+    original = (examples_dir / "001_7e316252f085b915.txt").read_text(encoding="utf-8")
+    notice, plan = seed_docs["001_7e316252f085b915.txt"]
+    assert original[plan.title_span.start:plan.title_span.end] == plan.title
+    assert notice.extent[1] <= plan.extent[0]
+
+
+def test_every_fact_quotes_the_source_at_its_offsets(seed_docs, examples_dir):
+    for name, docs in seed_docs.items():
+        original = (examples_dir / name).read_text(encoding="utf-8")
+        for doc in docs:
+            for c in doc.citations:
+                assert original[c.span.start:c.span.end] == c.span.quote
+            for t in doc.tasks:
+                assert original[t.span.start:t.span.end] == t.span.quote
+                for a in t.lead + t.responsible + t.cooperating:
+                    assert original[a.span.start:a.span.end] == a.span.quote
+                    assert a.span.quote.replace("\n", "").replace(" ", "")
+
+
+def test_one_document_per_notice_in_the_seed_corpus(seed_docs):
+    assert only(seed_docs["003_9fe223a00010feb8.txt"], part_of=None).title.startswith("中卫市")

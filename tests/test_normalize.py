@@ -1,0 +1,75 @@
+"""Clean-up keeps a map back to the original: every normalised character points at its source."""
+from __future__ import annotations
+
+from loaders.normalize import normalize
+
+
+def _check_offsets(norm):
+    for i, c in enumerate(norm.text):
+        if c == "\n":
+            continue
+        o = norm.original[norm.offsets[i]]
+        assert o == c or not c.isascii() or ord(o) > 0xFF00 or o in "\u3000\xa0", (i, c, o)
+
+
+def test_lines_broken_mid_sentence_are_rejoined():
+    # seed 003: 双向 / 互通机制 and a wrapped 配合单位 line
+    text = ("深化职业教育改革发展，以促进就业和适应产业发展需求为导向，探索实行现代学徒制，建立完善职业教育与普通教育双向\n\n"
+            "互通机制，强化职普融通、产教融合、校企合作。\n"
+            "配合单位：市云计算和大数据局、工业和信息化局、旅游和\n\n文体广电局、农业农村局\n")
+    norm = normalize(text)
+    assert "双向互通机制" in norm.text
+    assert "旅游和文体广电局" in norm.text
+    _check_offsets(norm)
+
+
+def test_headings_titles_and_labels_are_not_joined():
+    text = ("（一）构建教育和产业统筹融合发展新格局\n一是统筹产教融合发展布局。\n"
+            "责任单位：市教育局，中宁、海原县人民政府\n配合单位：市财政局\n"
+            "曲靖市人民政府关于推行终身职业技能培训制度的实施意见\n发布时间:2020-06-02\n")
+    lines = normalize(text).text.split("\n")
+    assert "（一）构建教育和产业统筹融合发展新格局" in lines
+    assert "配合单位：市财政局" in lines
+    assert "发布时间:2020-06-02" in lines
+
+
+def test_page_numbers_and_running_headers_are_dropped():
+    body = "第{}段：推进校企深度合作，建设实训基地，开展职业技能培训，提升人才培养质量。\n"
+    text = ""
+    for page in range(1, 5):
+        text += "曲靖市人民政府文件\n" + body.format(page) + f"— {page} —\n"
+    norm = normalize(text)
+    assert "曲靖市人民政府文件" not in norm.text
+    assert "—" not in norm.text
+    assert norm.text.count("推进校企深度合作") == 4
+
+
+def test_letter_spaced_names_are_closed_up():
+    norm = normalize("浙 江 省 教 育 厅\n关于做好职业教育工作的通知\n")
+    assert norm.text.startswith("浙江省教育厅\n")
+    span = norm.span(0, 6)
+    assert span.quote == "浙 江 省 教 育 厅"
+
+
+def test_fullwidth_digits_become_ascii_and_chinese_punctuation_stays():
+    norm = normalize("到２０２３年，建成１０个市级骨干专业（群），比例达到５０％。\n")
+    assert "到2023年，建成10个市级骨干专业（群），比例达到50%。" == norm.text
+    assert norm.span(1, 5).quote == "２０２３"
+
+
+def test_traditional_characters_become_simplified_with_offsets_kept():
+    text = "臺中市政府關於推動產教融合之實施計畫\n每學期組織中小學生開展一次職業體驗日活動。\n"
+    norm = normalize(text)
+    assert norm.text.startswith("台中市政府关于推动产教融合之实施计划")
+    assert "中小学生" in norm.text
+    i = norm.text.index("中小学生")
+    assert norm.span(i, i + 4).quote == "中小學生"
+
+
+def test_spans_quote_the_original_across_joined_lines():
+    text = "深化职业教育改革发展，以促进就业为导向，建立完善职业教育与普通教育双向\n\n互通机制，强化职普融通。\n"
+    norm = normalize(text)
+    i = norm.text.index("双向互通")
+    span = norm.span(i, i + 4)
+    assert span.quote == "双向\n\n互通"
+    assert text[span.start:span.end] == span.quote

@@ -1,0 +1,148 @@
+"""Tasks and roles (GUIDE §4, §6) in every layout: each test is a real-style snippet."""
+from __future__ import annotations
+
+from conftest import names
+
+from loaders import extract_string
+
+HEAD = "中卫市深化产教融合重点任务分工方案\n\n"
+
+
+def tasks_of(body: str, head: str = HEAD):
+    docs = extract_string(head + body)
+    return docs[-1].tasks
+
+
+def test_label_lines_after_each_item_wrapped_over_lines():
+    tasks = tasks_of(
+        "三、重点任务及分工\n（一）构建职业教育改革发展新格局。\n"
+        "1.优化专业布局。按照发展规划动态调整优化专业。\n"
+        "责任单位：市发展改革委、市教育局，中宁、海原县人民政府\n"
+        "配合单位：市云计算和大数据局、工业和信息化局、旅游和\n\n文体广电局、中卫工业园区管委会\n"
+        "完成时限：2021年7月前完成并长期坚持\n"
+        "2.打造优势特色专业。重点建设专业群。\n责任单位：市教育局\n完成时限：2023年6月前完成\n")
+    assert [t.number for t in tasks] == ["1.", "2."]
+    t = tasks[0]
+    assert t.heading == "优化专业布局"
+    assert t.text.startswith("优化专业布局。按照")
+    assert "责任单位" not in t.text
+    assert names(t.responsible) == ["中卫市发展改革委", "中卫市教育局", "中宁县人民政府", "海原县人民政府"]
+    assert names(t.cooperating) == ["中卫市云计算和大数据局", "中卫市工业和信息化局", "中卫市旅游和文体广电局",
+                                    "中卫工业园区管委会"]
+    assert (t.deadline.text, t.deadline.date, t.deadline.ongoing) == ("2021年7月前完成并长期坚持", "2021-07", True)
+    assert t.section_path == ["三、重点任务及分工", "（一）构建职业教育改革发展新格局", "1.优化专业布局"]
+    assert (tasks[1].deadline.date, tasks[1].deadline.ongoing) == ("2023-06", False)
+
+
+def test_parenthetical_at_the_end_of_an_item():
+    head = "曲靖市人民政府关于推行终身职业技能培训制度的实施意见\n\n"
+    tasks = tasks_of("二、主要任务\n（三）围绕就业准备，完善就业前职业技能培训\n"
+                     "1.开展农村劳动者就业技能培训。每年完成培训3万人次。（市人力资源社会保障局、市扶贫办牵头，"
+                     "市财政局、市农业局、共青团曲靖市委、市妇联等配合）\n"
+                     "2.实施“雨露计划”。确保落实扶持政策。（市扶贫办、市教育局牵头，市人力资源社会保障局配合）\n", head)
+    t = tasks[0]
+    assert t.number == "1." and t.heading == "开展农村劳动者就业技能培训"
+    assert names(t.lead) == ["曲靖市人力资源社会保障局", "曲靖市扶贫办"]
+    assert names(t.cooperating) == ["曲靖市财政局", "曲靖市农业局", "共青团曲靖市委", "曲靖市妇联"]
+    assert tasks[1].heading == "实施“雨露计划”"
+
+
+def test_huitong_and_division_of_labour():
+    head = "五华区关于深化产教融合的实施方案\n\n"
+    tasks = tasks_of("（三）统筹规划布局。将产教融合纳入规划。（区教育体育局、区发展和改革局、西翥街道办事处按照职责分工负责）\n"
+                     "（四）构建职业教育体系。推动学科交叉。（区教育体育局会同有关部门负责）\n"
+                     "（五）建立产教融合机制。研究制定标准。（区教育体育局、区人力资源社会保障局会同区财政局及相关行业主管部门负责）\n",
+                     head)
+    assert names(tasks[0].responsible) == ["五华区教育体育局", "五华区发展和改革局", "五华区西翥街道办事处"]
+    assert names(tasks[1].responsible) == ["五华区教育体育局"]
+    assert names(tasks[2].responsible) == ["五华区教育体育局", "五华区人力资源社会保障局", "五华区财政局"]
+
+
+def test_lead_then_responsible_and_lead_beats_other_roles():
+    head = "曲靖市推进产教融合的实施方案\n\n"
+    tasks = tasks_of("1.加强联盟建设。依托联盟成立委员会。（市教育体育局牵头负责，驻曲高校、市级相关行业主管部门分工负责）\n"
+                     "（一）加强组织领导。建立市政府办公室牵头，市发展改革委、市教育体育局等部门密切配合的工作机制。"
+                     "（市政府办公室牵头负责）\n", head)
+    assert names(tasks[0].lead) == ["曲靖市教育体育局"]
+    assert [(a.name, a.collective) for a in tasks[0].responsible] == [("驻曲高校", True)]
+    assert names(tasks[1].lead) == ["曲靖市政府办公室"]  # once, although named twice
+    assert names(tasks[1].cooperating) == ["曲靖市发展改革委", "曲靖市教育体育局"]
+
+
+def test_block_after_a_group_of_yishi_items_is_one_task():
+    head = "呼图壁县深化职业教育产教融合校企合作实施方案\n\n"
+    tasks = tasks_of("三、重点任务\n(一)构建教育和产业统筹融合发展新格局\n一是统筹产教融合发展布局。将产教融合纳入规划。\n"
+                     "二是推动产教融合专业建设。引导中职校科学合理设置专业。\n牵头单位:发改委、教育局\n"
+                     "责任单位:政府办、教育局、人社局、财政局、中职校\n", head)
+    assert len(tasks) == 1
+    t = tasks[0]
+    assert (t.number, t.heading) == ("(一)", "构建教育和产业统筹融合发展新格局")
+    assert names(t.lead) == ["呼图壁县发改委", "呼图壁县教育局"]
+    assert names(t.responsible) == ["呼图壁县人民政府办公室", "呼图壁县人社局", "呼图壁县财政局", "呼图壁县中职校"]
+    assert "二是推动" in t.text
+
+
+def test_inline_you_x_qiantou_is_a_task_of_its_own():
+    head = "曲靖市人民政府关于市政协六届一次会议第327号提案办理意见的函\n\n"
+    tasks = tasks_of("(二)搭建交流平台,促进信息共享\n推动校企供需有效对接。由市教育体育局牵头每半年至少召开1次领导小组联席会议,"
+                     "研究解决困难问题;由人社部门牵头,教育体育、工业信息等部门配合,每季度至少召开1次政校企交流会议,"
+                     "研究解决主要问题;每半年至少召开1次推进会议。市教育体育局牵头起草了《实施意见》。\n", head)
+    assert [t.number for t in tasks] == ["(二)", "(二)"]
+    assert tasks[0].heading == "搭建交流平台,促进信息共享"
+    assert tasks[0].text.startswith("由市教育体育局牵头每半年") and tasks[0].text.endswith("研究解决困难问题")
+    assert names(tasks[0].lead) == ["曲靖市教育体育局"]
+    assert names(tasks[1].lead) == ["曲靖市人力资源和社会保障局"]
+    assert names(tasks[1].cooperating) == ["曲靖市教育体育局", "曲靖市工业和信息化局"]
+
+
+def test_bracketed_and_one_line_label_layouts():
+    head = "盘锦市深化产教融合实施方案\n\n"
+    tasks = tasks_of("（一）优化职业教育布局。到2022年，建成3个市级产教融合实训基地，“双师型”教师占比超过50%。"
+                     "[责任单位:市教育局、市发展改革委;完成时限:2022年底前]\n"
+                     "（二）推进校企合作。支持企业参与办学。（牵头单位：市人力资源社会保障局，配合单位：市财政局、市教育局）\n"
+                     "（三）加强经费保障。由市财政局负责落实生均拨款制度；由市税务局牵头，市财政局配合，落实税收优惠政策。\n", head)
+    t1, t2 = tasks[0], tasks[1]
+    assert names(t1.responsible) == ["盘锦市教育局", "盘锦市发展改革委"]
+    assert (t1.deadline.text, t1.deadline.date) == ("2022年底前", "2022-12")
+    assert [(x.value, x.unit, x.year, x.comparator) for x in t1.targets] == [(3.0, "个", 2022, None),
+                                                                           (50.0, "%", 2022, ">=")]
+    assert names(t2.lead) == ["盘锦市人力资源社会保障局"]
+    assert names(t2.cooperating) == ["盘锦市财政局", "盘锦市教育局"]
+    assert [(names(t.lead), names(t.responsible)) for t in tasks[2:]] == [
+        ([], ["盘锦市财政局"]), (["盘锦市税务局"], [])]
+
+
+def test_subject_clauses_count_only_where_nothing_is_written():
+    head = "呼图壁县深化职业教育产教融合校企合作实施方案\n\n"
+    tasks = tasks_of("三、重点任务\n(一)推动专业建设\n一是优化专业。\n牵头单位:教育局\n"
+                     "四、组织管理\n(一)加强党的全面领导。县人民政府加强组织领导,做好统筹协调。各级有关部门协同做好此项工作。\n"
+                     "(二)加强督导评估。县教育局要把产教融合纳入重要指标,商务和工业信息化局要把企业参与情况作为重要指标。"
+                     "有关主管部门应当责令限期退还。\n", head)
+    got = [(t.number, names(t.responsible)) for t in tasks]
+    assert got == [("(一)", []), ("(一)", ["呼图壁县人民政府"]), ("(二)", ["呼图壁县教育局"]),
+                   ("(二)", ["呼图壁县商务和工业信息化局"])]
+
+
+def test_subject_clauses_are_ignored_in_documents_without_assignments():
+    docs = extract_string("曲靖市教育体育局工作总结\n\n一、主要工作\n市教育局要加强统筹，市财政局负责资金保障。\n")
+    assert docs[0].tasks == []
+
+
+def test_task_table_rows():
+    text = ("楚雄州推进产教融合重点任务分工方案\n\n一、任务分工\n序号\t重点任务\t牵头单位\t配合单位\t完成时限\n"
+            "1\t建设产教融合实训基地。建成2个州级公共实训基地。\t州发展改革委\t州教育体育局、州财政局\t2022年12月底前\n"
+            "2\t推行现代学徒制。\t州人力资源社会保障局\t州教育体育局\t长期坚持\n")
+    tasks = extract_string(text)[0].tasks
+    assert [(t.number, t.heading) for t in tasks] == [("1", "建设产教融合实训基地"), ("2", "推行现代学徒制")]
+    assert names(tasks[0].lead) == ["楚雄彝族自治州发展改革委"]
+    assert names(tasks[0].cooperating) == ["楚雄彝族自治州教育体育局", "楚雄彝族自治州财政局"]
+    assert tasks[1].deadline.ongoing and tasks[1].section_path == ["一、任务分工"]
+
+
+def test_every_role_quote_is_verbatim_in_the_source():
+    text = HEAD + "1.优化专业布局。按照规划调整。\n责任单位：市发展改革委、\n\n市教育局\n完成时限：2021年7月前\n"
+    task = extract_string(text)[0].tasks[0]
+    for a in task.responsible:
+        assert text[a.span.start:a.span.end] == a.span.quote
+    assert [a.span.quote for a in task.responsible] == ["市发展改革委", "市教育局"]
+    assert text[task.deadline.span.start:task.deadline.span.end] == "2021年7月前"
