@@ -12,7 +12,7 @@ from .normalize import NormText, normalize
 from .pipeline import default_pipeline
 from .read import LoaderError, Source, read_source
 from .records import Agency, Citation, Deadline, Document, Span, Target, Task
-from .responsibility import ROLES, RoleClause
+from .responsibility import ROLES, RoleClause, RoleList, parse_deadline
 from .segment import Segment, segment_documents
 from .structure import Unit, assignment_target, parse_units
 from .tables import find_task_rows
@@ -22,8 +22,10 @@ _RANK = {"lead": 0, "responsible": 1, "cooperating": 2}
 
 @dataclass
 class _Assignment:
-    """Role clauses gathered for one task before resolution."""
+    """Role clauses gathered for one task before resolution: a unit's, or a bare paragraph's."""
 
+    unit: Unit | None = None
+    paragraph: tuple[int, int] | None = None
     clauses: list[RoleClause] = field(default_factory=list)
 
     @property
@@ -153,16 +155,12 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
             if owner is None:
                 continue
             target = assignment_target(owner)
-            by_unit.setdefault(id(target), _Assignment()).clauses.append(c)
-            by_unit[id(target)].unit = target  # type: ignore[attr-defined]
+            by_unit.setdefault(id(target), _Assignment(unit=target)).clauses.append(c)
         elif c.kind == "parenthetical":
             owner = _innermost(units, c.start)
             key = id(owner) if owner is not None else -c.start
-            a = by_unit.setdefault(key, _Assignment())
-            a.clauses.append(c)
-            a.unit = owner  # type: ignore[attr-defined]
-            if owner is None:
-                a.paragraph = _paragraph(text, c.start)  # type: ignore[attr-defined]
+            para = None if owner is not None else _paragraph(text, c.start)
+            by_unit.setdefault(key, _Assignment(unit=owner, paragraph=para)).clauses.append(c)
         elif c.kind == "inline":
             inline.append((_innermost(units, c.start), c))
         else:
@@ -177,14 +175,14 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
             by_unit[key].clauses.append(c)
         else:
             standalone.append((unit, c))
-    for key, a in by_unit.items():
-        unit = getattr(a, "unit", None)
+    for a in by_unit.values():
+        unit = a.unit
         if unit is not None:
             start, end = unit.body_start, unit.end
             body = _unit_text(text, unit)
             number, heading, path = unit.marker, unit.heading, unit.path()
         else:
-            start, end = getattr(a, "paragraph", (a.clauses[0].start, a.clauses[0].end))
+            start, end = a.paragraph or (a.clauses[0].start, a.clauses[0].end)
             body, number, heading, path = text[start:end].strip(), None, None, []
         task = _make_task(norm, resolver, a.clauses, number, heading, body, path, start, end, doc, base)
         if task is not None:
@@ -219,12 +217,10 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
 
 
 def _shift(c: RoleClause, base: int) -> RoleClause:
-    from .responsibility import RoleList
-
-    out = RoleClause(c.kind, c.start + base, c.end + base,
-                     [RoleList(x.role, x.text, x.start + base, x.end + base) for x in c.lists],
-                     (c.deadline[0], c.deadline[1] + base, c.deadline[2] + base) if c.deadline else None)
-    return out
+    """A role clause found in a segment's text, with offsets into the whole normalised text."""
+    return RoleClause(c.kind, c.start + base, c.end + base,
+                      [RoleList(x.role, x.text, x.start + base, x.end + base) for x in c.lists],
+                      (c.deadline[0], c.deadline[1] + base, c.deadline[2] + base) if c.deadline else None)
 
 
 def _line_start(text: str, pos: int) -> int:
@@ -293,8 +289,6 @@ def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClaus
                 seen[key] = rl.role
                 roles[rl.role].append(agency)
         if c.deadline and deadline is None:
-            from .responsibility import parse_deadline
-
             d: Deadline = parse_deadline(c.deadline[0])
             d.span = norm.span(c.deadline[1], c.deadline[2])
             deadline = d
