@@ -66,6 +66,43 @@ def extract(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command()
+def build(
+    paths: list[Path] = typer.Argument(..., help="Files or folders of policy documents."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Extraction processes (0 = one per core)."),
+    no_validate: bool = typer.Option(False, "--no-validate", help="Write the graph even if SHACL finds violations."),
+    max_mb: float = typer.Option(20.0, "--max-mb", help="Refuse files larger than this many MB."),
+) -> None:
+    """Extract the documents and write the knowledge graph (Turtle, JSON-LD, N-Quads) into --out."""
+    from kg.build import build as run_build
+    from kg.build import write_build_info
+    from loaders import iter_paths
+
+    files = iter_paths(paths)
+    if not files:
+        typer.echo("kg build: no input files found", err=True)
+        raise typer.Exit(2)
+    with _progress(len(files), "extract") as bar:
+        report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb, progress=bar.update)
+    for f in report.failed:
+        typer.echo(f"kg build: {f.path}: {f.error}", err=True)
+    write_build_info(report)
+    if report.conforms is False:
+        typer.echo(f"kg build: the graph violates the SHACL shapes ({len(report.violations)} violations; "
+                   f"full report in {out / 'validation.txt'}):", err=True)
+        for line in report.violations[:10]:
+            typer.echo(f"  {line}", err=True)
+        typer.echo("kg build: graph not written; fix the input or rerun with --no-validate", err=True)
+        raise typer.Exit(1)
+    docs = report.documents
+    cached = sum(f.cached for f in report.files)
+    typer.echo(f"built {out}: {len(report.files)} files ({cached} from cache, {len(report.failed)} failed), "
+               f"{len(docs)} documents, {sum(len(d.tasks) for d in docs)} tasks, {report.triples} triples"
+               + ("" if no_validate else ", SHACL conforms"), err=True)
+    raise typer.Exit(1 if report.failed else 0)
+
+
 def main() -> None:
     """Entry point for `python -m kg`."""
     app(prog_name="kg")

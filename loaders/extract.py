@@ -16,6 +16,8 @@ from .responsibility import ROLES, RoleClause, RoleList, parse_deadline
 from .segment import Segment, segment_documents
 from .structure import Unit, assignment_target, parse_units
 from .tables import find_task_rows
+from .topics import topics_in
+from .vocab import vocabulary
 
 _RANK = {"lead": 0, "responsible": 1, "cooperating": 2}
 
@@ -99,7 +101,13 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
                 else len(norm.original)),
         published=meta.published,
         title_span=_span(norm, seg.title_start, seg.title_end) if seg.title_start is not None else None,
+        topics=sorted(set(topics_in(seg.title or "")) | set(topics_in(text[seg.start:seg.end], min_count=3)),
+                      key=_topic_order),
     )
+
+
+def _topic_order(label: str) -> int:
+    return [c.pref for c in vocabulary().topics].index(label)
 
 
 def _resolve_one(resolver: AgencyResolver, name: str, norm: NormText, start: int, end: int) -> list[Agency]:
@@ -302,4 +310,4 @@ def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClaus
             targets.append(Target(t.value, t.unit, t.text, t.year, t.comparator, norm.span(s, e)))
     return Task(number=number, heading=heading, text=body, section_path=path, lead=roles["lead"],
                 responsible=roles["responsible"], cooperating=roles["cooperating"], deadline=deadline,
-                targets=targets, span=norm.span(start, end))
+                targets=targets, span=norm.span(start, end), topics=topics_in((heading or "") + body))

@@ -109,6 +109,7 @@ class Task:
     deadline: Deadline | None = None
     targets: list[Target] = field(default_factory=list)
     span: Span | None = None
+    topics: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +131,7 @@ class Document:
     extent: tuple[int, int] | None = None  # original offsets of the whole document
     published: str | None = None
     title_span: Span | None = None
+    topics: list[str] = field(default_factory=list)
 
 
 def _agency_json(a: Agency) -> dict[str, Any]:
@@ -181,9 +183,11 @@ def document_to_contract(doc: Document) -> dict[str, Any]:
                 "ongoing": t.deadline.ongoing if t.deadline else False,
                 "targets": [asdict(x) for x in t.targets],
                 "span": asdict(t.span) if t.span else None,
+                "topics": t.topics,
             }
             for t in doc.tasks
         ],
+        "topics": doc.topics,
         "parsed_number": _number_json(doc.doc_number),
         "division_code": doc.jurisdiction.code,
         "published": doc.published,

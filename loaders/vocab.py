@@ -23,6 +23,7 @@ class Department:
     stems: tuple[str, ...]
     functional_type: str | None
     org_class: str | None
+    functional_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Vocabulary:
     doc_types: list[Concept] = field(default_factory=list)
     topics: list[Concept] = field(default_factory=list)
     rules: dict = field(default_factory=dict)
+    functional_types: dict[str, str] = field(default_factory=dict)  # label → IRI
 
     def department(self, core: str) -> Department | None:
         """The department a place-free name denotes (prefLabel or alias), if known."""
@@ -98,8 +100,9 @@ def vocabulary(vocab_dir: Path = VOCAB_DIR) -> Vocabulary:
             stems=tuple(_literals(g, s, URIRef(SKOS + "hiddenLabel"), "zh")),
             functional_type=ft_labels.get(str(ft)) if ft is not None else None,
             org_class=_local(g.value(s, URIRef(PK + "orgClass"))),
+            functional_iri=str(ft) if ft is not None else None,
         ))
-    vocab = Vocabulary(departments=depts)
+    vocab = Vocabulary(departments=depts, functional_types={label: iri for iri, label in ft_labels.items()})
     for d in depts:
         for label in (d.pref, *d.aliases):
             vocab.by_label.setdefault(label, d)
