@@ -172,13 +172,21 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     t3 = time.perf_counter()
     write_atomic(out / "graph.ttl", graph.serialize(format="turtle"))
     write_atomic(out / "graph.jsonld", stable_jsonld(graph.serialize(format="json-ld")))
-    nquads = sorted(set(ds.serialize(format="nquads").splitlines()))
+    nquads = sorted(set(_nquads(ds).splitlines()))
     write_atomic(out / "graph.nq", "\n".join(line for line in nquads if line.strip()) + "\n")
     write_atomic(out / "documents.jsonl", "".join(
         json.dumps(_contract(d), ensure_ascii=False) + "\n" for _, docs in files for d in docs))
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3
     return report
+
+
+def _nquads(ds) -> str:
+    import warnings
+
+    with warnings.catch_warnings():  # rdflib's own N-Quads writer calls its deprecated Dataset.contexts
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ds.serialize(format="nquads")
 
 
 def stable_jsonld(text: str) -> str:

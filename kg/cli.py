@@ -103,6 +103,26 @@ def build(
     raise typer.Exit(1 if report.failed else 0)
 
 
+@app.command()
+def sparql(
+    query_text: str = typer.Argument(..., metavar="QUERY", help="A SPARQL SELECT/ASK query (common prefixes are predeclared), or @file.rq."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="The build folder to query."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+) -> None:
+    """Run SPARQL over the built graph (all named graphs as one)."""
+    from kg.formatting import format_table
+    from kg.sparql import SparqlError, load_store, query
+
+    if query_text.startswith("@"):
+        query_text = Path(query_text[1:]).read_text(encoding="utf-8")
+    try:
+        table = query(load_store(out), query_text)
+        sys.stdout.write(format_table(table.columns, table.rows, fmt))
+    except (SparqlError, ValueError) as err:
+        typer.echo(f"kg sparql: {err}", err=True)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point for `python -m kg`."""
     app(prog_name="kg")

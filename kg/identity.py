@@ -117,6 +117,12 @@ class Resolver:
         if len(key) < 8:
             return None
         # the same file: 《终身职业技能培训制度的实施意见》（附件一） names 曲靖市人民政府关于推行终身职业技能培训制度的实施意见
-        near = sorted({iri for title, items in self.by_title.items() for iri, src in items
-                       if src == source and iri != citing_iri and (key in title or title in key)})
-        return near[0] if len(near) == 1 else None
+        same_file = [(title, iri) for title, items in self.by_title.items() for iri, src in items
+                     if src == source and iri != citing_iri]
+        for near in ({iri for title, iri in same_file if key in title},  # the cited title within a title
+                     {iri for title, iri in same_file if title in key}):
+            if len(near) == 1:
+                return next(iter(near))
+            if near:
+                return None
+        return None

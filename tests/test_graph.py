@@ -1,0 +1,170 @@
+"""The RDF knowledge graph (issue #3): shapes, identity, cross-document links, provenance, reproducibility."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from kg.build import build
+from kg.rdf import ELI, OA, PK, GraphWriter, union_graph
+from kg.validate import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, examples_dir):
+    out = tmp_path_factory.mktemp("out")
+    report = build(sorted(examples_dir.glob("*.txt")), out, jobs=1)
+    assert not report.failed
+    graph = Graph().parse(out / "graph.ttl", format="turtle")
+    return out, report, graph
+
+
+def _doc(graph: Graph, title: str) -> URIRef:
+    (node,) = list(graph.subjects(ELI.title, Literal(title, lang="zh")))
+    return node
+
+
+def test_seed_graph_conforms_to_the_shapes(built):
+    out, report, _ = built
+    assert report.conforms is True, report.violations[:5]
+    assert (out / "validation.txt").read_text() == "conforms\n"
+
+
+def test_qujing_plan_is_part_of_its_notice_which_is_part_of_the_report(built):
+    _, _, g = built
+    plan = _doc(g, "曲靖市推进产教融合的实施方案")
+    notice = _doc(g, "曲靖市人民政府办公室关于印发曲靖市推进产教融合实施方案的通知")
+    report = _doc(g, "曲靖麒麟职教集团质量年度报告2020")
+    assert (plan, ELI.is_part_of, notice) in g
+    assert (notice, ELI.is_part_of, report) in g
+
+
+def test_wuhua_plan_cites_the_kunming_opinion_and_is_part_of_its_notice(built):
+    _, _, g = built
+    plan = _doc(g, "五华区关于深化产教融合的实施方案")
+    notice = _doc(g, "关于印发《五华区关于深化产教融合的实施方案》的通知")
+    assert (plan, ELI.is_part_of, notice) in g
+    (cited,) = [o for o in g.objects(plan, ELI.cites)]
+    assert (cited, ELI.id_local, Literal("昆发改社会〔2019〕611号")) in g
+    assert (cited, RDF.type, PK.CitedDocument) in g
+    assert (cited, PK.docNumberIssuerCode, Literal("昆发改社会")) in g
+    assert (plan, ELI.based_on, cited) in g
+    # the notice's citation of the plan it promulgates links to the loaded plan, not to a stub
+    assert (notice, ELI.cites, plan) in g
+
+
+def test_report_citations_resolve_to_its_attachments(built):
+    _, _, g = built
+    report = _doc(g, "曲靖麒麟职教集团质量年度报告2020")
+    att1 = _doc(g, "曲靖市人民政府关于推行终身职业技能培 训制度的实施意见")
+    notice = _doc(g, "曲靖市人民政府办公室关于印发曲靖市推进产教融合实施方案的通知")
+    assert (report, ELI.cites, att1) in g
+    assert (report, ELI.cites, notice) in g
+
+
+def test_one_node_for_an_agency_named_by_many_tasks(built):
+    _, _, g = built
+    nodes = set(g.subjects(SKOS.prefLabel, Literal("五华区教育体育局", lang="zh")))
+    assert len(nodes) == 1
+    (node,) = nodes
+    tasks = set(g.objects(node, PK.responsibleFor)) | set(g.objects(node, PK.leads))
+    assert len(tasks) >= 20
+    assert str(node) == "https://w3id.org/policykg/id/agency/530102/五华区教育体育局"
+
+
+def test_zhongwei_education_bureau_is_within_ningxia(built):
+    _, _, g = built
+    (bureau,) = set(g.subjects(SKOS.prefLabel, Literal("中卫市教育局", lang="zh")))
+    division = g.value(bureau, PK.inJurisdiction)
+    chain = set(g.transitive_objects(division, PK.within))
+    (ningxia,) = set(g.subjects(PK.divisionCode, Literal("640000")))
+    assert ningxia in chain
+    assert (ningxia, SKOS.prefLabel, Literal("宁夏回族自治区", lang="zh")) in g
+
+
+def test_every_role_assignment_quotes_its_source_at_the_offsets(built, examples_dir):
+    _, _, g = built
+    texts = {p.name: p.read_text(encoding="utf-8") for p in examples_dir.glob("*.txt")}
+    assignments = list(g.subjects(RDF.type, PK.RoleAssignment))
+    assert len(assignments) > 500
+    for ra in assignments:
+        target = g.value(ra, PK.evidence)
+        source = str(g.value(target, OA.hasSource)).rsplit("/", 1)[-1]
+        sel = g.value(target, OA.hasSelector)
+        start, end = int(g.value(sel, OA.start)), int(g.value(sel, OA.end))
+        assert texts[source][start:end] == str(g.value(sel, OA.exact))
+
+
+def test_a_document_cited_by_several_files_is_one_stub(tmp_path, examples_dir):
+    a = "甲市深化产教融合实施方案\n\n为贯彻落实《国务院办公厅关于深化产教融合的若干意见》（国办发〔2017〕95号），制定本方案。\n"
+    b = "乙县深化产教融合实施方案\n\n根据《关于深化产教融合的若干意见》（国办发[2017]95号），制定本方案。\n"
+    (tmp_path / "a.txt").write_text(a, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(b, encoding="utf-8")
+    report = build([tmp_path / "a.txt", tmp_path / "b.txt"], tmp_path / "out", jobs=1)
+    g = Graph().parse(tmp_path / "out" / "graph.ttl")
+    stubs = set(g.subjects(ELI.id_local, Literal("国办发〔2017〕95号")))
+    assert len(stubs) == 1 and report.conforms
+    assert len(set(g.subjects(ELI.cites, next(iter(stubs))))) == 2
+
+
+def test_two_builds_give_identical_files_and_a_changed_file_is_the_only_one_extracted(tmp_path, examples_dir):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(examples_dir, corpus)
+    paths = sorted(corpus.glob("*.txt"))
+    first = build(paths, tmp_path / "out", jobs=1)
+    ttl = (tmp_path / "out" / "graph.ttl").read_bytes()
+    again = build(paths, tmp_path / "out2", jobs=1)
+    assert (tmp_path / "out2" / "graph.ttl").read_bytes() == ttl
+    assert (tmp_path / "out2" / "graph.nq").read_bytes() == (tmp_path / "out" / "graph.nq").read_bytes()
+    assert (tmp_path / "out2" / "graph.jsonld").read_bytes() == (tmp_path / "out" / "graph.jsonld").read_bytes()
+    assert not any(f.cached for f in first.files + again.files)
+    changed = corpus / "002_ef8d9751ef9cfd10.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("市侨联", "市工商联"), encoding="utf-8")
+    rebuilt = build(paths, tmp_path / "out", jobs=1)
+    assert [f.path.name for f in rebuilt.files if not f.cached] == ["002_ef8d9751ef9cfd10.txt"]
+    assert (tmp_path / "out" / "graph.ttl").read_bytes() != ttl
+
+
+def test_parallel_extraction_equals_serial(tmp_path, examples_dir):
+    paths = sorted(examples_dir.glob("*.txt"))
+    build(paths, tmp_path / "serial", jobs=1)
+    build(paths, tmp_path / "parallel", jobs=2)
+    assert (tmp_path / "serial" / "graph.ttl").read_bytes() == (tmp_path / "parallel" / "graph.ttl").read_bytes()
+
+
+def test_a_violation_is_reported_readably():
+    g = union_graph(GraphWriter("test").write([]))
+    task = URIRef("https://w3id.org/policykg/id/doc/x/t/task/n1")
+    g.add((task, RDF.type, PK.Task))
+    result = validate(g)
+    assert not result.conforms
+    assert any(m.startswith(f"{task} — pk:taskOf") for m in result.messages)
+    assert any("role assignment" in m for m in result.messages)
+
+
+def test_build_cli_and_sparql(tmp_path, examples_dir):
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "kg", "build", str(examples_dir), "--out", str(out)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert "9 documents, 119 tasks" in res.stderr and "SHACL conforms" in res.stderr
+    info = (out / "build-info.json").read_text()
+    assert '"host"' in info and "built_at" in info
+    assert "built_at" not in (out / "graph.ttl").read_text()
+    q = ("SELECT ?n WHERE { ?d eli:title ?t ; eli:cites ?c . ?c eli:id_local ?n . "
+         "FILTER(CONTAINS(STR(?t), '五华区关于')) }")
+    res = subprocess.run([sys.executable, "-m", "kg", "sparql", q, "--out", str(out), "--format", "csv"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == ["n", "昆发改社会〔2019〕611号"]
+    bad = subprocess.run([sys.executable, "-m", "kg", "sparql", "SELECT ?x WHERE {", "--out", str(out)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 1 and bad.stderr.startswith("kg sparql: SPARQL syntax error")
+    assert "Traceback" not in bad.stderr
