@@ -7,7 +7,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from loaders.divisions import division_table
-from ontology import VOCAB_DIR
+from ontology import ONTOLOGY_DIR, VOCAB_DIR
 from loaders.records import Agency, Document, Span
 from loaders.vocab import vocabulary
 
@@ -21,6 +21,7 @@ OA = Namespace("http://www.w3.org/ns/oa#")
 TIME = Namespace("http://www.w3.org/2006/time#")
 BUILD_GRAPH = URIRef(BASE + "graph/build")
 VOCAB_GRAPH = URIRef(BASE + "graph/vocabulary")
+ONTOLOGY_GRAPH = URIRef(BASE + "graph/ontology")
 BUILD = URIRef(BASE + "build")
 
 ROLE_PROPERTY = {"lead": PK.leads, "responsible": PK.responsibleFor, "cooperating": PK.cooperatesOn}
@@ -81,6 +82,7 @@ class GraphWriter:
                 iris[(source, doc.doc_id)] = iri
                 loaded.append((doc, iri))
         resolver = Resolver.of(loaded)
+        self.ds.graph(ONTOLOGY_GRAPH).parse(ONTOLOGY_DIR / "policykg.ttl", format="turtle")
         v = self.ds.graph(VOCAB_GRAPH)
         for name in ("departments.ttl", "doctypes.ttl", "topics.ttl"):
             v.parse(VOCAB_DIR / name, format="turtle")

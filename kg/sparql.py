@@ -33,11 +33,12 @@ def load_store(out: Path):
     """An Oxigraph store holding the graph built into `out` (graph.nq, with its named graphs)."""
     import pyoxigraph as ox
 
-    path = out / "graph.nq"
-    if not path.exists():
-        raise SparqlError(f"no graph at {path}: run `kg build … --out {out}` first")
+    path, union = out / "graph.nq", out / "graph.ttl"
+    if not path.exists() or not union.exists():
+        raise SparqlError(f"no graph in {out}: run `kg build … --out {out}` first")
     store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)  # named graphs, one per source file
+    store.bulk_load(path=str(union), format=ox.RdfFormat.TURTLE)  # their merge, as the default graph
     return store
 
 
@@ -59,10 +60,10 @@ def _value(term):
 
 
 def query(store, sparql: str, add_prefixes: bool = True) -> Table:
-    """Run a SELECT (or ASK) query over the union of the named graphs."""
+    """Run a SELECT (or ASK) query; the default graph is the merge of all named graphs (GRAPH ?g works too)."""
     text = (PREFIXES + sparql) if add_prefixes else sparql
     try:
-        result = store.query(text, use_default_graph_as_union=True)
+        result = store.query(text)
     except SyntaxError as err:
         raise SparqlError(f"SPARQL syntax error: {str(err).splitlines()[0]}") from err
     except (OSError, ValueError) as err:
