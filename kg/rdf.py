@@ -34,6 +34,7 @@ ORG_CLASS = {
     "PublicInstitution": PK.Agency, "SubdistrictOffice": PK.Agency, "Organization": PK.Agency,
 }
 LEVEL_CLASS = {1: PK.Province, 2: PK.City, 3: PK.County}
+_GOVERNMENT_DEPARTMENTS = {"Bureau", "Commission", "Department", "Office", "GovernmentOffice"}
 
 
 def bind_prefixes(g: Graph) -> None:
@@ -144,7 +145,7 @@ class GraphWriter:
         division = self._division(g, a.division_code)
         if division is not None:
             g.add((node, PK.inJurisdiction, division))
-            if a.org_class not in ("PeoplesGovernment", "Collective", "PartyOrgan") and a.division_code:
+            if a.org_class in _GOVERNMENT_DEPARTMENTS and a.division_code:
                 d = self.table.by_code.get(a.division_code)
                 if d is not None:
                     gov = URIRef(agency_iri(d.name + "人民政府", d.code))

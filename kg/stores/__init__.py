@@ -1,0 +1,1 @@
+"""Stores fed by the property-graph projection: LadybugDB (embedded, default), Neo4j, networkx."""

@@ -1,0 +1,134 @@
+"""LadybugDB, the embedded Cypher database: bulk load (COPY) of the projection, read-only queries."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from ..projection import NODE_SCHEMA, REL_SCHEMA, PropertyGraph
+
+DB_NAME = "graph.lbug"
+QUERY_TIMEOUT_MS = 30_000
+
+
+class CypherError(Exception):
+    """A Cypher query that failed; the message is one readable line."""
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def schema_statements() -> list[str]:
+    """CREATE NODE/REL TABLE statements for the projection's schema."""
+    out = []
+    for label, cols in NODE_SCHEMA.items():
+        body = ", ".join(f"{_q(c)} {t}" + (" PRIMARY KEY" if c == "uri" else "") for c, t in cols)
+        out.append(f"CREATE NODE TABLE {label}({body})")
+    for rtype, (pairs, cols) in REL_SCHEMA.items():
+        ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
+        props = "".join(f", {_q(c)} {t}" for c, t in cols)
+        out.append(f"CREATE REL TABLE {rtype}({ends}{props})")
+    return out
+
+
+_ARROW = {"STRING": "string", "INT64": "int64", "BOOLEAN": "bool_", "DOUBLE": "float64", "STRING[]": "list"}
+
+
+def _frame(rows: list[dict], cols: list[tuple[str, str]], lead: list[str] = ()):
+    """A typed Arrow table of the rows (nulls kept as nulls)."""
+    import pyarrow as pa
+
+    def arrow_type(t: str):
+        return pa.list_(pa.string()) if t == "STRING[]" else getattr(pa, _ARROW[t])()
+
+    fields = [pa.field(n, pa.string()) for n in lead] + [pa.field(c, arrow_type(t)) for c, t in cols]
+    schema = pa.schema(fields)
+    return pa.table({f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in fields}, schema=schema)
+
+
+def bulk_load(pg: PropertyGraph, out: Path) -> Path:
+    """Write the projection into out/graph.lbug with COPY (never row by row); replaces it atomically."""
+    import ladybug
+
+    final = out / DB_NAME
+    for stale in out.glob(f".{DB_NAME}.*.tmp*"):  # left by a build that was killed
+        _remove(stale)
+    tmp = out / f".{DB_NAME}.{os.getpid()}.tmp"
+    db = ladybug.Database(str(tmp))
+    conn = ladybug.Connection(db)
+    ok = False
+    try:
+        for stmt in schema_statements():
+            conn.execute(stmt)
+        for label, cols in NODE_SCHEMA.items():
+            rows = pg.nodes.get(label) or []
+            if rows:
+                frame = _frame(rows, cols)  # noqa: F841 - referenced by name in the COPY statement
+                conn.execute(f"COPY {label} FROM frame")
+        for rtype, (pairs, cols) in REL_SCHEMA.items():
+            for a, b in pairs:
+                rows = [r for r in pg.rels.get(rtype) or [] if r["from_label"] == a and r["to_label"] == b]
+                if rows:
+                    frame = _frame(rows, cols, lead=["from", "to"])  # noqa: F841
+                    options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
+                    conn.execute(f"COPY {rtype} FROM frame{options}")
+        ok = True
+    finally:
+        conn.close()
+        db.close()
+        if not ok:
+            for leftover in out.glob(f".{DB_NAME}.{os.getpid()}.tmp*"):
+                _remove(leftover)
+    _remove(final)
+    os.replace(tmp, final)
+    for suffix in (".wal", ".shadow"):
+        _remove(Path(str(tmp) + suffix))
+    return final
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+class LadybugReader:
+    """Runs Cypher on a built database; read-only unless write=True."""
+
+    def __init__(self, path: Path, write: bool = False):
+        import ladybug
+
+        if path.is_dir() and (path / DB_NAME).exists():
+            path = path / DB_NAME
+        if not path.exists():
+            raise CypherError(f"no embedded database at {path}: run `kg build … --out {path.parent}` first")
+        try:
+            self.db = ladybug.Database(str(path), read_only=not write)
+        except RuntimeError as err:
+            raise CypherError(f"cannot open {path}: {str(err).splitlines()[0]}") from err
+        self.conn = ladybug.Connection(self.db)
+        self.conn.set_query_timeout(QUERY_TIMEOUT_MS)
+
+    def run(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
+        """Execute one query: (column names, rows)."""
+        try:
+            result = self.conn.execute(query, params or {})
+        except RuntimeError as err:
+            raise CypherError(" ".join(str(err).split())) from err
+        columns = result.get_column_names()
+        rows = []
+        while result.has_next():
+            rows.append(list(result.get_next()))
+        return columns, rows
+
+    def close(self) -> None:
+        self.conn.close()
+        self.db.close()
+
+    def __enter__(self) -> "LadybugReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

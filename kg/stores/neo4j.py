@@ -1,0 +1,198 @@
+"""Neo4j: batched, idempotent sync of the projection through the official driver's managed transactions."""
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ..projection import NODE_SCHEMA, REL_SCHEMA, PropertyGraph
+
+PASSWORD_ENV = "NEO4J_PASSWORD"
+
+
+class Neo4jError(Exception):
+    """A failure talking to Neo4j; the message is one readable line (never a credential)."""
+
+
+@dataclass
+class SyncReport:
+    """What a sync changed on the server."""
+
+    nodes_created: int = 0
+    relationships_created: int = 0
+    properties_set: int = 0
+    nodes_deleted: int = 0
+    relationships_deleted: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    stamp: str = ""
+    counters: dict = field(default_factory=dict)
+
+    def add(self, counters) -> None:
+        self.nodes_created += counters.nodes_created
+        self.relationships_created += counters.relationships_created
+        self.properties_set += counters.properties_set
+        self.nodes_deleted += counters.nodes_deleted
+        self.relationships_deleted += counters.relationships_deleted
+
+
+def password_from_env_or_prompt(user: str) -> str:
+    """NEO4J_PASSWORD, else an interactive prompt that does not echo; never printed or logged."""
+    value = os.environ.get(PASSWORD_ENV)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise Neo4jError(f"set {PASSWORD_ENV} (no terminal to ask for {user}'s password)")
+    return getpass.getpass(f"Neo4j password for {user}: ")
+
+
+def connect(uri: str, user: str, password: str, database: str | None = None):
+    """A verified driver; connection and auth failures become Neo4jError without the password."""
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import AuthError, ServiceUnavailable
+
+    driver = GraphDatabase.driver(uri, auth=(user, password))
+    try:
+        driver.verify_connectivity()
+    except AuthError as err:
+        driver.close()
+        raise Neo4jError(f"{uri}: authentication failed for user {user!r}") from err
+    except (ServiceUnavailable, OSError, ValueError) as err:
+        driver.close()
+        raise Neo4jError(f"{uri}: cannot connect ({type(err).__name__}: {str(err).splitlines()[0]})") from err
+    return driver
+
+
+def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def _node_rows(label: str, rows: list[dict], stamp: str) -> list[dict]:
+    names = [c for c, _ in NODE_SCHEMA[label]]
+    return [{"uri": r["uri"], "props": {**{n: r.get(n) for n in names if n != "uri"}, "sync_stamp": stamp}}
+            for r in rows]
+
+
+def _rel_rows(rtype: str, rows: list[dict], stamp: str) -> list[dict]:
+    names = [c for c, _ in REL_SCHEMA[rtype][1]]
+    return [{"from": r["from"], "to": r["to"], "props": {**{n: r.get(n) for n in names}, "sync_stamp": stamp}}
+            for r in rows]
+
+
+def constraint_statements() -> list[str]:
+    """One uniqueness constraint on uri per label (labels come from the schema, not from input)."""
+    return [f"CREATE CONSTRAINT {label.lower()}_uri IF NOT EXISTS FOR (n:{label}) REQUIRE n.uri IS UNIQUE"
+            for label in NODE_SCHEMA]
+
+
+def _merge_nodes(label: str) -> str:
+    return f"UNWIND $rows AS row MERGE (n:{label} {{uri: row.uri}}) SET n += row.props"
+
+
+def _merge_rels(rtype: str, a: str, b: str) -> str:
+    return (f"UNWIND $rows AS row MATCH (a:{a} {{uri: row.from}}) MATCH (b:{b} {{uri: row.to}}) "
+            f"MERGE (a)-[r:{rtype}]->(b) SET r += row.props")
+
+
+def _write(session, query: str, rows: list[dict]):
+    def work(tx):
+        return tx.run(query, rows=rows).consume().counters
+
+    return session.execute_write(work)
+
+
+def sync(driver, pg: PropertyGraph, database: str | None = None, batch_size: int = 1000, prune: bool = False,
+         progress: Callable[[int], None] | None = None) -> SyncReport:
+    """MERGE every node and relationship in batches; with prune, delete what this build no longer has."""
+    import time
+
+    report = SyncReport(stamp=pg.fingerprint())
+    t0 = time.perf_counter()
+    with driver.session(database=database) as session:
+        for stmt in constraint_statements():
+            session.execute_write(lambda tx, s=stmt: tx.run(s).consume())
+        for label in NODE_SCHEMA:
+            rows = _node_rows(label, pg.nodes.get(label) or [], report.stamp)
+            for batch in _batches(rows, batch_size):
+                report.add(_write(session, _merge_nodes(label), batch))
+                report.batches += 1
+                if progress:
+                    progress(len(batch))
+        for rtype, (pairs, _) in REL_SCHEMA.items():
+            for a, b in pairs:
+                rows = _rel_rows(rtype, [r for r in pg.rels.get(rtype) or []
+                                         if r["from_label"] == a and r["to_label"] == b], report.stamp)
+                for batch in _batches(rows, batch_size):
+                    report.add(_write(session, _merge_rels(rtype, a, b), batch))
+                    report.batches += 1
+                    if progress:
+                        progress(len(batch))
+        if prune:
+            _prune(session, report, batch_size)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _prune(session, report: SyncReport, batch_size: int) -> None:
+    """Delete relationships, then nodes, of our labels that this sync did not stamp."""
+    types = "|".join(REL_SCHEMA)
+    rel_query = (f"MATCH ()-[r:{types}]->() WHERE r.sync_stamp IS NULL OR r.sync_stamp <> $stamp "
+                 "WITH r LIMIT $limit DELETE r")
+    while True:
+        counters = session.execute_write(
+            lambda tx: tx.run(rel_query, stamp=report.stamp, limit=batch_size).consume().counters)
+        report.add(counters)
+        if counters.relationships_deleted < batch_size:
+            break
+    for label in NODE_SCHEMA:
+        node_query = (f"MATCH (n:{label}) WHERE n.sync_stamp IS NULL OR n.sync_stamp <> $stamp "
+                      "WITH n LIMIT $limit DETACH DELETE n")
+        while True:
+            counters = session.execute_write(
+                lambda tx, q=node_query: tx.run(q, stamp=report.stamp, limit=batch_size).consume().counters)
+            report.add(counters)
+            if counters.nodes_deleted < batch_size:
+                break
+
+
+def sync_row_by_row(driver, pg: PropertyGraph, database: str | None = None) -> SyncReport:
+    """The slow baseline for benchmarks: one transaction per node and per relationship."""
+    return sync(driver, pg, database=database, batch_size=1)
+
+
+class Neo4jReader:
+    """Runs Cypher on a Neo4j server; read transactions unless write=True."""
+
+    def __init__(self, driver, database: str | None = None, write: bool = False):
+        self.driver, self.database, self.write = driver, database, write
+
+    def run(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
+        """Execute one query in a managed transaction: (column names, rows)."""
+        from neo4j.exceptions import ClientError, Neo4jError as DriverError
+
+        def work(tx):
+            result = tx.run(query, **(params or {}))
+            keys = list(result.keys())
+            return keys, [[_plain(v) for v in rec.values()] for rec in result]
+
+        try:
+            with self.driver.session(database=self.database) as session:
+                return (session.execute_write if self.write else session.execute_read)(work)
+        except (ClientError, DriverError) as err:
+            message = getattr(err, "message", None) or str(err)
+            raise Neo4jError(" ".join(message.split())) from err
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+def _plain(value):
+    """Driver values → plain Python (nodes and relationships become property dicts)."""
+    if hasattr(value, "items") and hasattr(value, "element_id"):
+        return dict(value.items())
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
