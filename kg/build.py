@@ -43,6 +43,8 @@ class BuildReport:
     violations: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
+    nodes: int = 0
+    relationships: int = 0
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -143,7 +145,9 @@ def _track(results, progress):
 def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
           progress: Callable[[int], None] | None = None) -> BuildReport:
     """Build the knowledge graph of the given files into `out` (see README for the outputs)."""
+    from .projection import project, write_tables
     from .rdf import GraphWriter, union_graph
+    from .stores.ladybug import DB_NAME, bulk_load
 
     out.mkdir(parents=True, exist_ok=True)
     report = BuildReport(out=out)
@@ -178,6 +182,15 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
         json.dumps(_contract(d), ensure_ascii=False) + "\n" for _, docs in files for d in docs))
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3
+    t4 = time.perf_counter()
+    pg = project(ds)
+    report.outputs += write_tables(pg, out)
+    report.nodes, report.relationships = pg.counts()
+    t5 = time.perf_counter()
+    report.timings["project"] = t5 - t4
+    bulk_load(pg, out)
+    report.outputs.append(DB_NAME)
+    report.timings["embedded_load"] = time.perf_counter() - t5
     return report
 
 
@@ -232,6 +245,7 @@ def write_build_info(report: BuildReport) -> None:
         "documents": len(report.documents),
         "tasks": sum(len(d.tasks) for d in report.documents),
         "triples": report.triples,
+        "property_graph": {"nodes": report.nodes, "relationships": report.relationships},
         "conforms": report.conforms,
         "timings_s": {k: round(v, 3) for k, v in report.timings.items()},
         "outputs": report.outputs,

@@ -123,6 +123,218 @@ def sparql(
         raise typer.Exit(1)
 
 
+DB_OPTION = typer.Option(Path("out"), "--db", help="Build folder (or graph.lbug) of the embedded database.")
+FORMAT_OPTION = typer.Option("table", "--format", "-f", help="table, csv or json.")
+NEO4J_URI_OPTION = typer.Option(None, "--neo4j-uri", help="Query a Neo4j server instead (bolt://…, neo4j://…).")
+USER_OPTION = typer.Option("neo4j", "--user", help="Neo4j user; the password comes from NEO4J_PASSWORD or a prompt.")
+DATABASE_OPTION = typer.Option(None, "--database", help="Neo4j database name (default: the server's default).")
+
+
+def _run_query(prog: str, query_text: str, params: dict, db: Path, fmt: str, neo4j_uri: str | None, user: str,
+               database: str | None, write: bool = False) -> None:
+    from kg.engines import EngineError, open_engine, run
+    from kg.formatting import format_table
+
+    try:
+        engine = open_engine(db, neo4j_uri, user, database, write=write)
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    try:
+        columns, rows = run(engine, query_text, params)
+        sys.stdout.write(format_table(columns, rows, fmt))
+    except (EngineError, ValueError) as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    finally:
+        engine.close()
+
+
+@app.command()
+def cypher(
+    query_text: str = typer.Argument(..., metavar="QUERY", help="A Cypher query; values as $name parameters."),
+    param: list[str] = typer.Option([], "--param", "-p", help="name=value (JSON values allowed); repeatable."),
+    db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+    write: bool = typer.Option(False, "--write", help="Allow writes (read-only by default)."),
+) -> None:
+    """Run Cypher on the embedded database (default) or on Neo4j, read-only unless --write."""
+    from kg.engines import parse_param
+
+    try:
+        params = dict(parse_param(p) for p in param)
+    except ValueError as err:
+        typer.echo(f"kg cypher: {err}", err=True)
+        raise typer.Exit(2)
+    _run_query("kg cypher", query_text, params, db, fmt, neo4j_uri, user, database, write=write)
+
+
+query_app = typer.Typer(help="Named research queries (identical on the embedded database and Neo4j).",
+                        no_args_is_help=True)
+app.add_typer(query_app, name="query")
+
+
+@query_app.command("lead-agencies")
+def query_lead_agencies(
+    topic: str = typer.Option("", "--topic", help="Only tasks about this topic (e.g. 产教融合)."),
+    level: str = typer.Option("", "--level", help="city, county or province: the lead agency's level."),
+    db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+) -> None:
+    """Which agencies lead tasks, by jurisdiction, with counts."""
+    from kg.queries import LEAD_AGENCIES
+
+    if level not in ("", "city", "county", "province"):
+        typer.echo("kg query lead-agencies: --level is city, county or province", err=True)
+        raise typer.Exit(2)
+    _run_query("kg query lead-agencies", LEAD_AGENCIES.cypher, {"topic": topic, "level": level}, db, fmt,
+               neo4j_uri, user, database)
+
+
+@query_app.command("co-responsibility")
+def query_co_responsibility(
+    limit: int = typer.Option(50, "--limit", help="How many pairs."),
+    db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+) -> None:
+    """Pairs of agencies that share tasks, most shared first."""
+    from kg.queries import CO_RESPONSIBILITY
+
+    _run_query("kg query co-responsibility", CO_RESPONSIBILITY.cypher, {"limit": limit}, db, fmt, neo4j_uri,
+               user, database)
+
+
+@query_app.command("agency")
+def query_agency(
+    name: str = typer.Option(..., "--name", help="Agency name, part of one, or an alias (市教育局…)."),
+    db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+) -> None:
+    """Every task of one agency, with its role, the quote and where it is written."""
+    from kg.queries import AGENCY_TASKS
+
+    _run_query("kg query agency", AGENCY_TASKS.cypher, {"name": name}, db, fmt, neo4j_uri, user, database)
+
+
+@query_app.command("lineage")
+def query_lineage(
+    doc: str = typer.Option(..., "--doc", help="文号, title (or part of it) or uri of the document."),
+    up: bool = typer.Option(False, "--up", help="Only what it implements (documents it cites, transitively)."),
+    down: bool = typer.Option(False, "--down", help="Only what implements it (documents citing it)."),
+    depth: int = typer.Option(3, "--depth", help="How many citation steps (1–6)."),
+    db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+) -> None:
+    """The chain of documents a document implements and that implement it."""
+    from kg.engines import EngineError, open_engine, run
+    from kg.formatting import format_table
+    from kg.queries import FIND_DOCUMENT, lineage_query
+    from loaders.citations import parse_doc_number
+
+    prog = "kg query lineage"
+    try:
+        queries = [lineage_query(d, depth) for d in (("up", "down") if up == down else ("up",) if up else ("down",))]
+    except ValueError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(2)
+    number = parse_doc_number(doc)
+    try:
+        engine = open_engine(db, neo4j_uri, user, database)
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    try:
+        _, found = run(engine, FIND_DOCUMENT.cypher, {"text": doc.strip(), "number": number.text if number else ""})
+        if not found:
+            typer.echo(f"{prog}: no document matches {doc!r}", err=True)
+            raise typer.Exit(1)
+        uri, name = found[0][0], found[0][1]
+        if len(found) > 1 and found[1][4] == found[0][4]:
+            typer.echo(f"{prog}: {doc!r} matches {len(found)} documents; using {name} ({uri})", err=True)
+        columns, rows = None, []
+        for q in queries:
+            columns, part = run(engine, q.cypher, {"uri": uri})
+            rows.extend(part)
+        typer.echo(f"lineage of {name}", err=True)
+        sys.stdout.write(format_table(columns, rows, fmt))
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    finally:
+        engine.close()
+
+
+sync_app = typer.Typer(help="Copy the built graph into another store.", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
+
+
+@sync_app.command("neo4j")
+def sync_neo4j(
+    uri: str = typer.Option(..., "--uri", help="bolt://host:7687 or neo4j://… (Aura: neo4j+s://…)."),
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="The build folder to sync."),
+    batch_size: int = typer.Option(1000, "--batch-size", help="Rows per UNWIND transaction."),
+    prune: bool = typer.Option(False, "--prune", help="Delete what this build no longer contains."),
+) -> None:
+    """Batched, idempotent MERGE of the built graph into Neo4j (password: NEO4J_PASSWORD or a prompt)."""
+    from kg.projection import read_tables
+    from kg.stores.neo4j import Neo4jError, connect, password_from_env_or_prompt, sync
+
+    prog = "kg sync neo4j"
+    if batch_size < 1:
+        typer.echo(f"{prog}: --batch-size must be at least 1", err=True)
+        raise typer.Exit(2)
+    try:
+        pg = read_tables(out)
+    except FileNotFoundError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    try:
+        driver = connect(uri, user, password_from_env_or_prompt(user), database)
+    except Neo4jError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    from tqdm import tqdm
+
+    total = sum(pg.counts())
+    try:
+        with tqdm(total=total, desc="sync", unit="row", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+            report = sync(driver, pg, database=database, batch_size=batch_size, prune=prune, progress=bar.update)
+    except Neo4jError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    finally:
+        driver.close()
+    rate = total / report.seconds if report.seconds else 0
+    typer.echo(f"synced {total} elements in {report.seconds:.1f} s ({rate:,.0f}/s, {report.batches} batches): "
+               f"{report.nodes_created} nodes and {report.relationships_created} relationships created"
+               + (f", {report.nodes_deleted} nodes and {report.relationships_deleted} relationships pruned"
+                  if prune else ""))
+
+
+@app.command()
+def export(
+    fmt: str = typer.Option("graphml", "--format", "-f", help="graphml, gexf (Gephi) or json (node-link)."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="The build folder."),
+    to: Path | None = typer.Option(None, "--to", help="Output file (default out/graph.<format>)."),
+) -> None:
+    """Export the property graph for Gephi, Cytoscape or d3 (via networkx)."""
+    from kg.projection import read_tables
+    from kg.stores.nx import EXPORT_FORMATS, export as write_export, to_networkx
+
+    if fmt not in EXPORT_FORMATS:
+        typer.echo(f"kg export: --format is one of {', '.join(EXPORT_FORMATS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        g = to_networkx(read_tables(out))
+    except FileNotFoundError as err:
+        typer.echo(f"kg export: {err}", err=True)
+        raise typer.Exit(1)
+    target = to or out / f"graph.{fmt}"
+    write_export(g, target, fmt)
+    typer.echo(f"wrote {target}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges", err=True)
+
+
 def main() -> None:
     """Entry point for `python -m kg`."""
     app(prog_name="kg")

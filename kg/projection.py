@@ -256,3 +256,48 @@ def load_dataset(path) -> Dataset:
         warnings.simplefilter("ignore", DeprecationWarning)
         ds.parse(str(path), format="nquads")
     return ds
+
+
+TABLES_DIR = "tables"
+
+
+def write_tables(pg: PropertyGraph, out) -> list[str]:
+    """The projection as Parquet files (tables/<Label>.parquet, tables/rel-<TYPE>.parquet), for pandas too."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .build import write_atomic
+
+    folder = out / TABLES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind, groups in (("", pg.nodes), ("rel-", pg.rels)):
+        for name, rows in groups.items():
+            if not rows:
+                continue
+            table = pa.Table.from_pylist(rows)
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink)
+            path = folder / f"{kind}{name}.parquet"
+            write_atomic(path, sink.getvalue().to_pybytes())
+            written.append(f"{TABLES_DIR}/{path.name}")
+    return written
+
+
+def read_tables(out) -> PropertyGraph:
+    """The projection written by write_tables."""
+    import pyarrow.parquet as pq
+
+    folder = out / TABLES_DIR
+    if not folder.exists():
+        raise FileNotFoundError(f"no property-graph tables in {out}: run `kg build … --out {out}` first")
+    pg = PropertyGraph(nodes={k: [] for k in NODE_SCHEMA}, rels={k: [] for k in REL_SCHEMA})
+    for label in NODE_SCHEMA:
+        path = folder / f"{label}.parquet"
+        if path.exists():
+            pg.nodes[label] = pq.read_table(path).to_pylist()
+    for rtype in REL_SCHEMA:
+        path = folder / f"rel-{rtype}.parquet"
+        if path.exists():
+            pg.rels[rtype] = pq.read_table(path).to_pylist()
+    return pg

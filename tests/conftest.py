@@ -1,6 +1,7 @@
 """Shared fixtures: paths of the bundled sample corpus and a helper to extract from text."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,30 @@ def only(docs, **where):
 def names(agencies) -> list[str]:
     """Agency names, in order."""
     return [a.name for a in agencies]
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory):
+    """A real Neo4j 5.26 Community server for this test session (skips, or fails if KG_REQUIRE_NEO4J=1)."""
+    from neo4j_server import ServerUnavailable, start
+
+    required = os.environ.get("KG_REQUIRE_NEO4J") == "1"
+    try:
+        server = start(tmp_path_factory.mktemp("neo4j"))
+    except ServerUnavailable as err:
+        if required:
+            pytest.fail(f"KG_REQUIRE_NEO4J=1 but Neo4j is unavailable: {err}")
+        pytest.skip(f"Neo4j unavailable: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def built_seeds(tmp_path_factory, examples_dir):
+    """The sample corpus built once (graph files, property-graph tables, embedded database)."""
+    from kg.build import build
+
+    out = tmp_path_factory.mktemp("seed-build")
+    report = build(sorted(examples_dir.glob("*.txt")), out, jobs=1)
+    assert report.conforms and not report.failed
+    return out

@@ -100,7 +100,7 @@ class LadybugReader:
     def __init__(self, path: Path, write: bool = False):
         import ladybug
 
-        if path.is_dir() and (path / DB_NAME).exists():
+        if path.is_dir():
             path = path / DB_NAME
         if not path.exists():
             raise CypherError(f"no embedded database at {path}: run `kg build … --out {path.parent}` first")

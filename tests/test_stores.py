@@ -1,0 +1,243 @@
+"""Graph stores (issue #4): one projection into LadybugDB, Neo4j (a real server) and networkx."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from kg.build import build
+from kg.projection import read_tables
+from kg.queries import AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, lineage_query
+from kg.stores.ladybug import CypherError, LadybugReader
+from kg.stores.neo4j import Neo4jReader, connect, sync
+from kg.stores.nx import export, to_networkx
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = Path(__file__).parent / "fixtures" / "eval"
+
+
+def kg(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "kg", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600, env={**os.environ, **(env or {})})
+
+
+# ------------------------------------------------------------------ embedded (LadybugDB)
+
+def test_embedded_database_holds_the_whole_projection(built_seeds):
+    pg = read_tables(built_seeds)
+    with LadybugReader(built_seeds) as db:
+        for label, rows in pg.nodes.items():
+            assert db.run(f"MATCH (n:{label}) RETURN count(n)")[1] == [[len(rows)]]
+        for rtype, rows in pg.rels.items():
+            assert db.run(f"MATCH ()-[r:{rtype}]->() RETURN count(r)")[1] == [[len(rows)]]
+
+
+def test_cypher_cli_reads_with_parameters_and_refuses_writes(built_seeds):
+    res = kg("cypher", "MATCH (a:Agency {name: $n})-[r:RESPONSIBLE_FOR]->(t:Task) RETURN count(t) AS tasks",
+             "--param", "n=五华区教育体育局", "--db", built_seeds, "--format", "json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)[0]["tasks"] >= 19
+    res = kg("cypher", "CREATE (:Topic {uri: 'x'})", "--db", built_seeds)
+    assert res.returncode == 1 and res.stderr.count("\n") == 1 and "read-only" in res.stderr
+    res = kg("cypher", "MATCH (n RETURN n", "--db", built_seeds)
+    assert res.returncode == 1 and res.stderr.startswith("kg cypher: Parser exception")
+    assert "Traceback" not in res.stderr
+
+
+def test_cypher_write_needs_the_flag(built_seeds, tmp_path):
+    copy = tmp_path / "db"
+    copy.mkdir()
+    shutil.copy(built_seeds / "graph.lbug", copy / "graph.lbug")
+    res = kg("cypher", "CREATE (:Topic {uri: 'x', name: '测试'})", "--db", copy, "--write")
+    assert res.returncode == 0, res.stderr
+    assert "测试" in kg("cypher", "MATCH (t:Topic {uri: 'x'}) RETURN t.name", "--db", copy).stdout
+
+
+def test_missing_database_is_a_clear_error(tmp_path):
+    res = kg("query", "lead-agencies", "--db", tmp_path)
+    assert res.returncode == 1 and "no embedded database" in res.stderr
+
+
+# ------------------------------------------------------------------ networkx
+
+def test_networkx_graph_and_exports(built_seeds, tmp_path):
+    pg = read_tables(built_seeds)
+    g = to_networkx(pg)
+    assert (g.number_of_nodes(), g.number_of_edges()) == pg.counts()
+    bureau = "https://w3id.org/policykg/id/agency/530102/五华区教育体育局"
+    assert g.nodes[bureau]["label"] == "Agency"
+    assert sum(1 for _, _, k in g.out_edges(bureau, keys=True) if k == "RESPONSIBLE_FOR") >= 19
+    for fmt, reader in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
+        export(g, tmp_path / f"g.{fmt}", fmt)
+        back = reader(tmp_path / f"g.{fmt}")
+        assert back.number_of_nodes() == g.number_of_nodes()
+    res = kg("export", "--format", "json", "--out", built_seeds, "--to", tmp_path / "g.json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads((tmp_path / "g.json").read_text())
+    assert len(data["nodes"]) == g.number_of_nodes() and len(data["links"]) == g.number_of_edges()
+
+
+# ------------------------------------------------------------------ named queries vs the gold
+
+def _scorer():
+    spec = importlib.util.spec_from_file_location("policykg_score", EVAL / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lead_agencies_agree_with_the_gold(built_seeds):
+    score = _scorer()
+    gold_leads = []
+    for f in sorted((EVAL / "gold").glob("*.json")):
+        for doc in json.loads(f.read_text(encoding="utf-8")):
+            for task in doc["tasks"]:
+                gold_leads += [score.agency_key(a, doc["jurisdiction"]) for a in task["lead"]]
+    with LadybugReader(built_seeds) as db:
+        columns, rows = db.run(LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": ""})
+        aliases = dict(db.run("MATCH (a:Agency) RETURN a.name, a.aliases")[1])
+    by_name = {r[2]: r for r in rows}
+    for name, level in (("曲靖市人力资源和社会保障局", "city"), ("曲靖市教育体育局", "city"),
+                        ("五华区教育体育局", "county"), ("呼图壁县教育局", "county")):
+        assert by_name[name][1] == level
+    assert sum(r[3] for r in rows) == len(gold_leads)
+    keys = {r[2]: [score.agency_key({"name": n, "jurisdiction": r[0]}, {}) for n in [r[2], *aliases[r[2]]]]
+            for r in rows}
+    counted = Counter()
+    for g in gold_leads:  # an exact name or alias first; the scorer's lenient match only when unambiguous
+        exact = [name for name, ks in keys.items() if g in ks]
+        loose = [name for name, ks in keys.items() if any(score.agency_match(k, g) for k in ks)]
+        match = exact or loose
+        assert len(match) == 1, (g, match)
+        counted[match[0]] += 1
+    assert counted == Counter({r[2]: r[3] for r in rows})
+
+
+# ------------------------------------------------------------------ Neo4j (real server)
+
+def _clear(driver):
+    with driver.session() as s:
+        s.run("MATCH (n) DETACH DELETE n").consume()
+
+
+@pytest.fixture()
+def neo4j_driver(neo4j_server):
+    driver = connect(neo4j_server.uri, neo4j_server.user, neo4j_server.password)
+    _clear(driver)
+    yield driver
+    driver.close()
+
+
+def test_sync_is_idempotent(neo4j_driver, built_seeds):
+    pg = read_tables(built_seeds)
+    first = sync(neo4j_driver, pg, batch_size=100)
+    assert (first.nodes_created, first.relationships_created) == pg.counts()
+    again = sync(neo4j_driver, pg, batch_size=100)
+    assert (again.nodes_created, again.relationships_created) == (0, 0)
+    reader = Neo4jReader(neo4j_driver)
+    assert reader.run("SHOW CONSTRAINTS YIELD labelsOrTypes RETURN count(*)")[1][0][0] >= 5
+
+
+QUERY_CASES = [
+    (LEAD_AGENCIES, {"topic": "产教融合", "level": ""}),
+    (LEAD_AGENCIES, {"topic": "", "level": "county"}),
+    (CO_RESPONSIBILITY, {"limit": 25}),
+    (AGENCY_TASKS, {"name": "五华区教育体育局"}),
+    (AGENCY_TASKS, {"name": "人社局"}),
+    (FIND_DOCUMENT, {"text": "昆发改社会〔2019〕611号", "number": "昆发改社会〔2019〕611号"}),
+]
+
+
+def test_every_named_query_gives_the_same_rows_on_both_engines(neo4j_driver, built_seeds):
+    sync(neo4j_driver, read_tables(built_seeds))
+    neo4j = Neo4jReader(neo4j_driver)
+    with LadybugReader(built_seeds) as embedded:
+        uris = [r[0] for r in embedded.run("MATCH (d:Document {kind: 'loaded'}) RETURN d.uri ORDER BY d.uri")[1]]
+        cases = list(QUERY_CASES)
+        for direction in ("up", "down"):
+            cases += [(lineage_query(direction, 3), {"uri": u}) for u in uris]
+        nonempty = 0
+        for query, params in cases:
+            a, b = embedded.run(query.cypher, params), neo4j.run(query.cypher, params)
+            assert a == b, (query.name, params)
+            nonempty += bool(a[1])
+        assert nonempty >= len(QUERY_CASES) + 4
+
+
+def test_prune_removes_exactly_the_removed_files_facts(neo4j_driver, built_seeds, examples_dir, tmp_path):
+    sync(neo4j_driver, read_tables(built_seeds))
+    removed = "002_ef8d9751ef9cfd10.txt"
+    smaller = tmp_path / "smaller"
+    report = build([p for p in sorted(examples_dir.glob("*.txt")) if p.name != removed], smaller, jobs=1)
+    assert report.conforms
+    pg = read_tables(smaller)
+    result = sync(neo4j_driver, pg, prune=True)
+    assert result.nodes_deleted > 0 and result.relationships_deleted > 0
+    neo4j = Neo4jReader(neo4j_driver)
+    with LadybugReader(smaller) as embedded:
+        for label in pg.nodes:
+            q = f"MATCH (n:{label}) RETURN n.uri ORDER BY n.uri"
+            assert neo4j.run(q) == embedded.run(q), label
+        q = "MATCH (a)-[r]->(b) RETURN a.uri, b.uri, r.sources ORDER BY a.uri, b.uri"
+        assert sorted(map(str, neo4j.run(q)[1])) == sorted(map(str, embedded.run(q)[1]))
+    left = neo4j.run("MATCH (n) WHERE $f IN n.sources RETURN count(n)", {"f": removed})[1]
+    assert left == [[0]]
+    # the letter's own agencies are gone; the ones other files also name remain
+    names = {r[0] for r in neo4j.run("MATCH (a:Agency) RETURN a.name")[1]}
+    assert "曲靖市教育体育局" in names and "曲靖市工业和信息化局" in names
+
+
+def test_sync_and_query_cli_against_neo4j(neo4j_server, neo4j_driver, built_seeds):
+    env = {"NEO4J_PASSWORD": neo4j_server.password}
+    res = kg("sync", "neo4j", "--uri", neo4j_server.uri, "--user", "neo4j", "--out", built_seeds,
+             "--batch-size", "200", env=env)
+    assert res.returncode == 0, res.stderr
+    nodes, rels = read_tables(built_seeds).counts()
+    assert f"{nodes} nodes and {rels} relationships created" in res.stdout
+    again = kg("sync", "neo4j", "--uri", neo4j_server.uri, "--out", built_seeds, env=env)
+    assert "0 nodes and 0 relationships created" in again.stdout
+    for out in (res, again):
+        assert neo4j_server.password not in out.stdout + out.stderr
+    on_neo4j = kg("query", "lead-agencies", "--topic", "产教融合", "--neo4j-uri", neo4j_server.uri, env=env)
+    embedded = kg("query", "lead-agencies", "--topic", "产教融合", "--db", built_seeds)
+    assert on_neo4j.returncode == 0, on_neo4j.stderr
+    assert on_neo4j.stdout == embedded.stdout and "五华区教育体育局" in embedded.stdout
+    lineage = kg("query", "lineage", "--doc", "曲靖市推进产教融合的实施方案", "--neo4j-uri", neo4j_server.uri,
+                 "--format", "csv", env=env)
+    assert "云政办发〔2018〕60号" in lineage.stdout and "曲靖麒麟职教集团质量年度报告2020" in lineage.stdout
+
+
+def test_wrong_or_missing_password_is_one_clear_line(neo4j_server, built_seeds):
+    res = kg("sync", "neo4j", "--uri", neo4j_server.uri, "--out", built_seeds, env={"NEO4J_PASSWORD": "wrong"})
+    assert res.returncode == 1 and res.stderr.strip() == \
+        f"kg sync neo4j: {neo4j_server.uri}: authentication failed for user 'neo4j'"
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
+    res = subprocess.run([sys.executable, "-m", "kg", "sync", "neo4j", "--uri", neo4j_server.uri, "--out",
+                          str(built_seeds)], capture_output=True, text=True, cwd=ROOT, env=env,
+                         stdin=subprocess.DEVNULL, timeout=120)
+    assert res.returncode == 1 and "set NEO4J_PASSWORD" in res.stderr
+
+
+def test_embedded_errors_are_cypher_errors(built_seeds):
+    with LadybugReader(built_seeds) as db, pytest.raises(CypherError):
+        db.run("MATCH (n:Nope) RETURN n")
+
+
+def test_counter_of_roles_matches_the_records(built_seeds):
+    records = [json.loads(line) for line in (built_seeds / "documents.jsonl").read_text().splitlines()]
+    expected = Counter()
+    for d in records:
+        for t in d["tasks"]:
+            for role in ("lead", "responsible", "cooperating"):
+                expected[role] += len({a["canonical"] for a in t[role]})
+    pg = read_tables(built_seeds)
+    assert (len(pg.rels["LEADS"]), len(pg.rels["RESPONSIBLE_FOR"]), len(pg.rels["COOPERATES_ON"])) == \
+        (expected["lead"], expected["responsible"], expected["cooperating"])
