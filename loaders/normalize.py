@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from .patterns import LABEL, TERMINAL, marker_of
 from .records import Span
@@ -15,7 +17,9 @@ _FULLWIDTH.update({c: chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)})  # ａ-�
 _FULLWIDTH.update({0x3000: " ", 0xA0: " ", 0xFF0E: ".", 0xFF0F: "/", 0xFF05: "%", 0xFF0B: "+",
                    0x2002: " ", 0x2003: " ", 0x200B: "", 0xFEFF: ""})
 _WIDTH_TABLE = {k: v for k, v in _FULLWIDTH.items() if v}
+_TRANSLATE = str.maketrans(_WIDTH_TABLE)
 _DROP = {k for k, v in _FULLWIDTH.items() if not v}
+_DROP_CHARS = frozenset(chr(k) for k in _DROP)
 
 _PAGE_NUMBER = re.compile(r"^\s*([-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{1,4}\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|"
                           r"\d{1,4}\s*/\s*\d{1,4}|[-—－–]?\s*\d{1,3}\s*[-—－–]?)\s*$")
@@ -51,8 +55,14 @@ def _t2s():
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=65536)
+def _is_traditional(char: str) -> bool:
+    """Whether OpenCC's t2s changes this character (memoised: the answer never changes)."""
+    return "\u3400" <= char <= "\u9fff" and _t2s().convert(char) != char
+
+
 def _to_simplified(line: str) -> str:
-    if not any("\u4e00" <= c <= "\u9fff" for c in line):
+    if not any(_is_traditional(c) for c in set(line)):
         return line
     out = _t2s().convert(line)
     return out if len(out) == len(line) else line  # keep the 1:1 offset map
@@ -86,66 +96,65 @@ def _should_join(prev: str, nxt: str) -> bool:
     return len(p) >= 20
 
 
+def _clean_line(raw: str, line_start: int) -> tuple[str, Sequence[int]]:
+    """One line simplified, width-normalised, closed up if letter-spaced and stripped, with its offsets."""
+    conv = _to_simplified(raw.rstrip("\r"))
+    if _DROP_CHARS.isdisjoint(conv):
+        s = conv.translate(_TRANSLATE)  # one character for one: offsets stay a range
+        idx: Sequence[int] = range(line_start, line_start + len(s))
+    else:
+        keep = [i for i, c in enumerate(conv) if ord(c) not in _DROP]
+        s = "".join(conv[i] for i in keep).translate(_TRANSLATE)
+        idx = [line_start + i for i in keep]
+    if _LETTER_SPACED.match(s):
+        keep = [k for k, c in enumerate(s) if c not in " \u3000"]
+        s = "".join(s[k] for k in keep)
+        idx = [idx[k] for k in keep]
+    lead = len(s) - len(s.lstrip())
+    s2 = s.strip()
+    return s2, idx[lead: lead + len(s2)]
+
+
 def normalize(original: str) -> NormText:
     """Normalise a document's text; every output character maps to an original offset."""
-    chars: list[str] = []
-    offs: list[int] = []
-    lines: list[tuple[str, list[int]]] = []
+    lines: list[tuple[str, Sequence[int]]] = []
     pos = 0
-    raw_lines = original.split("\n")
-    for raw in raw_lines:
-        line_start = pos
+    for raw in original.split("\n"):
+        lines.append(_clean_line(raw, pos))
         pos += len(raw) + 1
-        conv = _to_simplified(raw.rstrip("\r"))
-        text: list[str] = []
-        idx: list[int] = []
-        for i, c in enumerate(conv):
-            o = ord(c)
-            if o in _DROP:
-                continue
-            text.append(_WIDTH_TABLE.get(o, c))
-            idx.append(line_start + i)
-        s = "".join(text)
-        if _LETTER_SPACED.match(s):
-            keep = [k for k, c in enumerate(s) if c not in " \u3000"]
-            s = "".join(s[k] for k in keep)
-            idx = [idx[k] for k in keep]
-        # strip the line, keeping the map aligned
-        lead = len(s) - len(s.lstrip())
-        s2 = s.strip()
-        idx = idx[lead: lead + len(s2)]
-        lines.append((s2, idx))
     # page numbers and running headers (short lines repeated three times or more)
     counts = Counter(s for s, _ in lines if s and len(s) <= 30 and not marker_of(s) and "\t" not in s)
-    kept: list[tuple[str, list[int]]] = []
-    for s, idx in lines:
-        if s and (_PAGE_NUMBER.match(s) or (counts[s] >= 3 and not LABEL.match(s) and not _META_START.match(s)
-                                             and not re.search(r"[：:，。]", s))):
-            continue
-        kept.append((s, idx))
+    kept = [(s, idx) for s, idx in lines
+            if not (s and (_PAGE_NUMBER.match(s) or (counts[s] >= 3 and not LABEL.match(s)
+                                                     and not _META_START.match(s)
+                                                     and not re.search(r"[：:，。]", s))))]
     # rejoin lines broken mid-sentence (blank lines between the halves included)
-    merged: list[tuple[str, list[int]]] = []
+    merged: list[tuple[str, list[Sequence[int]]]] = []
     pending_blank = False
     for s, idx in kept:
         if not s:
             pending_blank = True
             continue
         if merged and _should_join(merged[-1][0], s):
-            ps, pidx = merged[-1]
-            merged[-1] = (ps + s, pidx + idx)
+            merged[-1] = (merged[-1][0] + s, merged[-1][1] + [idx])
         else:
             if merged and pending_blank:
                 merged.append(("", []))
-            merged.append((s, idx))
+            merged.append((s, [idx]))
         pending_blank = False
-    for s, idx in merged:
-        if chars:
-            chars.append("\n")
-            offs.append(offs[-1] + 1 if offs else 0)
-        chars.extend(s)
-        offs.extend(idx)
-    # newline offsets point just after the previous character; clamp to the original
-    text = "".join(chars)
     end = len(original)
-    offsets = tuple(min(o, end - 1) if end else 0 for o in offs) + (end,)
-    return NormText(text, offsets, original)
+    parts: list[Sequence[int]] = []
+    texts: list[str] = []
+    last = -1
+    for k, (s, idxs) in enumerate(merged):
+        if k:
+            texts.append("\n")
+            parts.append((min(last + 1, end - 1) if end else 0,))  # a newline points just past the line
+        texts.append(s)
+        parts.extend(idxs)
+        for idx in reversed(idxs):
+            if len(idx):
+                last = idx[-1]
+                break
+    offsets = tuple(chain.from_iterable(parts)) + (end,)
+    return NormText("".join(texts), offsets, original)

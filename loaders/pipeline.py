@@ -2,6 +2,7 @@
 clauses, deadlines and targets as span groups (no model downloads: rules and vocabularies only)."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import spacy
@@ -19,6 +20,42 @@ for _name in ("citation", "role_clause", "deadline", "target"):
         Span.set_extension(_name, default=None)
 
 
+_WHITESPACE = re.compile(r"(\s+)")
+
+
+class CharTokenizer:
+    """One token per character (spaCy's zh 'char' segmentation), built directly: doc.text is the input."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        words: list[str] = []
+        spaces: list[bool] = []
+        for k, chunk in enumerate(_WHITESPACE.split(text)):
+            if not chunk:
+                continue
+            if k % 2 == 0:  # a run of non-space characters: one token each
+                words.extend(chunk)
+                spaces.extend([False] * len(chunk))
+            elif chunk == " " and words and not spaces[-1] and not words[-1].isspace():
+                spaces[-1] = True
+            else:
+                words.append(chunk)
+                spaces.append(False)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc.user_data["text"] = text
+        return doc
+
+
+def _text(doc: Doc) -> str:
+    """The document's text without rebuilding it from its tokens (slow for one token per character)."""
+    text = doc.user_data.get("text")
+    if text is None:
+        text = doc.user_data["text"] = doc.text
+    return text
+
+
 def _span(doc: Doc, start: int, end: int, label: str) -> Span | None:
     return doc.char_span(start, end, label=label, alignment_mode="expand")
 
@@ -28,7 +65,7 @@ class CitationFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for c in find_citations(doc.text):
+        for c in find_citations(_text(doc)):
             sp = _span(doc, c.start, c.end, "CITATION")
             if sp is not None:
                 sp._.citation = c
@@ -44,7 +81,7 @@ class RoleClauseFinder:
         self.patterns = RolePatterns()
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = _text(doc)
         clauses = find_parentheticals(text, self.patterns)
         pos = 0
         for line in text.split("\n"):
@@ -92,7 +129,7 @@ class TargetFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for target, start, end in find_targets(doc.text):
+        for target, start, end in find_targets(_text(doc)):
             sp = _span(doc, start, end, "TARGET")
             if sp is not None:
                 sp._.target = target
@@ -124,6 +161,7 @@ def _make_targets(nlp: Language, name: str) -> TargetFinder:
 def build_pipeline() -> Language:
     """A blank zh pipeline: agency span ruler fed from the department vocabulary, then rule components."""
     nlp = spacy.blank("zh")
+    nlp.tokenizer = CharTokenizer(nlp.vocab)
     nlp.max_length = 50_000_000
     ruler = nlp.add_pipe("span_ruler", name="agency_ruler", config={"spans_key": "agency"})
     vocab = vocabulary()

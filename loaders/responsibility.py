@@ -60,7 +60,8 @@ class RolePatterns:
             self.label_role[w] = "deadline"
         self.label = re.compile(rf"({_alternation(list(self.label_role))})\s*[:：]")
         self.ongoing = r["ongoing_words"]
-        self.subject_verbs = re.compile(rf"^({_alternation(r['subject_verbs'])})")
+        self.subject = re.compile(r"(?:^|(?<=[。；;，,\n]))(?P<subject>[^，。；、：\s“”,;:]{1,29}[局委办府会室部心校联])"
+                                  rf"(?=(?:{_alternation(r['subject_verbs'])}))")
         self.deadline_like = re.compile(r"(\d{4}\s*年|年底|年内|月底|前完成|长期坚持|持续推进|长期|每年|逐年)")
 
 
@@ -189,27 +190,16 @@ def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
     return sorted(out, key=lambda c: c.start)
 
 
-_CLAUSE_START = re.compile(r"(?:^|(?<=[。；;，,\n]))")
-
-
 def find_subjects(text: str, pats: RolePatterns) -> list[RoleClause]:
     """Subject clauses: 县教育局要把…; 县人民政府加强组织领导 — candidates, validated by the caller."""
     out = []
-    for m in _CLAUSE_START.finditer(text):
-        s = m.end()
-        window = text[s: s + 40]
-        for k in range(2, min(len(window), 30) + 1):
-            v = pats.subject_verbs.match(window[k:])
-            if v and window[k - 1] in "局委办府会室部心校联":
-                subject = window[:k]
-                if re.search(r"[，。；、：\s“”]", subject):
-                    break
-                stop = re.search(r"[。；;]", text[s:])
-                end = s + (stop.start() + 1 if stop else len(text) - s)
-                clause = RoleClause("subject", s, end)
-                clause.lists.append(RoleList("responsible", subject, s, s + k))
-                out.append(clause)
-                break
+    for m in pats.subject.finditer(text):
+        s = m.start("subject")
+        stop = re.search(r"[。；;]", text[s:])
+        end = s + (stop.start() + 1 if stop else len(text) - s)
+        clause = RoleClause("subject", s, end)
+        clause.lists.append(RoleList("responsible", m.group("subject"), s, m.end("subject")))
+        out.append(clause)
     return out
 
 

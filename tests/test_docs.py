@@ -41,3 +41,15 @@ def test_agency_roles_query_quotes_the_source(store, examples_dir):
     for role, number, heading, quote, start, end in table.rows:
         assert role in ("牵头", "责任", "配合")
         assert text[start:end] == quote
+
+
+def test_graph_model_doc_names_every_label_and_relationship():
+    from kg.projection import NODE_SCHEMA, REL_SCHEMA
+
+    text = (DOC.parent / "graph-model.md").read_text(encoding="utf-8")
+    for name in list(NODE_SCHEMA) + list(REL_SCHEMA):
+        assert f"`{name}`" in text, name
+    for label, cols in NODE_SCHEMA.items():
+        for col, _ in cols:
+            if col not in ("uri", "sources"):
+                assert f"`{col}`" in text, (label, col)
