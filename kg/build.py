@@ -45,6 +45,7 @@ class BuildReport:
     outputs: list[str] = field(default_factory=list)
     nodes: int = 0
     relationships: int = 0
+    validated: int = 0
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -145,8 +146,10 @@ def _track(results, progress):
 def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
           progress: Callable[[int], None] | None = None) -> BuildReport:
     """Build the knowledge graph of the given files into `out` (see README for the outputs)."""
+    import pyoxigraph as ox
+
     from .projection import project, write_tables
-    from .rdf import GraphWriter, union_graph
+    from .rdf import GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
     out.mkdir(parents=True, exist_ok=True)
@@ -156,34 +159,36 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     t1 = time.perf_counter()
     report.timings["extract"] = t1 - t0
     files = _unique_sources([(f.path.name, f.documents) for f in report.files if not f.error])
-    ds = GraphWriter(__version__).write(files)
-    graph = union_graph(ds)
-    report.triples = len(graph)
+    corpus = GraphWriter(__version__).write(files)
+    triples = corpus.triples()
+    report.triples = len(triples)
     t2 = time.perf_counter()
     report.timings["rdf"] = t2 - t1
     if validate:
-        from .validate import validate as shacl
+        from .validate import validate_graphs
 
-        result = shacl(graph, limit=0)
+        graphs = [(g.name.value, serialize((q.triple for q in g.quads), ox.RdfFormat.N_TRIPLES))
+                  for g in corpus.file_graphs()]
+        result = validate_graphs(graphs, cache=out / CACHE_DIR, jobs=jobs)
         report.conforms, report.violations = result.conforms, result.messages
-        write_atomic(out / "validation.ttl", result.report.serialize(format="turtle"))
-        write_atomic(out / "validation.txt", "conforms\n" if result.conforms else
-                     "\n".join(result.messages) + "\n")
+        report.validated = result.checked
+        write_atomic(out / "validation.txt", "conforms\n" if result.conforms else "\n".join(result.messages) + "\n")
+        write_atomic(out / "validation.ttl", result.report if not result.conforms else
+                     "@prefix sh: <http://www.w3.org/ns/shacl#> .\n[] a sh:ValidationReport ; sh:conforms true .\n")
         report.outputs += ["validation.ttl", "validation.txt"]
         report.timings["validate"] = time.perf_counter() - t2
         if not result.conforms:
             return report
     t3 = time.perf_counter()
-    write_atomic(out / "graph.ttl", graph.serialize(format="turtle"))
-    write_atomic(out / "graph.jsonld", stable_jsonld(graph.serialize(format="json-ld")))
-    nquads = sorted(set(_nquads(ds).splitlines()))
-    write_atomic(out / "graph.nq", "\n".join(line for line in nquads if line.strip()) + "\n")
+    write_atomic(out / "graph.ttl", serialize(triples, ox.RdfFormat.TURTLE))
+    write_atomic(out / "graph.jsonld", serialize(triples, ox.RdfFormat.JSON_LD))
+    write_atomic(out / "graph.nq", serialize(corpus.quads(), ox.RdfFormat.N_QUADS))
     write_atomic(out / "documents.jsonl", "".join(
         json.dumps(_contract(d), ensure_ascii=False) + "\n" for _, docs in files for d in docs))
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    pg = project(ds)
+    pg = project(corpus.quads())
     report.outputs += write_tables(pg, out)
     report.nodes, report.relationships = pg.counts()
     t5 = time.perf_counter()
@@ -192,27 +197,6 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     report.outputs.append(DB_NAME)
     report.timings["embedded_load"] = time.perf_counter() - t5
     return report
-
-
-def _nquads(ds) -> str:
-    import warnings
-
-    with warnings.catch_warnings():  # rdflib's own N-Quads writer calls its deprecated Dataset.contexts
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return ds.serialize(format="nquads")
-
-
-def stable_jsonld(text: str) -> str:
-    """JSON-LD with nodes and values in a fixed order, so that two builds give identical files."""
-    def order(node):
-        if isinstance(node, dict):
-            return {k: order(v) for k, v in sorted(node.items())}
-        if isinstance(node, list):
-            items = [order(v) for v in node]
-            return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
-        return node
-
-    return json.dumps(order(json.loads(text)), ensure_ascii=False, indent=1) + "\n"
 
 
 def _contract(doc: Document) -> dict:
@@ -247,6 +231,7 @@ def write_build_info(report: BuildReport) -> None:
         "triples": report.triples,
         "property_graph": {"nodes": report.nodes, "relationships": report.relationships},
         "conforms": report.conforms,
+        "graphs_validated": report.validated,
         "timings_s": {k: round(v, 3) for k, v in report.timings.items()},
         "outputs": report.outputs,
     }

@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from rdflib import RDF, RDFS, Dataset, Graph, URIRef
-from rdflib.namespace import SKOS
-from rdflib.term import Literal
+import pyoxigraph as ox
 
-from .rdf import BUILD_GRAPH, ELI, OA, ONTOLOGY_GRAPH, ORG, PK, TIME, VOCAB_GRAPH
+from ontology import ONTOLOGY_DIR
+
+from .rdf import BUILD_GRAPH, ELI, OA, ONTOLOGY_GRAPH, ORG, PK, RDF, RDFS, SKOS, TIME, VOCAB_GRAPH
 
 # ---------------------------------------------------------------- the schema, in one place
 NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
@@ -54,11 +56,13 @@ for _props in REL_SCHEMA.values():
 
 ROLE_TYPES = {"lead": "LEADS", "responsible": "RESPONSIBLE_FOR", "cooperating": "COOPERATES_ON"}
 ROLE_NAMES = {"lead": "牵头", "responsible": "责任", "cooperating": "配合"}
-_DIRECT_EDGES = {ELI.is_part_of: "PART_OF", ELI.passed_by: "ISSUED_BY", PK.hasTask: "HAS_TASK",
-                 PK.inJurisdiction: "IN_JURISDICTION", ELI.jurisdiction: "IN_JURISDICTION",
-                 PK.within: "WITHIN", PK.about: "ABOUT", ORG.subOrganizationOf: "SUB_ORGANIZATION_OF"}
-_LEVELS = {PK.Province: "province", PK.City: "city", PK.County: "county"}
-_SHARED = {BUILD_GRAPH, VOCAB_GRAPH, ONTOLOGY_GRAPH}
+_DIRECT_EDGES = {ELI.is_part_of.value: "PART_OF", ELI.passed_by.value: "ISSUED_BY", PK.hasTask.value: "HAS_TASK",
+                 PK.inJurisdiction.value: "IN_JURISDICTION", ELI.jurisdiction.value: "IN_JURISDICTION",
+                 PK.within.value: "WITHIN", PK.about.value: "ABOUT",
+                 ORG.subOrganizationOf.value: "SUB_ORGANIZATION_OF"}
+_LEVELS = {PK.Province.value: "province", PK.City.value: "city", PK.County.value: "county"}
+_SHARED = {BUILD_GRAPH.value, VOCAB_GRAPH.value, ONTOLOGY_GRAPH.value}
+_TYPE = RDF.type.value
 
 
 @dataclass
@@ -85,177 +89,185 @@ class PropertyGraph:
                 for s in r.get("sources") or []}
 
 
-def _label_classes(ontology: Graph) -> dict[URIRef, str]:
-    """Class → node label, from the ontology's subclass hierarchy."""
-    roots = {PK.PolicyDocument: "Document", PK.Task: "Task", PK.Agency: "Agency",
-             PK.AdministrativeDivision: "Jurisdiction"}
-    out: dict[URIRef, str] = {}
+@lru_cache(maxsize=1)
+def label_classes() -> dict[str, str]:
+    """Class IRI → node label, from the ontology's subclass hierarchy."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDFS as RDFS_NS
+
+    ontology = Graph().parse(ONTOLOGY_DIR / "policykg.ttl", format="turtle")
+    roots = {PK.PolicyDocument.value: "Document", PK.Task.value: "Task", PK.Agency.value: "Agency",
+             PK.AdministrativeDivision.value: "Jurisdiction"}
+    out: dict[str, str] = {}
     for root, label in roots.items():
-        for cls in ontology.transitive_subjects(RDFS.subClassOf, root):
-            out[cls] = label
+        for cls in ontology.transitive_subjects(RDFS_NS.subClassOf, URIRef(root)):
+            out[str(cls)] = label
     return out
 
 
-def _lit(g_values: list, as_type=str):
-    for v in g_values:
-        if isinstance(v, Literal):
-            return as_type(v.toPython()) if as_type is not str else str(v)
+def _value(terms: list | None, as_type=str):
+    """The first literal's value, converted."""
+    for t in terms or ():
+        if isinstance(t, ox.Literal):
+            v = t.value
+            if as_type is bool:
+                return v == "true"
+            return as_type(v) if as_type is not str else v
     return None
 
 
-def project(ds: Dataset) -> PropertyGraph:
-    """Project the built RDF dataset onto the property-graph schema above."""
-    ontology = ds.graph(ONTOLOGY_GRAPH)
-    labels = _label_classes(ontology)
-    po: dict[URIRef, dict[URIRef, list]] = defaultdict(lambda: defaultdict(list))
-    node_sources: dict[URIRef, set[str]] = defaultdict(set)
-    triple_sources: dict[tuple, set[str]] = defaultdict(set)
-    for s, p, o, g in ds.quads((None, None, None, None)):
-        gid = g.identifier if hasattr(g, "identifier") else g
-        if o not in po[s][p]:
-            po[s][p].append(o)
-        if gid not in _SHARED:
-            source = str(gid).rsplit("/", 1)[-1]
+def _zh(terms: list | None) -> str | None:
+    for t in terms or ():
+        if isinstance(t, ox.Literal) and t.language == "zh":
+            return t.value
+    return _value(terms)
+
+
+def _iri(terms: list | None) -> str | None:
+    for t in terms or ():
+        if isinstance(t, ox.NamedNode):
+            return t.value
+    return None
+
+
+def project(quads: Iterable[ox.Quad]) -> PropertyGraph:
+    """Project the built dataset onto the property-graph schema above."""
+    labels = label_classes()
+    po: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    node_sources: dict[str, set[str]] = defaultdict(set)
+    triple_sources: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for q in quads:
+        s, p, o, g = q.subject.value, q.predicate.value, q.object, q.graph_name
+        values = po[s][p]
+        if o not in values:
+            values.append(o)
+        gid = getattr(g, "value", None)
+        if gid is not None and gid not in _SHARED:
+            source = gid.rsplit("/", 1)[-1]
             node_sources[s].add(source)
-            if isinstance(o, URIRef):
-                triple_sources[(s, p, o)].add(source)
-    topic_scheme = PK.TopicScheme
-    label_of: dict[URIRef, str] = {}
+            if isinstance(o, ox.NamedNode):
+                triple_sources[(s, p, o.value)].add(source)
+    topic_scheme = PK.TopicScheme.value
+    label_of: dict[str, str] = {}
     for s, props in po.items():
-        for t in props.get(RDF.type, []):
-            if t in labels:
-                label_of[s] = labels[t]
+        for t in props.get(_TYPE, ()):
+            label = labels.get(t.value)
+            if label:
+                label_of[s] = label
                 break
         else:
-            if topic_scheme in props.get(SKOS.inScheme, []):
+            if any(getattr(v, "value", None) == topic_scheme for v in props.get(SKOS.inScheme.value, ())):
                 label_of[s] = "Topic"
-    # evidence of reified facts: node → (quote, source, start, end)
-    def evidence(node: URIRef) -> dict:
-        target = (po[node].get(PK.evidence) or [None])[0]
+
+    def evidence(node: str) -> dict:
+        target = _iri(po[node].get(PK.evidence.value))
         if target is None:
             return {"quote": None, "source": None, "start": None, "end": None}
-        sel = (po[target].get(OA.hasSelector) or [None])[0]
-        src = (po[target].get(OA.hasSource) or [None])[0]
-        return {"quote": _lit(po[sel].get(OA.exact, [])), "source": str(src).rsplit("/", 1)[-1] if src else None,
-                "start": _lit(po[sel].get(OA.start, []), int), "end": _lit(po[sel].get(OA.end, []), int)}
+        sel = _iri(po[target].get(OA.hasSelector.value))
+        src = _iri(po[target].get(OA.hasSource.value))
+        sp = po[sel] if sel else {}
+        return {"quote": _value(sp.get(OA.exact.value)), "source": src.rsplit("/", 1)[-1] if src else None,
+                "start": _value(sp.get(OA.start.value), int), "end": _value(sp.get(OA.end.value), int)}
 
     pg = PropertyGraph(nodes={k: [] for k in NODE_SCHEMA}, rels={k: [] for k in REL_SCHEMA})
-    for s in sorted(label_of, key=str):
-        label, props = label_of[s], po[s]
-        row = {"uri": str(s), "sources": sorted(node_sources.get(s, ()))}
-        row.update(_node_properties(label, s, props, po, evidence))
+    for s in sorted(label_of):
+        label = label_of[s]
+        row = {"uri": s, "sources": sorted(node_sources.get(s, ()))}
+        row.update(_node_properties(label, s, po[s], po, evidence))
         pg.nodes[label].append(row)
-    referenced_topics = set()
+    referenced_topics: set[str] = set()
     seen_rels: set[tuple[str, str, str]] = set()
 
-    def add_rel(rtype: str, a: URIRef, b: URIRef, props: dict, sources: set[str]) -> None:
+    def add_rel(rtype: str, a: str, b: str, props: dict, sources: set[str]) -> None:
         la, lb = label_of.get(a), label_of.get(b)
-        if (la, lb) not in REL_SCHEMA[rtype][0]:
+        if (la, lb) not in REL_SCHEMA[rtype][0] or (rtype, a, b) in seen_rels:
             return
-        key = (rtype, str(a), str(b))
-        if key in seen_rels:
-            return
-        seen_rels.add(key)
+        seen_rels.add((rtype, a, b))
         if lb == "Topic":
-            referenced_topics.add(str(b))
-        pg.rels[rtype].append({"from": str(a), "to": str(b), "from_label": la, "to_label": lb, **props,
+            referenced_topics.add(b)
+        pg.rels[rtype].append({"from": a, "to": b, "from_label": la, "to_label": lb, **props,
                                "sources": sorted(sources)})
 
-    for s in sorted(po, key=str):
+    role_assignment, citation = PK.RoleAssignment.value, PK.Citation.value
+    for s in sorted(po):
         props = po[s]
-        types = set(props.get(RDF.type, []))
-        if PK.RoleAssignment in types:
-            agent, task = props[PK.agent][0], props[PK.task][0]
-            role = str(props[PK.role][0]).rsplit("#", 1)[-1]
-            add_rel(ROLE_TYPES[role], agent, task, {"role": ROLE_NAMES[role], **evidence(s)},
-                    node_sources.get(s, set()))
-        elif PK.Citation in types:
-            citing, cited = props[PK.citingDocument][0], props[PK.citedDocument][0]
-            add_rel("CITES", citing, cited, {"relation": _lit(props.get(PK.citationRelation, [])),
-                                            "cited_title": _lit(props.get(PK.citedTitle, [])), **evidence(s)},
+        types = {t.value for t in props.get(_TYPE, ())}
+        if role_assignment in types:
+            role = _iri(props[PK.role.value]).rsplit("#", 1)[-1]
+            add_rel(ROLE_TYPES[role], _iri(props[PK.agent.value]), _iri(props[PK.task.value]),
+                    {"role": ROLE_NAMES[role], **evidence(s)}, node_sources.get(s, set()))
+        elif citation in types:
+            add_rel("CITES", _iri(props[PK.citingDocument.value]), _iri(props[PK.citedDocument.value]),
+                    {"relation": _value(props.get(PK.citationRelation.value)),
+                     "cited_title": _value(props.get(PK.citedTitle.value)), **evidence(s)},
                     node_sources.get(s, set()))
         if s not in label_of:
             continue
-        for p in sorted(props, key=str):
+        for p in sorted(props):
             rtype = _DIRECT_EDGES.get(p)
             if rtype is None:
                 continue
-            for o in sorted(props[p], key=str):
-                if isinstance(o, URIRef):
-                    add_rel(rtype, s, o, {}, triple_sources.get((s, p, o), set()))
-    # topics: only those something is about
+            for o in sorted(props[p], key=lambda t: getattr(t, "value", "")):
+                if isinstance(o, ox.NamedNode):
+                    add_rel(rtype, s, o.value, {}, triple_sources.get((s, p, o.value), set()))
     pg.nodes["Topic"] = [r for r in pg.nodes["Topic"] if r["uri"] in referenced_topics]
     for rows in pg.rels.values():
         rows.sort(key=lambda r: (r["from"], r["to"]))
     return pg
 
 
-def _node_properties(label: str, s: URIRef, props: dict, po: dict, evidence) -> dict:
+def _node_properties(label: str, s: str, props: dict, po: dict, evidence) -> dict:
     def one(p, as_type=str):
-        return _lit(props.get(p, []), as_type)
+        return _value(props.get(p.value), as_type)
 
     if label == "Document":
-        title = one(ELI.title)
-        number = one(ELI.id_local)
-        juris = (props.get(ELI.jurisdiction) or [None])[0]
-        doc_type = (props.get(ELI.type_document) or [None])[0]
+        title, number = one(ELI.title), one(ELI.id_local)
+        juris = _iri(props.get(ELI.jurisdiction.value))
+        doc_type = _iri(props.get(ELI.type_document.value))
         ev = evidence(s)
-        return {"name": title or number or str(s).rsplit("/", 1)[-1], "title": title,
-                "kind": "loaded" if PK.LoadedDocument in props.get(RDF.type, []) else "cited",
+        year = one(PK.docNumberYear)
+        return {"name": title or number or s.rsplit("/", 1)[-1], "title": title,
+                "kind": "loaded" if any(t.value == PK.LoadedDocument.value for t in props.get(_TYPE, ()))
+                else "cited",
                 "doc_number": number, "issuer_code": one(PK.docNumberIssuerCode),
-                "year": int(str(one(PK.docNumberYear))[:4]) if one(PK.docNumberYear) else None,
-                "serial": one(PK.docNumberSerial, int),
-                "doc_type": _zh(po[doc_type].get(SKOS.prefLabel, [])) if doc_type is not None else None,
+                "year": int(year[:4]) if year else None, "serial": one(PK.docNumberSerial, int),
+                "doc_type": _zh(po[doc_type].get(SKOS.prefLabel.value)) if doc_type else None,
                 "date": one(ELI.date_document), "published": one(ELI.date_publication),
-                "jurisdiction": _zh(po[juris].get(SKOS.prefLabel, [])) if juris is not None else None,
+                "jurisdiction": _zh(po[juris].get(SKOS.prefLabel.value)) if juris else None,
                 "source": one(PK.sourceFile), "quote": ev["quote"], "start": ev["start"], "end": ev["end"]}
     if label == "Task":
-        dl = (props.get(PK.hasDeadline) or [None])[0]
-        dprops = po[dl] if dl is not None else {}
+        dl = _iri(props.get(PK.hasDeadline.value))
+        dprops = po[dl] if dl else {}
         ev = evidence(s)
-        doc = (props.get(PK.taskOf) or [None])[0]
-        return {"name": _zh(props.get(RDFS.label, [])), "number": one(PK.number), "heading": one(PK.heading),
+        return {"name": _zh(props.get(RDFS.label.value)), "number": one(PK.number), "heading": one(PK.heading),
                 "text": one(PK.text), "section_path": one(PK.sectionPath),
-                "deadline": _lit(dprops.get(PK.deadlineText, [])),
-                "deadline_date": _lit(dprops.get(TIME.inXSDDate, []) or dprops.get(TIME.inXSDgYearMonth, [])),
-                "ongoing": _lit(dprops.get(PK.ongoing, []), bool) if dl is not None else None,
-                "document": str(doc) if doc is not None else None,
+                "deadline": _value(dprops.get(PK.deadlineText.value)),
+                "deadline_date": _value(dprops.get(TIME.inXSDDate.value) or dprops.get(TIME.inXSDgYearMonth.value)),
+                "ongoing": _value(dprops.get(PK.ongoing.value), bool) if dl else None,
+                "document": _iri(props.get(PK.taskOf.value)),
                 "source": ev["source"], "quote": ev["quote"], "start": ev["start"], "end": ev["end"]}
     if label == "Agency":
-        juris = (props.get(PK.inJurisdiction) or [None])[0]
-        ft = (props.get(PK.functionalType) or [None])[0]
-        cls = sorted(str(t).rsplit("#", 1)[-1] for t in props.get(RDF.type, []))
-        return {"name": _zh(props.get(SKOS.prefLabel, [])),
-                "aliases": sorted(str(v) for v in props.get(SKOS.altLabel, [])),
-                "org_class": cls[0] if cls else None,
-                "functional_type": _zh(po[ft].get(SKOS.prefLabel, [])) if ft is not None else None,
-                "jurisdiction": _zh(po[juris].get(SKOS.prefLabel, [])) if juris is not None else None,
-                "collective": PK.CollectiveActor in props.get(RDF.type, [])}
+        juris = _iri(props.get(PK.inJurisdiction.value))
+        ft = _iri(props.get(PK.functionalType.value))
+        classes = sorted(t.value.rsplit("#", 1)[-1] for t in props.get(_TYPE, ()))
+        return {"name": _zh(props.get(SKOS.prefLabel.value)),
+                "aliases": sorted(t.value for t in props.get(SKOS.altLabel.value, ())),
+                "org_class": classes[0] if classes else None,
+                "functional_type": _zh(po[ft].get(SKOS.prefLabel.value)) if ft else None,
+                "jurisdiction": _zh(po[juris].get(SKOS.prefLabel.value)) if juris else None,
+                "collective": any(t.value == PK.CollectiveActor.value for t in props.get(_TYPE, ()))}
     if label == "Jurisdiction":
-        level = next((_LEVELS[t] for t in props.get(RDF.type, []) if t in _LEVELS), None)
-        return {"name": _zh(props.get(SKOS.prefLabel, [])), "code": one(PK.divisionCode), "level": level}
+        level = next((_LEVELS[t.value] for t in props.get(_TYPE, ()) if t.value in _LEVELS), None)
+        return {"name": _zh(props.get(SKOS.prefLabel.value)), "code": one(PK.divisionCode), "level": level}
     if label == "Topic":
-        en = [str(v) for v in props.get(SKOS.prefLabel, []) if getattr(v, "language", None) == "en"]
-        return {"name": _zh(props.get(SKOS.prefLabel, [])), "name_en": en[0] if en else None}
+        en = [t.value for t in props.get(SKOS.prefLabel.value, ()) if getattr(t, "language", None) == "en"]
+        return {"name": _zh(props.get(SKOS.prefLabel.value)), "name_en": en[0] if en else None}
     raise ValueError(label)
 
 
-def _zh(values: list) -> str | None:
-    for v in values:
-        if isinstance(v, Literal) and v.language == "zh":
-            return str(v)
-    return _lit(values)
-
-
-def load_dataset(path) -> Dataset:
-    """The built dataset (graph.nq) read back from an output folder."""
-    import warnings
-
-    ds = Dataset()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        ds.parse(str(path), format="nquads")
-    return ds
+def load_quads(path) -> list[ox.Quad]:
+    """The built dataset read back from graph.nq."""
+    return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
 
 
 TABLES_DIR = "tables"

@@ -1,28 +1,72 @@
-"""Records → RDF: one named graph per source file, plus the build activity, with provenance on every fact."""
+"""Records → RDF: one named graph per source file, plus the ontology, the vocabularies and the build.
+
+Quads are Oxigraph terms, emitted in a fixed order (so every serialisation is reproducible without
+sorting) and deduplicated per graph. Each file's graph is self-contained for SHACL: it also types
+every node it points at (agencies, divisions, cited documents in other files, vocabulary concepts).
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, SKOS
+import pyoxigraph as ox
 
 from loaders.divisions import division_table
-from ontology import ONTOLOGY_DIR, VOCAB_DIR
 from loaders.records import Agency, Document, Span
 from loaders.vocab import vocabulary
+from ontology import ONTOLOGY_DIR, VOCAB_DIR
 
-from .identity import (BASE, Resolver, agency_iri, division_iri, document_iri, norm_title, section_key,
-                       source_iri, stub_iri)
+from .identity import (BASE, Resolver, agency_iri, division_iri, document_iri, section_key, source_iri,
+                       stub_iri)
+
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+
+
+class Namespace:
+    """pk.Task → NamedNode('…#Task'), made once per name."""
+
+    def __init__(self, base: str):
+        self._base = base
+        self._terms: dict[str, ox.NamedNode] = {}
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name: str) -> ox.NamedNode:
+        term = self._terms.get(name)
+        if term is None:
+            term = self._terms[name] = ox.NamedNode(self._base + name)
+        return term
+
+    def __str__(self) -> str:
+        return self._base
+
 
 PK = Namespace("https://w3id.org/policykg/ontology#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 ORG = Namespace("http://www.w3.org/ns/org#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 TIME = Namespace("http://www.w3.org/2006/time#")
-BUILD_GRAPH = URIRef(BASE + "graph/build")
-VOCAB_GRAPH = URIRef(BASE + "graph/vocabulary")
-ONTOLOGY_GRAPH = URIRef(BASE + "graph/ontology")
-BUILD = URIRef(BASE + "build")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+RDF = Namespace(RDF_NS)
+XSD = Namespace(XSD_NS)
+
+PREFIXES = {
+    "pk": str(PK), "eli": str(ELI), "org": str(ORG), "oa": str(OA), "time": str(TIME), "prov": str(PROV),
+    "skos": str(SKOS), "dcterms": str(DCTERMS), "rdfs": str(RDFS), "xsd": XSD_NS, "pkid": BASE,
+    "pkd": "https://w3id.org/policykg/vocab/department/", "pkf": "https://w3id.org/policykg/vocab/function/",
+    "pkt": "https://w3id.org/policykg/vocab/doctype/", "pktopic": "https://w3id.org/policykg/vocab/topic/",
+}
+
+BUILD_GRAPH = ox.NamedNode(BASE + "graph/build")
+VOCAB_GRAPH = ox.NamedNode(BASE + "graph/vocabulary")
+ONTOLOGY_GRAPH = ox.NamedNode(BASE + "graph/ontology")
+BUILD = ox.NamedNode(BASE + "build")
 
 ROLE_PROPERTY = {"lead": PK.leads, "responsible": PK.responsibleFor, "cooperating": PK.cooperatesOn}
 RELATION_PROPERTY = {"based_on": ELI.based_on, "applies": ELI.applies}
@@ -37,43 +81,96 @@ LEVEL_CLASS = {1: PK.Province, 2: PK.City, 3: PK.County}
 _GOVERNMENT_DEPARTMENTS = {"Bureau", "Commission", "Department", "Office", "GovernmentOffice"}
 
 
-def bind_prefixes(g: Graph) -> None:
-    """The prefixes every serialisation uses."""
-    for prefix, ns in (("pk", PK), ("eli", ELI), ("org", ORG), ("oa", OA), ("time", TIME), ("prov", PROV),
-                       ("skos", SKOS), ("dcterms", DCTERMS), ("pkid", Namespace(BASE)),
-                       ("pkd", Namespace("https://w3id.org/policykg/vocab/department/")),
-                       ("pkf", Namespace("https://w3id.org/policykg/vocab/function/")),
-                       ("pkt", Namespace("https://w3id.org/policykg/vocab/doctype/")),
-                       ("pktopic", Namespace("https://w3id.org/policykg/vocab/topic/"))):
-        g.bind(prefix, ns, override=True)
+def lit(value: str) -> ox.Literal:
+    """A plain string literal."""
+    return ox.Literal(value)
 
 
-def _date(value: str | None) -> Literal | None:
+def zh(value: str) -> ox.Literal:
+    """A Chinese-tagged literal."""
+    return ox.Literal(value, language="zh")
+
+
+def typed(value, datatype: ox.NamedNode) -> ox.Literal:
+    """A typed literal (booleans and numbers written in their XSD lexical form)."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    return ox.Literal(str(value), datatype=datatype)
+
+
+def _date(value: str | None) -> ox.Literal | None:
     if not value:
         return None
     if len(value) == 10:
-        return Literal(value, datatype=XSD.date)
+        return typed(value, XSD.date)
     if len(value) == 7:
-        return Literal(value, datatype=XSD.gYearMonth)
-    return Literal(value[:4], datatype=XSD.gYear)
+        return typed(value, XSD.gYearMonth)
+    return typed(value[:4], XSD.gYear)
+
+
+class _Graph:
+    """One named graph being written: quads in first-emission order, without duplicates."""
+
+    def __init__(self, name: ox.NamedNode):
+        self.name = name
+        self.quads: dict[ox.Quad, None] = {}
+
+    def add(self, s, p, o) -> None:
+        self.quads[ox.Quad(s, p, o, self.name)] = None
+
+
+class Corpus:
+    """The built dataset: named graphs in a fixed order (ontology, vocabulary, build, then files)."""
+
+    def __init__(self):
+        self.graphs: dict[str, _Graph] = {}
+
+    def graph(self, name: ox.NamedNode) -> _Graph:
+        g = self.graphs.get(name.value)
+        if g is None:
+            g = self.graphs[name.value] = _Graph(name)
+        return g
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad, graph by graph."""
+        for g in self.graphs.values():
+            yield from g.quads
+
+    def triples(self) -> list[ox.Triple]:
+        """The merge of all graphs: distinct triples, grouped by subject in first-seen order."""
+        by_subject: dict[ox.NamedNode, dict[ox.Triple, None]] = {}
+        for q in self.quads():
+            by_subject.setdefault(q.subject, {})[ox.Triple(q.subject, q.predicate, q.object)] = None
+        return [t for group in by_subject.values() for t in group]
+
+    def file_graphs(self) -> list[_Graph]:
+        """The graphs of the source files."""
+        return [g for g in self.graphs.values() if g.name not in (BUILD_GRAPH, VOCAB_GRAPH, ONTOLOGY_GRAPH)]
+
+    def __len__(self) -> int:
+        return sum(len(g.quads) for g in self.graphs.values())
+
+
+def _parse_into(g: _Graph, path) -> None:
+    for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        g.add(t.subject, t.predicate, t.object)
 
 
 class GraphWriter:
-    """Writes one corpus of documents (grouped by source file) into an RDF Dataset."""
+    """Writes one corpus of documents (grouped by source file) as RDF."""
 
     def __init__(self, version: str):
         self.version = version
-        self.ds = Dataset()
-        bind_prefixes(self.ds)
+        self.corpus = Corpus()
         vocab = vocabulary()
-        self.doc_types = {c.pref: URIRef(c.iri) for c in vocab.doc_types}
-        self.topics = {c.pref: URIRef(c.iri) for c in vocab.topics}
+        self.doc_types = {c.pref: ox.NamedNode(c.iri) for c in vocab.doc_types}
+        self.topics = {c.pref: ox.NamedNode(c.iri) for c in vocab.topics}
         self.departments = {d.pref: d for d in vocab.departments}
         self.functional = vocab.functional_types
         self.table = division_table()
 
     # ----------------------------------------------------------------- entry point
-    def write(self, files: list[tuple[str, list[Document]]]) -> Dataset:
+    def write(self, files: list[tuple[str, list[Document]]]) -> Corpus:
         """Add every file's documents, resolving citations across the whole corpus."""
         iris: dict[tuple[str, str], str] = {}
         loaded = []
@@ -83,212 +180,217 @@ class GraphWriter:
                 iris[(source, doc.doc_id)] = iri
                 loaded.append((doc, iri))
         resolver = Resolver.of(loaded)
-        self.ds.graph(ONTOLOGY_GRAPH).parse(ONTOLOGY_DIR / "policykg.ttl", format="turtle")
-        v = self.ds.graph(VOCAB_GRAPH)
+        _parse_into(self.corpus.graph(ONTOLOGY_GRAPH), ONTOLOGY_DIR / "policykg.ttl")
+        v = self.corpus.graph(VOCAB_GRAPH)
         for name in ("departments.ttl", "doctypes.ttl", "topics.ttl"):
-            v.parse(VOCAB_DIR / name, format="turtle")
-        b = self.ds.graph(BUILD_GRAPH)
-        b.add((BUILD, RDF.type, PK.BuildActivity))
-        b.add((BUILD, RDFS.label, Literal("policykg build")))
-        b.add((BUILD, PK.softwareVersion, Literal(f"policykg {self.version}")))
+            _parse_into(v, VOCAB_DIR / name)
+        b = self.corpus.graph(BUILD_GRAPH)
+        self._build_node(b)
         for source, docs in files:
-            g = self.ds.graph(URIRef(source_iri(source)))
-            src = URIRef(source_iri(source))
-            g.add((src, RDF.type, PROV.Entity))
-            g.add((src, DCTERMS.title, Literal(source)))
+            src = ox.NamedNode(source_iri(source))
+            g = self.corpus.graph(src)
+            g.add(src, RDF.type, PROV.Entity)
+            g.add(src, DCTERMS.title, lit(source))
+            self._build_node(g)
             for doc in docs:
-                self._document(g, doc, URIRef(iris[(source, doc.doc_id)]), iris, source, resolver)
-        return self.ds
+                self._document(g, doc, ox.NamedNode(iris[(source, doc.doc_id)]), iris, source, resolver)
+        return self.corpus
+
+    def _build_node(self, g: _Graph) -> None:
+        g.add(BUILD, RDF.type, PK.BuildActivity)
+        g.add(BUILD, RDFS.label, lit("policykg build"))
+        g.add(BUILD, PK.softwareVersion, lit(f"policykg {self.version}"))
 
     # ----------------------------------------------------------------- pieces
-    def _evidence(self, g: Graph, node: URIRef, span: Span | None, doc_iri: URIRef, source: str) -> None:
-        g.add((node, PROV.wasDerivedFrom, doc_iri))
+    def _evidence(self, g: _Graph, node: ox.NamedNode, span: Span | None, doc_iri: ox.NamedNode,
+                  source: str) -> None:
+        g.add(node, PROV.wasDerivedFrom, doc_iri)
         if span is None:
             return
-        target = URIRef(f"{node}#text")
-        sel = URIRef(f"{node}#selector")
-        g.add((node, PK.evidence, target))
-        g.add((target, RDF.type, OA.SpecificResource))
-        g.add((target, OA.hasSource, URIRef(source_iri(source))))
-        g.add((target, OA.hasSelector, sel))
-        g.add((sel, RDF.type, OA.TextQuoteSelector))
-        g.add((sel, RDF.type, OA.TextPositionSelector))
-        g.add((sel, OA.exact, Literal(span.quote)))
-        g.add((sel, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-        g.add((sel, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+        target = ox.NamedNode(f"{node.value}#text")
+        sel = ox.NamedNode(f"{node.value}#selector")
+        g.add(node, PK.evidence, target)
+        g.add(target, RDF.type, OA.SpecificResource)
+        g.add(target, OA.hasSource, ox.NamedNode(source_iri(source)))
+        g.add(target, OA.hasSelector, sel)
+        g.add(sel, RDF.type, OA.TextQuoteSelector)
+        g.add(sel, RDF.type, OA.TextPositionSelector)
+        g.add(sel, OA.exact, lit(span.quote))
+        g.add(sel, OA.start, typed(span.start, XSD.nonNegativeInteger))
+        g.add(sel, OA.end, typed(span.end, XSD.nonNegativeInteger))
 
-    def _division(self, g: Graph, code: str | None) -> URIRef | None:
+    def _division(self, g: _Graph, code: str | None) -> ox.NamedNode | None:
         if not code:
             return None
-        chain = self.table.chain(code)
-        for d in chain:
-            node = URIRef(division_iri(d.code))
-            g.add((node, RDF.type, LEVEL_CLASS[d.level]))
-            g.add((node, SKOS.prefLabel, Literal(d.name, lang="zh")))
-            g.add((node, PK.divisionCode, Literal(d.code)))
-            g.add((node, SKOS.inScheme, PK.DivisionScheme))
+        for d in self.table.chain(code):
+            node = ox.NamedNode(division_iri(d.code))
+            g.add(node, RDF.type, LEVEL_CLASS[d.level])
+            g.add(node, SKOS.prefLabel, zh(d.name))
+            g.add(node, PK.divisionCode, lit(d.code))
+            g.add(node, SKOS.inScheme, PK.DivisionScheme)
             if d.parent and d.parent in self.table.by_code:
-                parent = URIRef(division_iri(d.parent))
-                g.add((node, SKOS.broader, parent))
-                g.add((node, PK.within, parent))
-        return URIRef(division_iri(code))
+                parent = ox.NamedNode(division_iri(d.parent))
+                g.add(node, SKOS.broader, parent)
+                g.add(node, PK.within, parent)
+        return ox.NamedNode(division_iri(code))
 
-    def _agency(self, g: Graph, a: Agency) -> URIRef:
+    def _concept(self, g: _Graph, iri: str) -> ox.NamedNode:
+        node = ox.NamedNode(iri)
+        g.add(node, RDF.type, SKOS.Concept)
+        return node
+
+    def _agency(self, g: _Graph, a: Agency) -> ox.NamedNode:
         name = a.canonical or a.name
-        node = URIRef(agency_iri(name, a.division_code))
-        g.add((node, RDF.type, ORG_CLASS.get(a.org_class or "", PK.Agency)))
-        g.add((node, SKOS.prefLabel, Literal(name, lang="zh")))
+        node = ox.NamedNode(agency_iri(name, a.division_code))
+        g.add(node, RDF.type, ORG_CLASS.get(a.org_class or "", PK.Agency))
+        g.add(node, SKOS.prefLabel, zh(name))
         if a.name != name:
-            g.add((node, SKOS.altLabel, Literal(a.name, lang="zh")))
+            g.add(node, SKOS.altLabel, zh(a.name))
         if a.surface and a.surface not in (name, a.name):
-            g.add((node, SKOS.altLabel, Literal(a.surface, lang="zh")))
+            g.add(node, SKOS.altLabel, zh(a.surface))
         division = self._division(g, a.division_code)
         if division is not None:
-            g.add((node, PK.inJurisdiction, division))
+            g.add(node, PK.inJurisdiction, division)
             if a.org_class in _GOVERNMENT_DEPARTMENTS and a.division_code:
                 d = self.table.by_code.get(a.division_code)
                 if d is not None:
-                    gov = URIRef(agency_iri(d.name + "人民政府", d.code))
+                    gov = ox.NamedNode(agency_iri(d.name + "人民政府", d.code))
                     if gov != node:
-                        g.add((node, ORG.subOrganizationOf, gov))
-                        g.add((gov, RDF.type, PK.PeoplesGovernment))
-                        g.add((gov, SKOS.prefLabel, Literal(d.name + "人民政府", lang="zh")))
-                        g.add((gov, PK.inJurisdiction, division))
-        dept = self.departments.get(_core(name, a))
+                        g.add(node, ORG.subOrganizationOf, gov)
+                        g.add(gov, RDF.type, PK.PeoplesGovernment)
+                        g.add(gov, SKOS.prefLabel, zh(d.name + "人民政府"))
+                        g.add(gov, PK.inJurisdiction, division)
+        place = a.jurisdiction or ""
+        dept = self.departments.get(name[len(place):] if place and name.startswith(place) else name)
         if dept is not None:
-            g.add((node, PK.department, URIRef(dept.iri)))
+            g.add(node, PK.department, self._concept(g, dept.iri))
         if a.functional_type in self.functional:
-            g.add((node, PK.functionalType, URIRef(self.functional[a.functional_type])))
+            g.add(node, PK.functionalType, self._concept(g, self.functional[a.functional_type]))
         return node
 
-    def _document(self, g: Graph, doc: Document, node: URIRef, iris: dict, source: str,
+    def _document(self, g: _Graph, doc: Document, node: ox.NamedNode, iris: dict, source: str,
                   resolver: Resolver) -> None:
-        g.add((node, RDF.type, PK.LoadedDocument))
-        g.add((node, PK.sourceFile, Literal(source)))
-        g.add((node, PROV.wasGeneratedBy, BUILD))
+        g.add(node, RDF.type, PK.LoadedDocument)
+        g.add(node, PK.sourceFile, lit(source))
+        g.add(node, PROV.wasGeneratedBy, BUILD)
         if doc.title:
-            g.add((node, ELI.title, Literal(doc.title, lang="zh")))
-            g.add((node, RDFS.label, Literal(doc.title, lang="zh")))
+            g.add(node, ELI.title, zh(doc.title))
+            g.add(node, RDFS.label, zh(doc.title))
         if doc.doc_number is not None:
             self._number(g, node, doc.doc_number)
         if doc.doc_type in self.doc_types:
-            g.add((node, ELI.type_document, self.doc_types[doc.doc_type]))
-        date = _date(doc.date)
-        if date is not None:
-            g.add((node, ELI.date_document, date))
-        published = _date(doc.published)
-        if published is not None:
-            g.add((node, ELI.date_publication, published))
+            g.add(node, ELI.type_document, self._concept(g, self.doc_types[doc.doc_type].value))
+        for prop, value in ((ELI.date_document, doc.date), (ELI.date_publication, doc.published)):
+            date = _date(value)
+            if date is not None:
+                g.add(node, prop, date)
         for a in doc.issuers:
-            g.add((node, ELI.passed_by, self._agency(g, a)))
+            g.add(node, ELI.passed_by, self._agency(g, a))
         division = self._division(g, doc.jurisdiction.code)
         if division is not None:
-            g.add((node, ELI.jurisdiction, division))
+            g.add(node, ELI.jurisdiction, division)
         for r in doc.recipients:
-            g.add((node, PK.recipient, Literal(r)))
+            g.add(node, PK.recipient, lit(r))
         if doc.part_of:
-            g.add((node, ELI.is_part_of, URIRef(iris[(source, doc.part_of)])))
+            g.add(node, ELI.is_part_of, ox.NamedNode(iris[(source, doc.part_of)]))
         for t in doc.topics:
-            g.add((node, PK.about, self.topics[t]))
+            g.add(node, PK.about, self._concept(g, self.topics[t].value))
         if doc.title_span is not None:
             self._evidence(g, node, doc.title_span, node, source)
         for k, c in enumerate(doc.citations):
-            target = resolver.resolve(c, source, str(node))
-            cited = URIRef(target or stub_iri(c))
+            target = resolver.resolve(c, source, node.value)
+            cited = ox.NamedNode(target or stub_iri(c))
             if target is None:
-                g.add((cited, RDF.type, PK.CitedDocument))
-                g.add((cited, ELI.title, Literal(c.title, lang="zh")))
-                g.add((cited, RDFS.label, Literal(c.title, lang="zh")))
+                g.add(cited, RDF.type, PK.CitedDocument)
+                g.add(cited, ELI.title, zh(c.title))
+                g.add(cited, RDFS.label, zh(c.title))
                 if c.doc_number is not None:
                     self._number(g, cited, c.doc_number)
-            g.add((node, ELI.cites, cited))
+            else:
+                g.add(cited, RDF.type, PK.PolicyDocument)  # typed here too, so this file's graph stands alone
+            g.add(node, ELI.cites, cited)
             if c.relation in RELATION_PROPERTY:
-                g.add((node, RELATION_PROPERTY[c.relation], cited))
-            cnode = URIRef(f"{node}/citation/{k + 1}")
-            g.add((cnode, RDF.type, PK.Citation))
-            g.add((cnode, PK.citingDocument, node))
-            g.add((cnode, PK.citedDocument, cited))
-            g.add((cnode, PK.citedTitle, Literal(c.title)))
-            g.add((cnode, PK.citationRelation, Literal(c.relation)))
+                g.add(node, RELATION_PROPERTY[c.relation], cited)
+            cnode = ox.NamedNode(f"{node.value}/citation/{k + 1}")
+            g.add(cnode, RDF.type, PK.Citation)
+            g.add(cnode, PK.citingDocument, node)
+            g.add(cnode, PK.citedDocument, cited)
+            g.add(cnode, PK.citedTitle, lit(c.title))
+            g.add(cnode, PK.citationRelation, lit(c.relation))
             self._evidence(g, cnode, c.span, node, source)
         seen: dict[str, int] = {}
         for t in doc.tasks:
             key = section_key(t.section_path, t.number)
             seen[key] = seen.get(key, 0) + 1
-            tnode = URIRef(f"{node}/task/{key}" + (f"~{seen[key]}" if seen[key] > 1 else ""))
+            tnode = ox.NamedNode(f"{node.value}/task/{key}" + (f"~{seen[key]}" if seen[key] > 1 else ""))
             self._task(g, t, tnode, node, source)
 
-    def _number(self, g: Graph, node: URIRef, number) -> None:
-        g.add((node, ELI.id_local, Literal(number.text)))
-        g.add((node, PK.docNumberIssuerCode, Literal(number.issuer_code)))
-        g.add((node, PK.docNumberYear, Literal(str(number.year), datatype=XSD.gYear)))
-        g.add((node, PK.docNumberSerial, Literal(number.serial)))
+    def _number(self, g: _Graph, node: ox.NamedNode, number) -> None:
+        g.add(node, ELI.id_local, lit(number.text))
+        g.add(node, PK.docNumberIssuerCode, lit(number.issuer_code))
+        g.add(node, PK.docNumberYear, typed(number.year, XSD.gYear))
+        g.add(node, PK.docNumberSerial, typed(number.serial, XSD.integer))
 
-    def _task(self, g: Graph, t, node: URIRef, doc: URIRef, source: str) -> None:
-        g.add((node, RDF.type, PK.Task))
-        g.add((doc, PK.hasTask, node))
-        g.add((node, PK.taskOf, doc))
-        label = f"{t.number or ''}{t.heading or t.text[:30]}"
-        g.add((node, RDFS.label, Literal(label, lang="zh")))
+    def _task(self, g: _Graph, t, node: ox.NamedNode, doc: ox.NamedNode, source: str) -> None:
+        g.add(node, RDF.type, PK.Task)
+        g.add(doc, PK.hasTask, node)
+        g.add(node, PK.taskOf, doc)
+        g.add(node, RDFS.label, zh(f"{t.number or ''}{t.heading or t.text[:30]}"))
         if t.number:
-            g.add((node, PK.number, Literal(t.number)))
+            g.add(node, PK.number, lit(t.number))
         if t.heading:
-            g.add((node, PK.heading, Literal(t.heading, lang="zh")))
-        g.add((node, PK.text, Literal(t.text, lang="zh")))
+            g.add(node, PK.heading, zh(t.heading))
+        g.add(node, PK.text, zh(t.text))
         if t.section_path:
-            g.add((node, PK.sectionPath, Literal(" › ".join(t.section_path))))
+            g.add(node, PK.sectionPath, lit(" › ".join(t.section_path)))
         for topic in t.topics:
-            g.add((node, PK.about, self.topics[topic]))
+            g.add(node, PK.about, self._concept(g, self.topics[topic].value))
         self._evidence(g, node, t.span, doc, source)
         for role in ("lead", "responsible", "cooperating"):
             for a in getattr(t, role):
                 anode = self._agency(g, a)
-                g.add((anode, ROLE_PROPERTY[role], node))
-                rnode = URIRef(f"{node}/role/{role}/{'-'.join(anode.split('/')[-2:])}")
-                g.add((rnode, RDF.type, PK.RoleAssignment))
-                g.add((rnode, PK.agent, anode))
-                g.add((rnode, PK.task, node))
-                g.add((rnode, PK.role, PK[role]))
+                g.add(anode, ROLE_PROPERTY[role], node)
+                rnode = ox.NamedNode(f"{node.value}/role/{role}/{'-'.join(anode.value.split('/')[-2:])}")
+                g.add(rnode, RDF.type, PK.RoleAssignment)
+                g.add(rnode, PK.agent, anode)
+                g.add(rnode, PK.task, node)
+                g.add(rnode, PK.role, PK[role])
                 self._evidence(g, rnode, a.span, doc, source)
         if t.deadline is not None:
-            dnode = URIRef(f"{node}#deadline")
-            g.add((node, PK.hasDeadline, dnode))
-            g.add((dnode, RDF.type, PK.Deadline))
-            g.add((dnode, PK.deadlineText, Literal(t.deadline.text)))
-            g.add((dnode, PK.ongoing, Literal(bool(t.deadline.ongoing))))
+            dnode = ox.NamedNode(f"{node.value}#deadline")
+            g.add(node, PK.hasDeadline, dnode)
+            g.add(dnode, RDF.type, PK.Deadline)
+            g.add(dnode, PK.deadlineText, lit(t.deadline.text))
+            g.add(dnode, PK.ongoing, typed(bool(t.deadline.ongoing), XSD.boolean))
             date = _date(t.deadline.date)
             if date is not None:
-                prop = TIME.inXSDDate if date.datatype == XSD.date else TIME.inXSDgYearMonth
-                g.add((dnode, prop, date))
+                g.add(dnode, TIME.inXSDDate if date.datatype == XSD.date else TIME.inXSDgYearMonth, date)
         for k, target in enumerate(t.targets):
-            tn = URIRef(f"{node}#target-{k + 1}")
-            g.add((node, PK.hasTarget, tn))
-            g.add((tn, RDF.type, PK.Target))
-            g.add((tn, PK.value, Literal(f"{target.value:g}", datatype=XSD.decimal)))
-            g.add((tn, PK.unit, Literal(target.unit)))
-            g.add((tn, PK.text, Literal(target.text)))
+            tn = ox.NamedNode(f"{node.value}#target-{k + 1}")
+            g.add(node, PK.hasTarget, tn)
+            g.add(tn, RDF.type, PK.Target)
+            g.add(tn, PK.value, typed(f"{target.value:g}", XSD.decimal))
+            g.add(tn, PK.unit, lit(target.unit))
+            g.add(tn, PK.text, lit(target.text))
             if target.year:
-                g.add((tn, PK.targetYear, Literal(str(target.year), datatype=XSD.gYear)))
+                g.add(tn, PK.targetYear, typed(target.year, XSD.gYear))
             if target.comparator:
-                g.add((tn, PK.comparator, Literal(target.comparator)))
+                g.add(tn, PK.comparator, lit(target.comparator))
 
 
-def _core(name: str, a: Agency) -> str:
-    """The department part of a canonical name (its place removed)."""
-    place = a.jurisdiction or ""
-    core = name[len(place):] if place and name.startswith(place) else name
-    return core
+def serialize(items: Iterable, fmt: ox.RdfFormat) -> bytes:
+    """Triples or quads in one of Oxigraph's formats, with the project's prefixes where they apply."""
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        return ox.serialize(items, format=fmt, prefixes=PREFIXES)
+    return ox.serialize(items, format=fmt)
 
 
-def union_graph(ds: Dataset) -> Graph:
-    """Every triple of every named graph in one plain Graph (for Turtle, JSON-LD and SHACL)."""
+def to_rdflib(triples: Iterable) -> "Graph":  # noqa: F821 - rdflib is imported lazily
+    """An rdflib Graph of Oxigraph triples (for pySHACL and for callers that prefer rdflib)."""
+    from rdflib import Graph
+
     g = Graph()
-    bind_prefixes(g)
-    for triple in sorted({t for ctx in ds.graphs() for t in ctx}):  # sorted: serialisations are reproducible
-        g.add(triple)
+    data = ox.serialize((ox.Triple(t.subject, t.predicate, t.object) for t in triples),
+                        format=ox.RdfFormat.N_TRIPLES)
+    g.parse(data=data.decode("utf-8"), format="nt")
     return g
-
-
-def iter_triples(ds: Dataset) -> Iterable:
-    """All quads of the dataset."""
-    return ds.quads((None, None, None, None))

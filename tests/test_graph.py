@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from kg.build import build
-from kg.rdf import ELI, OA, PK, GraphWriter, union_graph
-from kg.validate import validate
+from kg.validate import validate, validate_graphs
+
+PK = Namespace("https://w3id.org/policykg/ontology#")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+OA = Namespace("http://www.w3.org/ns/oa#")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,14 +142,34 @@ def test_parallel_extraction_equals_serial(tmp_path, examples_dir):
     assert (tmp_path / "serial" / "graph.ttl").read_bytes() == (tmp_path / "parallel" / "graph.ttl").read_bytes()
 
 
-def test_a_violation_is_reported_readably():
-    g = union_graph(GraphWriter("test").write([]))
+def test_a_violation_is_reported_readably(tmp_path):
+    g = Graph()
     task = URIRef("https://w3id.org/policykg/id/doc/x/t/task/n1")
     g.add((task, RDF.type, PK.Task))
     result = validate(g)
     assert not result.conforms
     assert any(m.startswith(f"{task} — pk:taskOf") for m in result.messages)
     assert any("role assignment" in m for m in result.messages)
+    # the corpus path: per graph, cached by content
+    data = g.serialize(format="nt").encode()
+    first = validate_graphs([("a", data), ("b", b"")], cache=tmp_path, jobs=1)
+    assert (first.conforms, first.failing, first.checked) == (False, ["a"], 2)
+    again = validate_graphs([("a", data), ("b", b"")], cache=tmp_path, jobs=1)
+    assert again.checked == 0 and again.messages == first.messages
+
+
+def test_an_invalid_build_fails_with_a_readable_message(tmp_path, monkeypatch):
+    from kg import rdf
+
+    monkeypatch.setattr(rdf.GraphWriter, "_number",
+                        lambda self, g, node, number: g.add(node, rdf.ELI.id_local, rdf.lit("not a number")))
+    (tmp_path / "a.txt").write_text("曲靖市人民政府关于推进产教融合的实施方案\n\n曲政发〔2020〕3号\n\n一、任务\n"
+                                    "（一）建设实训基地。（市教育局牵头）\n", encoding="utf-8")
+    report = build([tmp_path / "a.txt"], tmp_path / "out", jobs=1)
+    assert report.conforms is False
+    assert any("eli:id_local" in m for m in report.violations)
+    assert not (tmp_path / "out" / "graph.ttl").exists()
+    assert "id_local" in (tmp_path / "out" / "validation.txt").read_text()
 
 
 def test_build_cli_and_sparql(tmp_path, examples_dir):
