@@ -148,7 +148,7 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     """Build the knowledge graph of the given files into `out` (see README for the outputs)."""
     import pyoxigraph as ox
 
-    from .projection import project, write_tables
+    from .projection import project_graphs, write_tables
     from .rdf import GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
@@ -188,7 +188,7 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    pg = project(corpus.quads())
+    pg = project_graphs((g.name.value, g.quads) for g in corpus.graphs.values())
     report.outputs += write_tables(pg, out)
     report.nodes, report.relationships = pg.counts()
     t5 = time.perf_counter()

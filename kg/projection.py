@@ -131,22 +131,37 @@ def _iri(terms: list | None) -> str | None:
 
 
 def project(quads: Iterable[ox.Quad]) -> PropertyGraph:
-    """Project the built dataset onto the property-graph schema above."""
+    """Project the built dataset (quads, grouped by graph) onto the property-graph schema above."""
+    graphs: dict[str, list] = {}
+    for q in quads:
+        g = q.graph_name
+        graphs.setdefault(g.value if isinstance(g, ox.NamedNode) else "", []).append(q)
+    return project_graphs(graphs.items())
+
+
+def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
+    """Project named graphs — (graph IRI, triples or quads) — onto the property-graph schema."""
     labels = label_classes()
-    po: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    po: dict[str, dict[str, list]] = {}
     node_sources: dict[str, set[str]] = defaultdict(set)
     triple_sources: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for q in quads:
-        s, p, o, g = q.subject.value, q.predicate.value, q.object, q.graph_name
-        values = po[s][p]
-        if o not in values:
-            values.append(o)
-        gid = getattr(g, "value", None)
-        if gid is not None and gid not in _SHARED:
-            source = gid.rsplit("/", 1)[-1]
-            node_sources[s].add(source)
-            if isinstance(o, ox.NamedNode):
-                triple_sources[(s, p, o.value)].add(source)
+    named = ox.NamedNode
+    for gname, items in graphs:
+        gid = None if not gname or gname in _SHARED else gname.rsplit("/", 1)[-1]
+        for q in items:
+            s, p, o = q.subject.value, q.predicate.value, q.object
+            props = po.get(s)
+            if props is None:
+                props = po[s] = {}
+            values = props.get(p)
+            if values is None:
+                props[p] = [o]
+            elif o not in values:
+                values.append(o)
+            if gid is not None:
+                node_sources[s].add(gid)
+                if isinstance(o, named):
+                    triple_sources[(s, p, o.value)].add(gid)
     topic_scheme = PK.TopicScheme.value
     label_of: dict[str, str] = {}
     for s, props in po.items():
@@ -159,13 +174,15 @@ def project(quads: Iterable[ox.Quad]) -> PropertyGraph:
             if any(getattr(v, "value", None) == topic_scheme for v in props.get(SKOS.inScheme.value, ())):
                 label_of[s] = "Topic"
 
+    empty: dict = {}
+
     def evidence(node: str) -> dict:
-        target = _iri(po[node].get(PK.evidence.value))
+        target = _iri(po.get(node, empty).get(PK.evidence.value))
         if target is None:
             return {"quote": None, "source": None, "start": None, "end": None}
-        sel = _iri(po[target].get(OA.hasSelector.value))
-        src = _iri(po[target].get(OA.hasSource.value))
-        sp = po[sel] if sel else {}
+        sel = _iri(po.get(target, empty).get(OA.hasSelector.value))
+        src = _iri(po.get(target, empty).get(OA.hasSource.value))
+        sp = po.get(sel, empty) if sel else empty
         return {"quote": _value(sp.get(OA.exact.value)), "source": src.rsplit("/", 1)[-1] if src else None,
                 "start": _value(sp.get(OA.start.value), int), "end": _value(sp.get(OA.end.value), int)}
 
@@ -231,13 +248,13 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence) -> dic
                 else "cited",
                 "doc_number": number, "issuer_code": one(PK.docNumberIssuerCode),
                 "year": int(year[:4]) if year else None, "serial": one(PK.docNumberSerial, int),
-                "doc_type": _zh(po[doc_type].get(SKOS.prefLabel.value)) if doc_type else None,
+                "doc_type": _zh(po.get(doc_type, {}).get(SKOS.prefLabel.value)) if doc_type else None,
                 "date": one(ELI.date_document), "published": one(ELI.date_publication),
-                "jurisdiction": _zh(po[juris].get(SKOS.prefLabel.value)) if juris else None,
+                "jurisdiction": _zh(po.get(juris, {}).get(SKOS.prefLabel.value)) if juris else None,
                 "source": one(PK.sourceFile), "quote": ev["quote"], "start": ev["start"], "end": ev["end"]}
     if label == "Task":
         dl = _iri(props.get(PK.hasDeadline.value))
-        dprops = po[dl] if dl else {}
+        dprops = po.get(dl, {}) if dl else {}
         ev = evidence(s)
         return {"name": _zh(props.get(RDFS.label.value)), "number": one(PK.number), "heading": one(PK.heading),
                 "text": one(PK.text), "section_path": one(PK.sectionPath),
@@ -253,8 +270,8 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence) -> dic
         return {"name": _zh(props.get(SKOS.prefLabel.value)),
                 "aliases": sorted(t.value for t in props.get(SKOS.altLabel.value, ())),
                 "org_class": classes[0] if classes else None,
-                "functional_type": _zh(po[ft].get(SKOS.prefLabel.value)) if ft else None,
-                "jurisdiction": _zh(po[juris].get(SKOS.prefLabel.value)) if juris else None,
+                "functional_type": _zh(po.get(ft, {}).get(SKOS.prefLabel.value)) if ft else None,
+                "jurisdiction": _zh(po.get(juris, {}).get(SKOS.prefLabel.value)) if juris else None,
                 "collective": any(t.value == PK.CollectiveActor.value for t in props.get(_TYPE, ()))}
     if label == "Jurisdiction":
         level = next((_LEVELS[t.value] for t in props.get(_TYPE, ()) if t.value in _LEVELS), None)

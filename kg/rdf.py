@@ -38,6 +38,8 @@ class Namespace:
         term = self._terms.get(name)
         if term is None:
             term = self._terms[name] = ox.NamedNode(self._base + name)
+            if name.isidentifier():
+                object.__setattr__(self, name, term)  # later lookups skip __getattr__
         return term
 
     def __str__(self) -> str:
