@@ -20,6 +20,7 @@ from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
 CACHE_DIR = ".cache"
+OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
 
 
 @dataclass
@@ -195,7 +196,13 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     report.timings["project"] = t5 - t4
     bulk_load(pg, out)
     report.outputs.append(DB_NAME)
-    report.timings["embedded_load"] = time.perf_counter() - t5
+    t6 = time.perf_counter()
+    report.timings["embedded_load"] = t6 - t5
+    from .viz import Selection, page
+
+    page(pg, Selection(all=True, max_nodes=OVERVIEW_NODES), out / "overview.html", title="policykg — overview")
+    report.outputs.append("overview.html")
+    report.timings["overview"] = time.perf_counter() - t6
     return report
 
 

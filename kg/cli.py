@@ -335,6 +335,36 @@ def export(
     typer.echo(f"wrote {target}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges", err=True)
 
 
+@app.command()
+def viz(
+    doc: str | None = typer.Option(None, "--doc", help="A document: 文号, title or part of it."),
+    agency: str | None = typer.Option(None, "--agency", help="An agency: name, part of it, or an alias."),
+    topic: str | None = typer.Option(None, "--topic", help="A topic (产教融合, 校企合作 …)."),
+    jurisdiction: str | None = typer.Option(None, "--jurisdiction", help="A division name or code."),
+    all_: bool = typer.Option(False, "--all", help="The whole graph (best-connected nodes up to --max-nodes)."),
+    depth: int = typer.Option(2, "--depth", help="Steps out from the selected node(s)."),
+    max_nodes: int = typer.Option(2000, "--max-nodes", help="Largest page to draw."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="The build folder."),
+    page_path: Path | None = typer.Option(None, "--page", help="Where to write the page (default out/viz.html)."),
+) -> None:
+    """Write an interactive graph page (works offline) for a document, agency, topic or jurisdiction."""
+    from kg.projection import read_tables
+    from kg.viz import Selection, VizError, page
+
+    chosen = [x for x in (doc, agency, topic, jurisdiction) if x] + (["all"] if all_ else [])
+    if len(chosen) != 1:
+        typer.echo("kg viz: choose exactly one of --doc, --agency, --topic, --jurisdiction, --all", err=True)
+        raise typer.Exit(2)
+    try:
+        pg = read_tables(out)
+        path, n, m = page(pg, Selection(doc, agency, topic, jurisdiction, all_, depth, max_nodes),
+                          page_path or out / "viz.html")
+    except (FileNotFoundError, VizError) as err:
+        typer.echo(f"kg viz: {err}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"wrote {path}: {n} nodes, {m} edges", err=True)
+
+
 def main() -> None:
     """Entry point for `python -m kg`."""
     app(prog_name="kg")
