@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import socket
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ class FileOutcome:
     documents: list[Document]
     cached: bool = False
     error: str | None = None
+    cache: Path | None = None  # the extracted records, as JSON
 
 
 @dataclass
@@ -113,7 +115,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
         if cache.exists():
             try:
                 outcomes[i] = FileOutcome(path, documents_from_data(json.loads(cache.read_text("utf-8"))),
-                                          cached=True)
+                                          cached=True, cache=cache)
                 if progress:
                     progress(1)
                 continue
@@ -133,7 +135,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
             outcomes[i] = FileOutcome(path, [], error=error)
             continue
         write_atomic(cache, json.dumps(data, ensure_ascii=False))
-        outcomes[i] = FileOutcome(path, documents_from_data(data))
+        outcomes[i] = FileOutcome(path, documents_from_data(data), cache=cache)
     return [outcomes[i] for i in range(len(paths))]
 
 
@@ -144,13 +146,134 @@ def _track(results, progress):
         yield r
 
 
+@dataclass
+class FileGraph:
+    """What phase B made of one file (cached on disk by the file's content key)."""
+
+    folder: Path
+    shared: bytes  # N-Triples about nodes other files share (agencies, divisions, stubs, concepts)
+    conforms: bool | None
+    messages: list[str]
+    own_triples: int = 0
+
+
+def _graph_key(cache_file: Path, plan, validate: bool) -> str:
+    h = hashlib.sha256(cache_file.name.encode())
+    h.update(repr((plan.iris, plan.citations)).encode())
+    h.update(__version__.encode())
+    return h.hexdigest()
+
+
+def _graph_one(args) -> tuple[str, dict]:
+    """Phase B for one file: its graph in every format, its SHACL result and its property-graph rows."""
+    import pickle
+
+    import pyoxigraph as ox
+
+    from loaders.serialize import documents_from_data
+
+    from .projection import project_graphs
+    from .rdf import GraphWriter, is_own_subject, serialize
+    from .validate import validate_graphs
+
+    source, cache_file, plan, folder, validate = args
+    docs = documents_from_data(json.loads(Path(cache_file).read_text("utf-8")))
+    writer = GraphWriter(__version__)
+    g = writer.file_graph(source, docs, plan)
+    own, shared = [], []
+    for q in g.quads:
+        (own if is_own_subject(q.subject.value, plan.iris, source) else shared).append(q.triple)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "graph.nq", serialize(g.quads, ox.RdfFormat.N_QUADS))
+    write_atomic(folder / "own.ttl", _strip_prefixes(serialize(own, ox.RdfFormat.TURTLE)))
+    jsonld = serialize(own, ox.RdfFormat.JSON_LD).strip()
+    write_atomic(folder / "own.jsonld", jsonld[1:-1].strip() if jsonld.startswith(b"[") else jsonld)
+    shared_nt = serialize(shared, ox.RdfFormat.N_TRIPLES)
+    write_atomic(folder / "shared.nt", shared_nt)
+    pg = project_graphs([(g.name.value, g.quads)])
+    write_atomic(folder / "rows.pickle", pickle.dumps(pg, protocol=pickle.HIGHEST_PROTOCOL))
+    meta = {"conforms": None, "messages": [], "own_triples": len(own)}
+    if validate:
+        nt = serialize((q.triple for q in g.quads), ox.RdfFormat.N_TRIPLES)
+        result = validate_graphs([(g.name.value, nt)], cache=None, jobs=1)
+        meta.update(conforms=result.conforms, messages=result.messages, report=result.report)
+    write_atomic(folder / "meta.json", json.dumps(meta, ensure_ascii=False))
+    return source, meta
+
+
+def _strip_prefixes(turtle: bytes) -> bytes:
+    return b"\n".join(line for line in turtle.split(b"\n") if not line.startswith(b"@prefix "))
+
+
+def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: int, validate: bool,
+                progress: Callable[[int], None] | None = None) -> list[FileGraph]:
+    """Phase B over every file, in parallel; files whose content key is unchanged come from the cache."""
+    import pickle  # noqa: F401 - used by the workers
+
+    from .rdf import plan_files
+
+    plans = plan_files([(name, docs) for name, _, docs in files])
+    tasks, results = [], {}
+    root = out / CACHE_DIR / f"graph-{extractor_fingerprint()}"
+    for (name, cache_file, _), plan in zip(files, plans):
+        folder = root / (_graph_key(cache_file, plan, validate)[:2]) / _graph_key(cache_file, plan, validate)
+        meta_path = folder / "meta.json"
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text("utf-8"))
+            if meta["conforms"] is not None or not validate:
+                results[name] = (folder, meta)
+                if progress:
+                    progress(1)
+                continue
+        tasks.append((name, str(cache_file), plan, str(folder), validate))
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            done = pool.map(_graph_one, tasks, chunksize=max(1, min(32, len(tasks) // (jobs * 8))))
+            done = _track(done, progress)
+            for (name, *_rest), (_, meta) in zip(tasks, done):
+                results[name] = (Path(_rest[2]), meta)
+    else:
+        for task, (_, meta) in zip(tasks, _track(map(_graph_one, tasks), progress)):
+            results[task[0]] = (Path(task[3]), meta)
+    out_list = []
+    for name, _, _ in files:
+        folder, meta = results[name]
+        out_list.append(FileGraph(folder, (folder / "shared.nt").read_bytes(), meta["conforms"],
+                                  meta["messages"], meta.get("own_triples", 0)))
+    return out_list
+
+
+def _concat(path: Path, head: bytes, parts: list[Path], tail: bytes = b"", separator: bytes = b"\n") -> None:
+    """Stream head + parts + tail into path, atomically (no part is held in memory beyond a buffer)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(head)
+        first = True
+        for part in parts:
+            if part.stat().st_size == 0:
+                continue
+            if not first:
+                fh.write(separator)
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
+            first = False
+        fh.write(tail)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
           progress: Callable[[int], None] | None = None) -> BuildReport:
     """Build the knowledge graph of the given files into `out` (see README for the outputs)."""
+    import pickle
+
     import pyoxigraph as ox
 
-    from .projection import project_graphs, write_tables
-    from .rdf import GraphWriter, serialize
+    from .projection import merge, write_tables
+    from .rdf import PREFIXES, GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
     out.mkdir(parents=True, exist_ok=True)
@@ -159,37 +282,51 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     report.files = extract_all(paths, out, jobs=jobs, max_mb=max_mb, progress=progress)
     t1 = time.perf_counter()
     report.timings["extract"] = t1 - t0
-    files = _unique_sources([(f.path.name, f.documents) for f in report.files if not f.error])
-    corpus = GraphWriter(__version__).write(files)
-    triples = corpus.triples()
-    report.triples = len(triples)
+    ok = [f for f in report.files if not f.error]
+    names = _unique_sources([(f.path.name, f.documents) for f in ok])
+    files = [(name, f.cache, docs) for (name, docs), f in zip(names, ok)]
+    graphs = graph_files(files, out, jobs, validate)
     t2 = time.perf_counter()
-    report.timings["rdf"] = t2 - t1
+    report.timings["graph_per_file"] = t2 - t1
+    report.validated = sum(1 for g in graphs if g.conforms is not None)
     if validate:
-        from .validate import validate_graphs
-
-        graphs = [(g.name.value, serialize((q.triple for q in g.quads), ox.RdfFormat.N_TRIPLES))
-                  for g in corpus.file_graphs()]
-        result = validate_graphs(graphs, cache=out / CACHE_DIR, jobs=jobs)
-        report.conforms, report.violations = result.conforms, result.messages
-        report.validated = result.checked
-        write_atomic(out / "validation.txt", "conforms\n" if result.conforms else "\n".join(result.messages) + "\n")
-        write_atomic(out / "validation.ttl", result.report if not result.conforms else
+        failing = [g for g in graphs if g.conforms is False]
+        report.conforms = not failing
+        report.violations = sorted(m for g in failing for m in g.messages)
+        write_atomic(out / "validation.txt", "conforms\n" if report.conforms else "\n".join(report.violations) + "\n")
+        reports = [json.loads((g.folder / "meta.json").read_text("utf-8")).get("report", "") for g in failing]
+        write_atomic(out / "validation.ttl", "\n".join(reports) if failing else
                      "@prefix sh: <http://www.w3.org/ns/shacl#> .\n[] a sh:ValidationReport ; sh:conforms true .\n")
         report.outputs += ["validation.ttl", "validation.txt"]
-        report.timings["validate"] = time.perf_counter() - t2
-        if not result.conforms:
+        if failing:
             return report
+    # the shared part: ontology, vocabularies, build, and what files share — each triple once
+    head_graphs = GraphWriter(__version__).shared_graphs()
+    shared: dict[str, ox.Triple] = {}  # keyed by N-Triples text: terms of different origin may not compare equal
+    for g in head_graphs:
+        for q in g.quads:
+            shared.setdefault(str(q.triple), q.triple)
+    for g in graphs:
+        for t in ox.parse(g.shared, format=ox.RdfFormat.N_TRIPLES):
+            shared.setdefault(str(t), t)
+    report.triples = len(shared) + sum(g.own_triples for g in graphs)
     t3 = time.perf_counter()
-    write_atomic(out / "graph.ttl", serialize(triples, ox.RdfFormat.TURTLE))
-    write_atomic(out / "graph.jsonld", serialize(triples, ox.RdfFormat.JSON_LD))
-    write_atomic(out / "graph.nq", serialize(corpus.quads(), ox.RdfFormat.N_QUADS))
+    head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
+    _concat(out / "graph.nq", head_nq, [g.folder / "graph.nq" for g in graphs], separator=b"")
+    prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())).encode()
+    shared_ttl = _strip_prefixes(serialize(shared.values(), ox.RdfFormat.TURTLE))
+    _concat(out / "graph.ttl", prefixes + shared_ttl + b"\n", [g.folder / "own.ttl" for g in graphs])
+    shared_jsonld = serialize(shared.values(), ox.RdfFormat.JSON_LD).strip()
+    head_json = shared_jsonld[:-1].rstrip() if shared_jsonld.endswith(b"]") else b"[" + shared_jsonld
+    parts = [g.folder / "own.jsonld" for g in graphs]
+    _concat(out / "graph.jsonld", head_json + (b"," if any(p.stat().st_size for p in parts) else b""), parts,
+            tail=b"]\n", separator=b",")
     write_atomic(out / "documents.jsonl", "".join(
-        json.dumps(_contract(d), ensure_ascii=False) + "\n" for _, docs in files for d in docs))
+        json.dumps(_contract(d), ensure_ascii=False) + "\n" for _, _, docs in files for d in docs))
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    pg = project_graphs((g.name.value, g.quads) for g in corpus.graphs.values())
+    pg = merge(pickle.loads((g.folder / "rows.pickle").read_bytes()) for g in graphs)
     report.outputs += write_tables(pg, out)
     report.nodes, report.relationships = pg.counts()
     t5 = time.perf_counter()

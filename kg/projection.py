@@ -162,7 +162,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
                 node_sources[s].add(gid)
                 if isinstance(o, named):
                     triple_sources[(s, p, o.value)].add(gid)
-    topic_scheme = PK.TopicScheme.value
+    concepts = concept_labels()
     label_of: dict[str, str] = {}
     for s, props in po.items():
         for t in props.get(_TYPE, ()):
@@ -171,7 +171,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
                 label_of[s] = label
                 break
         else:
-            if any(getattr(v, "value", None) == topic_scheme for v in props.get(SKOS.inScheme.value, ())):
+            if s in concepts["topic"]:
                 label_of[s] = "Topic"
 
     empty: dict = {}
@@ -190,7 +190,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
     for s in sorted(label_of):
         label = label_of[s]
         row = {"uri": s, "sources": sorted(node_sources.get(s, ()))}
-        row.update(_node_properties(label, s, po[s], po, evidence))
+        row.update(_node_properties(label, s, po.get(s, {}), po, evidence, concepts))
         pg.nodes[label].append(row)
     referenced_topics: set[str] = set()
     seen_rels: set[tuple[str, str, str]] = set()
@@ -233,7 +233,22 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
     return pg
 
 
-def _node_properties(label: str, s: str, props: dict, po: dict, evidence) -> dict:
+@lru_cache(maxsize=1)
+def concept_labels() -> dict[str, dict[str, tuple[str, str]]]:
+    """Vocabulary concept IRI → (Chinese, English) label, for topics, document types and functional types."""
+    from loaders.vocab import vocabulary
+
+    v = vocabulary()
+    functional = {}
+    for d in v.departments:
+        if d.functional_iri:
+            functional[d.functional_iri] = (d.functional_type, "")
+    return {"topic": {c.iri: (c.pref, c.english) for c in v.topics},
+            "doctype": {c.iri: (c.pref, c.english) for c in v.doc_types},
+            "functional": functional}
+
+
+def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concepts: dict) -> dict:
     def one(p, as_type=str):
         return _value(props.get(p.value), as_type)
 
@@ -248,7 +263,7 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence) -> dic
                 else "cited",
                 "doc_number": number, "issuer_code": one(PK.docNumberIssuerCode),
                 "year": int(year[:4]) if year else None, "serial": one(PK.docNumberSerial, int),
-                "doc_type": _zh(po.get(doc_type, {}).get(SKOS.prefLabel.value)) if doc_type else None,
+                "doc_type": concepts["doctype"].get(doc_type, (None,))[0] if doc_type else None,
                 "date": one(ELI.date_document), "published": one(ELI.date_publication),
                 "jurisdiction": _zh(po.get(juris, {}).get(SKOS.prefLabel.value)) if juris else None,
                 "source": one(PK.sourceFile), "quote": ev["quote"], "start": ev["start"], "end": ev["end"]}
@@ -270,16 +285,44 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence) -> dic
         return {"name": _zh(props.get(SKOS.prefLabel.value)),
                 "aliases": sorted(t.value for t in props.get(SKOS.altLabel.value, ())),
                 "org_class": classes[0] if classes else None,
-                "functional_type": _zh(po.get(ft, {}).get(SKOS.prefLabel.value)) if ft else None,
+                "functional_type": concepts["functional"].get(ft, (None,))[0] if ft else None,
                 "jurisdiction": _zh(po.get(juris, {}).get(SKOS.prefLabel.value)) if juris else None,
                 "collective": any(t.value == PK.CollectiveActor.value for t in props.get(_TYPE, ()))}
     if label == "Jurisdiction":
         level = next((_LEVELS[t.value] for t in props.get(_TYPE, ()) if t.value in _LEVELS), None)
         return {"name": _zh(props.get(SKOS.prefLabel.value)), "code": one(PK.divisionCode), "level": level}
     if label == "Topic":
-        en = [t.value for t in props.get(SKOS.prefLabel.value, ()) if getattr(t, "language", None) == "en"]
-        return {"name": _zh(props.get(SKOS.prefLabel.value)), "name_en": en[0] if en else None}
+        name, english = concepts["topic"][s]
+        return {"name": name, "name_en": english or None}
     raise ValueError(label)
+
+
+def merge(parts: Iterable[PropertyGraph]) -> PropertyGraph:
+    """Per-file projections → one: a node or relationship once, with the union of sources (and aliases)."""
+    nodes: dict[str, dict[str, dict]] = {k: {} for k in NODE_SCHEMA}
+    rels: dict[str, dict[tuple[str, str], dict]] = {k: {} for k in REL_SCHEMA}
+    for part in parts:
+        for label, rows in part.nodes.items():
+            table = nodes[label]
+            for row in rows:
+                have = table.get(row["uri"])
+                if have is None:
+                    table[row["uri"]] = dict(row)
+                    continue
+                have["sources"] = sorted(set(have["sources"]) | set(row["sources"]))
+                if "aliases" in row:
+                    have["aliases"] = sorted(set(have.get("aliases") or []) | set(row.get("aliases") or []))
+        for rtype, rows in part.rels.items():
+            table = rels[rtype]
+            for row in rows:
+                key = (row["from"], row["to"])
+                have = table.get(key)
+                if have is None:
+                    table[key] = dict(row)
+                else:
+                    have["sources"] = sorted(set(have["sources"]) | set(row["sources"]))
+    return PropertyGraph(nodes={k: [v[u] for u in sorted(v)] for k, v in nodes.items()},
+                         rels={k: [v[key] for key in sorted(v)] for k, v in rels.items()})
 
 
 def load_quads(path) -> list[ox.Quad]:

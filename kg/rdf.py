@@ -7,6 +7,7 @@ every node it points at (agencies, divisions, cited documents in other files, vo
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -140,10 +141,11 @@ class Corpus:
 
     def triples(self) -> list[ox.Triple]:
         """The merge of all graphs: distinct triples, grouped by subject in first-seen order."""
-        by_subject: dict[ox.NamedNode, dict[ox.Triple, None]] = {}
+        by_subject: dict[str, dict[str, ox.Triple]] = {}
         for q in self.quads():
-            by_subject.setdefault(q.subject, {})[ox.Triple(q.subject, q.predicate, q.object)] = None
-        return [t for group in by_subject.values() for t in group]
+            t = q.triple
+            by_subject.setdefault(q.subject.value, {}).setdefault(str(t), t)
+        return [t for group in by_subject.values() for t in group.values()]
 
     def file_graphs(self) -> list[_Graph]:
         """The graphs of the source files."""
@@ -171,32 +173,35 @@ class GraphWriter:
         self.functional = vocab.functional_types
         self.table = division_table()
 
-    # ----------------------------------------------------------------- entry point
+    # ----------------------------------------------------------------- entry points
     def write(self, files: list[tuple[str, list[Document]]]) -> Corpus:
-        """Add every file's documents, resolving citations across the whole corpus."""
-        iris: dict[tuple[str, str], str] = {}
-        loaded = []
-        for source, docs in files:
-            for i, doc in enumerate(docs):
-                iri = document_iri(doc, i)
-                iris[(source, doc.doc_id)] = iri
-                loaded.append((doc, iri))
-        resolver = Resolver.of(loaded)
+        """Add every file's documents, resolving citations across the whole corpus (all in memory)."""
+        plans = plan_files(files)
+        self.shared_graphs()
+        for (source, docs), plan in zip(files, plans):
+            self.file_graph(source, docs, plan)
+        return self.corpus
+
+    def shared_graphs(self) -> list[_Graph]:
+        """The ontology, the vocabularies and the build activity, each a named graph."""
         _parse_into(self.corpus.graph(ONTOLOGY_GRAPH), ONTOLOGY_DIR / "policykg.ttl")
         v = self.corpus.graph(VOCAB_GRAPH)
         for name in ("departments.ttl", "doctypes.ttl", "topics.ttl"):
             _parse_into(v, VOCAB_DIR / name)
-        b = self.corpus.graph(BUILD_GRAPH)
-        self._build_node(b)
-        for source, docs in files:
-            src = ox.NamedNode(source_iri(source))
-            g = self.corpus.graph(src)
-            g.add(src, RDF.type, PROV.Entity)
-            g.add(src, DCTERMS.title, lit(source))
-            self._build_node(g)
-            for doc in docs:
-                self._document(g, doc, ox.NamedNode(iris[(source, doc.doc_id)]), iris, source, resolver)
-        return self.corpus
+        self._build_node(self.corpus.graph(BUILD_GRAPH))
+        return [self.corpus.graphs[g.value] for g in (ONTOLOGY_GRAPH, VOCAB_GRAPH, BUILD_GRAPH)]
+
+    def file_graph(self, source: str, docs: list[Document], plan: "FilePlan") -> _Graph:
+        """One source file's named graph, given its documents' IRIs and resolved citations."""
+        src = ox.NamedNode(source_iri(source))
+        g = self.corpus.graph(src)
+        g.add(src, RDF.type, PROV.Entity)
+        g.add(src, DCTERMS.title, lit(source))
+        self._build_node(g)
+        iris = {(source, d.doc_id): iri for d, iri in zip(docs, plan.iris)}
+        for doc, targets in zip(docs, plan.citations):
+            self._document(g, doc, ox.NamedNode(iris[(source, doc.doc_id)]), iris, source, targets)
+        return g
 
     def _build_node(self, g: _Graph) -> None:
         g.add(BUILD, RDF.type, PK.BuildActivity)
@@ -271,7 +276,7 @@ class GraphWriter:
         return node
 
     def _document(self, g: _Graph, doc: Document, node: ox.NamedNode, iris: dict, source: str,
-                  resolver: Resolver) -> None:
+                  targets: list[str | None]) -> None:
         g.add(node, RDF.type, PK.LoadedDocument)
         g.add(node, PK.sourceFile, lit(source))
         g.add(node, PROV.wasGeneratedBy, BUILD)
@@ -299,8 +304,7 @@ class GraphWriter:
             g.add(node, PK.about, self._concept(g, self.topics[t].value))
         if doc.title_span is not None:
             self._evidence(g, node, doc.title_span, node, source)
-        for k, c in enumerate(doc.citations):
-            target = resolver.resolve(c, source, node.value)
+        for k, (c, target) in enumerate(zip(doc.citations, targets)):
             cited = ox.NamedNode(target or stub_iri(c))
             if target is None:
                 g.add(cited, RDF.type, PK.CitedDocument)
@@ -378,6 +382,32 @@ class GraphWriter:
                 g.add(tn, PK.targetYear, typed(target.year, XSD.gYear))
             if target.comparator:
                 g.add(tn, PK.comparator, lit(target.comparator))
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """What a file's graph needs from the rest of the corpus: its documents' IRIs, where citations point."""
+
+    iris: tuple[str, ...]
+    citations: tuple[tuple[str | None, ...], ...]  # per document, per citation: a loaded document's IRI
+
+
+def plan_files(files: list[tuple[str, list[Document]]]) -> list[FilePlan]:
+    """Stable IRIs for every loaded document and the resolution of every citation across the corpus."""
+    iris = [[document_iri(doc, i) for i, doc in enumerate(docs)] for _, docs in files]
+    resolver = Resolver.of([(doc, iri) for (_, docs), file_iris in zip(files, iris)
+                            for doc, iri in zip(docs, file_iris)])
+    return [FilePlan(tuple(file_iris),
+                     tuple(tuple(resolver.resolve(c, source, iri) for c in doc.citations)
+                           for doc, iri in zip(docs, file_iris)))
+            for (source, docs), file_iris in zip(files, iris)]
+
+
+def is_own_subject(subject: str, doc_iris: tuple[str, ...], source: str) -> bool:
+    """Whether a subject belongs to this file alone (its documents and what hangs off them)."""
+    if subject == source_iri(source):
+        return True
+    return any(subject == d or subject.startswith((d + "/", d + "#")) for d in doc_iris)
 
 
 def serialize(items: Iterable, fmt: ox.RdfFormat) -> bytes:
