@@ -176,6 +176,10 @@ def main(argv=None) -> int:
                      f"({neo['elements']:,} in {neo['batched_s']:.1f} s); one row per transaction "
                      f"**{neo['single_rate']:,.0f} elements/s** (on {neo['single_elements']:,} elements) — "
                      f"batched is **{neo['batched_rate'] / neo['single_rate']:.0f}×** faster.\n")
+    sparql = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sparql_stores.py"),
+                             str(args.work / f"out-{sizes[0]}")], capture_output=True, text=True, cwd=ROOT)
+    lines.append(f"\nSPARQL stores on the {sizes[0]:,}-document graph (`benchmarks/sparql_stores.py`):\n")
+    lines.append("\n".join(ln for ln in sparql.stdout.splitlines() if ln.startswith("|") or "triples" in ln))
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")
     print(text)

@@ -72,6 +72,20 @@ def extractor_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
+def graph_fingerprint() -> str:
+    """Hash of what turns records into graphs (RDF mapping, projection, SHACL, ontology) and the extractor."""
+    from ontology import ONTOLOGY_DIR
+
+    h = hashlib.sha256(extractor_fingerprint().encode())
+    here = Path(__file__).parent
+    for p in [here / n for n in ("rdf.py", "identity.py", "projection.py", "validate.py")] + \
+            sorted(ONTOLOGY_DIR.glob("*.ttl")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _cache_path(out: Path, data: bytes, name: str) -> Path:
     key = hashlib.sha256(data + b"\0" + name.encode()).hexdigest()
     return out / CACHE_DIR / f"extract-{extractor_fingerprint()}" / key[:2] / f"{key}.json"
@@ -157,7 +171,7 @@ class FileGraph:
     own_triples: int = 0
 
 
-def _graph_key(cache_file: Path, plan, validate: bool) -> str:
+def _graph_key(cache_file: Path, plan) -> str:
     h = hashlib.sha256(cache_file.name.encode())
     h.update(repr((plan.iris, plan.citations)).encode())
     h.update(__version__.encode())
@@ -215,9 +229,10 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
 
     plans = plan_files([(name, docs) for name, _, docs in files])
     tasks, results = [], {}
-    root = out / CACHE_DIR / f"graph-{extractor_fingerprint()}"
+    root = out / CACHE_DIR / f"graph-{graph_fingerprint()}"
     for (name, cache_file, _), plan in zip(files, plans):
-        folder = root / (_graph_key(cache_file, plan, validate)[:2]) / _graph_key(cache_file, plan, validate)
+        key = _graph_key(cache_file, plan)
+        folder = root / key[:2] / key
         meta_path = folder / "meta.json"
         if meta_path.exists():
             meta = json.loads(meta_path.read_text("utf-8"))
@@ -285,7 +300,7 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     ok = [f for f in report.files if not f.error]
     names = _unique_sources([(f.path.name, f.documents) for f in ok])
     files = [(name, f.cache, docs) for (name, docs), f in zip(names, ok)]
-    graphs = graph_files(files, out, jobs, validate)
+    graphs = graph_files(files, out, jobs, validate, progress=progress)
     t2 = time.perf_counter()
     report.timings["graph_per_file"] = t2 - t1
     report.validated = sum(1 for g in graphs if g.conforms is not None)

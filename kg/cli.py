@@ -29,8 +29,8 @@ def _progress(total: int, desc: str):
     """A tqdm bar on stderr for more than a handful of items, silent when stderr is not a terminal."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="file", file=sys.stderr,
-                disable=total <= 5 or not sys.stderr.isatty())
+    return tqdm(total=total, desc=desc, unit="step", file=sys.stderr,
+                disable=total <= 10 or not sys.stderr.isatty())
 
 
 @app.command()
@@ -83,7 +83,7 @@ def build(
     if not files:
         typer.echo("kg build: no input files found", err=True)
         raise typer.Exit(2)
-    with _progress(len(files), "extract") as bar:
+    with _progress(2 * len(files), "build") as bar:  # each file: extraction, then its graph
         report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb, progress=bar.update)
     for f in report.failed:
         typer.echo(f"kg build: {f.path}: {f.error}", err=True)

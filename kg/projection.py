@@ -325,11 +325,6 @@ def merge(parts: Iterable[PropertyGraph]) -> PropertyGraph:
                          rels={k: [v[key] for key in sorted(v)] for k, v in rels.items()})
 
 
-def load_quads(path) -> list[ox.Quad]:
-    """The built dataset read back from graph.nq."""
-    return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
-
-
 TABLES_DIR = "tables"
 
 

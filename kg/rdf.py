@@ -139,14 +139,6 @@ class Corpus:
         for g in self.graphs.values():
             yield from g.quads
 
-    def triples(self) -> list[ox.Triple]:
-        """The merge of all graphs: distinct triples, grouped by subject in first-seen order."""
-        by_subject: dict[str, dict[str, ox.Triple]] = {}
-        for q in self.quads():
-            t = q.triple
-            by_subject.setdefault(q.subject.value, {}).setdefault(str(t), t)
-        return [t for group in by_subject.values() for t in group.values()]
-
     def file_graphs(self) -> list[_Graph]:
         """The graphs of the source files."""
         return [g for g in self.graphs.values() if g.name not in (BUILD_GRAPH, VOCAB_GRAPH, ONTOLOGY_GRAPH)]
@@ -415,14 +407,3 @@ def serialize(items: Iterable, fmt: ox.RdfFormat) -> bytes:
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         return ox.serialize(items, format=fmt, prefixes=PREFIXES)
     return ox.serialize(items, format=fmt)
-
-
-def to_rdflib(triples: Iterable) -> "Graph":  # noqa: F821 - rdflib is imported lazily
-    """An rdflib Graph of Oxigraph triples (for pySHACL and for callers that prefer rdflib)."""
-    from rdflib import Graph
-
-    g = Graph()
-    data = ox.serialize((ox.Triple(t.subject, t.predicate, t.object) for t in triples),
-                        format=ox.RdfFormat.N_TRIPLES)
-    g.parse(data=data.decode("utf-8"), format="nt")
-    return g

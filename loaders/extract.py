@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .agencies import AgencyContext, AgencyResolver
+from .agencies import AgencyContext, AgencyResolver, split_items
 from .citations import dedupe
 from .metadata import infer_division, jurisdiction_of, read_metadata
 from .normalize import NormText, normalize
@@ -32,7 +32,7 @@ class _Assignment:
 
     @property
     def explicit(self) -> bool:
-        return any(c.kind in ("label", "parenthetical") for c in self.clauses)
+        return any(c.kind in ("label", "parenthetical", "sentence") for c in self.clauses)
 
 
 def extract_file(path: Path | str, max_mb: float | None = None) -> list[Document]:
@@ -164,7 +164,9 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
                 continue
             target = assignment_target(owner)
             by_unit.setdefault(id(target), _Assignment(unit=target)).clauses.append(c)
-        elif c.kind == "parenthetical":
+        elif c.kind in ("parenthetical", "sentence"):
+            if c.kind == "sentence" and not _resolves_fully(resolver, c):
+                continue
             owner = _innermost(units, c.start)
             key = id(owner) if owner is not None else -c.start
             para = None if owner is not None else _paragraph(text, c.start)
@@ -222,6 +224,15 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
                 tasks.append((c.start, task))
     tasks.sort(key=lambda x: x[0])
     return [t for _, t in tasks]
+
+
+def _resolves_fully(resolver: AgencyResolver, clause: RoleClause) -> bool:
+    """Every item of every list names an agency (so a sentence like 推进工作落实 is no assignment)."""
+    for rl in clause.lists:
+        named = [x for x in (resolver.clean(i) for i, _ in split_items(rl.text)) if x and not resolver.is_unspecified(x)]
+        if not named or len(resolver.resolve_list(rl.text)) != len(named):
+            return False
+    return True
 
 
 def _shift(c: RoleClause, base: int) -> RoleClause:

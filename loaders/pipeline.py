@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 from .citations import find_citations
 from .patterns import LABEL
 from .responsibility import (RolePatterns, find_inline, find_parentheticals, find_subjects, find_targets,
-                             parse_deadline, parse_labels)
+                             find_trailing_sentences, parse_deadline, parse_labels)
 from .vocab import vocabulary
 
 for _name in ("citation", "role_clause", "deadline", "target"):
@@ -90,6 +90,9 @@ class RoleClauseFinder:
                 if clause is not None:
                     clauses.append(clause)
             pos += len(line) + 1
+        inside = [(c.start, c.end) for c in clauses]
+        clauses += [c for c in find_trailing_sentences(text, self.patterns)
+                    if not any(a <= c.start < b for a, b in inside)]
         inside = [(c.start, c.end) for c in clauses]
         clauses += [c for c in find_inline(text, self.patterns)
                     if not any(a <= c.start < b for a, b in inside)]

@@ -79,8 +79,11 @@ def _split_top(text: str, seps: str = "，,；;") -> list[tuple[str, int]]:
     return [(s, o) for s, o in out if s.strip()]
 
 
-def parse_role_text(content: str, base: int, pats: RolePatterns) -> RoleClause | None:
-    """Parse 'X、Y牵头，Z配合' / 'X会同有关部门负责' / 'X按照职责分工负责' into role lists."""
+def parse_role_text(content: str, base: int, pats: RolePatterns, only_roles: bool = False) -> RoleClause | None:
+    """Parse 'X、Y牵头，Z配合' / 'X会同有关部门负责' / 'X按照职责分工负责' into role lists.
+
+    With only_roles, every segment must be a role clause (no trailing prose) or nothing is returned.
+    """
     clause = RoleClause("parenthetical", base, base + len(content))
     pending: list[tuple[str, int]] = []
     found_verb = False
@@ -111,6 +114,8 @@ def parse_role_text(content: str, base: int, pats: RolePatterns) -> RoleClause |
             clause.deadline = (s, base + off, base + off + len(s))
         else:
             pending.append((s, off))
+    if only_roles and pending:
+        return None
     return clause if found_verb else None
 
 
@@ -130,6 +135,24 @@ def find_parentheticals(text: str, pats: RolePatterns) -> list[RoleClause]:
         if clause is not None and clause.lists:
             clause.kind = "parenthetical"
             clause.start, clause.end = m.start(), m.end()
+            out.append(clause)
+    return out
+
+
+_LAST_SENTENCE = re.compile(r"(?:^|(?<=[。；;]))(?P<s>[^。；;\n]{2,120})。?[ \t]*(?=\n|$)")
+
+
+def find_trailing_sentences(text: str, pats: RolePatterns) -> list[RoleClause]:
+    """A paragraph that ends with a bare assignment: …。市教育局牵头，市财政局配合。 (checked strictly later)."""
+    out = []
+    for m in _LAST_SENTENCE.finditer(text):
+        sentence = m.group("s")
+        if "（" in sentence or "(" in sentence[:1] or sentence.lstrip().startswith("由"):
+            continue
+        clause = parse_role_text(sentence, m.start("s"), pats, only_roles=True)
+        if clause is not None and clause.lists:
+            clause.kind = "sentence"
+            clause.start, clause.end = m.start("s"), m.end("s")
             out.append(clause)
     return out
 

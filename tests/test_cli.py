@@ -74,3 +74,12 @@ def test_truncated_document_is_still_extracted(tmp_path, examples_dir):
 def test_version_and_help():
     assert run_kg("--version").stdout.startswith("policykg ")
     assert "extract" in run_kg("--help").stdout
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, examples_dir):
+    for i in range(12):
+        (tmp_path / f"doc{i:02d}.txt").write_text((examples_dir / "002_ef8d9751ef9cfd10.txt").read_text(
+            encoding="utf-8"), encoding="utf-8")
+    res = run_kg("extract", tmp_path)
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 12
+    assert res.stderr == ""  # tqdm writes nothing when stderr is not a terminal

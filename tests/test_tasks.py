@@ -146,3 +146,13 @@ def test_every_role_quote_is_verbatim_in_the_source():
         assert text[a.span.start:a.span.end] == a.span.quote
     assert [a.span.quote for a in task.responsible] == ["市发展改革委", "市教育局"]
     assert text[task.deadline.span.start:task.deadline.span.end] == "2021年7月前"
+
+
+def test_a_bare_assignment_sentence_ends_an_item():
+    head = "盘锦市深化产教融合实施方案\n\n"
+    tasks = tasks_of("一、重点任务\n（一）优化专业布局。动态调整专业。市教育局负责。\n"
+                     "（二）推进校企合作。支持企业参与办学。市人力资源社会保障局牵头，市财政局、市教育局配合。\n"
+                     "（三）加强保障。加强统筹，推进工作落实。\n", head)
+    assert [(t.number, names(t.lead), names(t.responsible), names(t.cooperating)) for t in tasks] == [
+        ("（一）", [], ["盘锦市教育局"], []),
+        ("（二）", ["盘锦市人力资源社会保障局"], [], ["盘锦市财政局", "盘锦市教育局"])]
