@@ -298,31 +298,50 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concep
 
 
 def merge(parts: Iterable[PropertyGraph]) -> PropertyGraph:
-    """Per-file projections → one: a node or relationship once, with the union of sources (and aliases)."""
+    """Per-file projections → one: a node or relationship once, with the union of sources (and aliases).
+
+    Sources and aliases accumulate in sets and are sorted once at the end: a topic or a province that
+    thousands of files name would otherwise be re-sorted thousands of times.
+    """
     nodes: dict[str, dict[str, dict]] = {k: {} for k in NODE_SCHEMA}
     rels: dict[str, dict[tuple[str, str], dict]] = {k: {} for k in REL_SCHEMA}
+    extra: dict[int, tuple[set, set | None]] = {}  # id(row) → (sources, aliases)
     for part in parts:
         for label, rows in part.nodes.items():
             table = nodes[label]
             for row in rows:
                 have = table.get(row["uri"])
                 if have is None:
-                    table[row["uri"]] = dict(row)
+                    table[row["uri"]] = row
                     continue
-                have["sources"] = sorted(set(have["sources"]) | set(row["sources"]))
-                if "aliases" in row:
-                    have["aliases"] = sorted(set(have.get("aliases") or []) | set(row.get("aliases") or []))
+                acc = extra.get(id(have))
+                if acc is None:
+                    acc = extra[id(have)] = (set(have["sources"]), set(have["aliases"]) if "aliases" in have else None)
+                acc[0].update(row["sources"])
+                if acc[1] is not None:
+                    acc[1].update(row.get("aliases") or ())
         for rtype, rows in part.rels.items():
             table = rels[rtype]
             for row in rows:
                 key = (row["from"], row["to"])
                 have = table.get(key)
                 if have is None:
-                    table[key] = dict(row)
-                else:
-                    have["sources"] = sorted(set(have["sources"]) | set(row["sources"]))
-    return PropertyGraph(nodes={k: [v[u] for u in sorted(v)] for k, v in nodes.items()},
-                         rels={k: [v[key] for key in sorted(v)] for k, v in rels.items()})
+                    table[key] = row
+                    continue
+                acc = extra.get(id(have))
+                if acc is None:
+                    acc = extra[id(have)] = (set(have["sources"]), None)
+                acc[0].update(row["sources"])
+    out = PropertyGraph(nodes={k: [v[u] for u in sorted(v)] for k, v in nodes.items()},
+                        rels={k: [v[key] for key in sorted(v)] for k, v in rels.items()})
+    for rows in list(out.nodes.values()) + list(out.rels.values()):
+        for row in rows:
+            acc = extra.get(id(row))
+            if acc is not None:
+                row["sources"] = sorted(acc[0])
+                if acc[1] is not None:
+                    row["aliases"] = sorted(acc[1])
+    return out
 
 
 TABLES_DIR = "tables"

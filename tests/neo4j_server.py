@@ -73,7 +73,8 @@ def start(work: Path) -> Neo4jServer:
         raise ServerUnavailable(f"cannot compile the Neo4j launcher: {res.stderr.strip()[:300]}")
     port, password = _free_port(), secrets.token_urlsafe(16)
     log = open(work / "neo4j.log", "w")
-    proc = subprocess.Popen(["java", "-Xmx1g", "-cp", f"{classes}{os.pathsep}{classpath}", "Neo4jTestServer",
+    heap = os.environ.get("KG_NEO4J_HEAP", "1g")
+    proc = subprocess.Popen(["java", f"-Xmx{heap}", "-cp", f"{classes}{os.pathsep}{classpath}", "Neo4jTestServer",
                              str(work / "home"), str(port), password],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
     deadline = time.monotonic() + START_TIMEOUT_S
