@@ -54,11 +54,12 @@ def extraction_rate(corpus: Path, limit: int = 300) -> tuple[float, float]:
 
 def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
     """Median milliseconds of every named query (run(query, params) → rows)."""
-    from kg.queries import AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, lineage_query
+    from kg.queries import ALL_ROWS, AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, lineage_query
 
     cases = {
-        "lead-agencies --topic 产教融合": (LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": ""}),
-        "lead-agencies --level county": (LEAD_AGENCIES.cypher, {"topic": "", "level": "county"}),
+        "lead-agencies --topic 产教融合": (LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": "", "limit": ALL_ROWS}),
+        "lead-agencies --level county": (LEAD_AGENCIES.cypher, {"topic": "", "level": "county", "limit": ALL_ROWS}),
+        "lead-agencies --topic 产教融合 --limit 50": (LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": "", "limit": 50}),
         "co-responsibility --limit 50": (CO_RESPONSIBILITY.cypher, {"limit": 50}),
         "agency --name 教育局": (AGENCY_TASKS.cypher, {"name": "教育局"}),
         "lineage (find document)": (FIND_DOCUMENT.cypher, {"text": "实施方案", "number": ""}),
@@ -77,6 +78,15 @@ def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
     return out
 
 
+def _clear(driver) -> None:
+    """Empty the database in batches (one transaction for a million elements exceeds Neo4j's memory limit)."""
+    while True:
+        with driver.session() as s:
+            deleted = s.run("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n").consume().counters.nodes_deleted
+        if deleted == 0:
+            return
+
+
 def neo4j_figures(out: Path, sample: int = 3000) -> dict:
     """Sync throughput (batched vs one row per transaction) and query latencies on a real Neo4j."""
     from neo4j_server import start
@@ -93,9 +103,13 @@ def neo4j_figures(out: Path, sample: int = 3000) -> dict:
         pg = read_tables(out)
         total = sum(pg.counts())
         batched = sync(driver, pg, batch_size=BATCH)
+        print(f"batched sync: {total:,} elements in {batched.seconds:.1f} s ({total / batched.seconds:,.0f}/s)",
+              flush=True)
+        again = sync(driver, pg, batch_size=BATCH)
+        print(f"second sync: {again.nodes_created} nodes, {again.relationships_created} relationships created, "
+              f"{again.seconds:.1f} s", flush=True)
+        _clear(driver)
         # one row per transaction on a sample of the same graph (the whole would take hours)
-        with driver.session() as s:
-            s.run("MATCH (n) DETACH DELETE n").consume()
         small = PropertyGraph(nodes={k: v[: sample // 2] for k, v in pg.nodes.items()},
                               rels={k: [] for k in pg.rels})
         kept = {r["uri"] for rows in small.nodes.values() for r in rows}
@@ -103,12 +117,15 @@ def neo4j_figures(out: Path, sample: int = 3000) -> dict:
                       for k, v in pg.rels.items()}
         n_small = sum(small.counts())
         single = sync(driver, small, batch_size=1)
+        print(f"one row per transaction: {n_small:,} elements in {single.seconds:.1f} s", flush=True)
+        _clear(driver)
         sync(driver, pg, batch_size=BATCH)  # back to the whole graph for the queries
         reader = Neo4jReader(driver)
         uri = pg.nodes["Document"][0]["uri"]
         latencies = query_latencies(lambda q, p: reader.run(q, p), uri)
         driver.close()
         return {"elements": total, "batched_s": batched.seconds, "batched_rate": total / batched.seconds,
+                "second_created": again.nodes_created + again.relationships_created, "second_s": again.seconds,
                 "single_elements": n_small, "single_s": single.seconds, "single_rate": n_small / single.seconds,
                 "latencies": latencies, "labels": list(NODE_SCHEMA)}
     finally:

@@ -178,17 +178,18 @@ app.add_typer(query_app, name="query")
 def query_lead_agencies(
     topic: str = typer.Option("", "--topic", help="Only tasks about this topic (e.g. 产教融合)."),
     level: str = typer.Option("", "--level", help="city, county or province: the lead agency's level."),
+    limit: int = typer.Option(0, "--limit", help="Only the first N rows (0: all)."),
     db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
     """Which agencies lead tasks, by jurisdiction, with counts."""
-    from kg.queries import LEAD_AGENCIES
+    from kg.queries import ALL_ROWS, LEAD_AGENCIES
 
     if level not in ("", "city", "county", "province"):
         typer.echo("kg query lead-agencies: --level is city, county or province", err=True)
         raise typer.Exit(2)
-    _run_query("kg query lead-agencies", LEAD_AGENCIES.cypher, {"topic": topic, "level": level}, db, fmt,
-               neo4j_uri, user, database)
+    _run_query("kg query lead-agencies", LEAD_AGENCIES.cypher,
+               {"topic": topic, "level": level, "limit": limit or ALL_ROWS}, db, fmt, neo4j_uri, user, database)
 
 
 @query_app.command("co-responsibility")

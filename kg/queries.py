@@ -34,9 +34,11 @@ WHERE ($level = '' OR j.level = $level)
        OR EXISTS { MATCH (d)-[:PART_OF*0..3]->(:Document)-[:ABOUT]->(:Topic {name: $topic}) })
 RETURN j.name AS jurisdiction, j.level AS level, a.name AS agency, count(DISTINCT t) AS tasks
 ORDER BY tasks DESC, jurisdiction, agency
+LIMIT $limit
 """,
-    ("topic", "level"),
+    ("topic", "level", "limit"),
 )
+ALL_ROWS = 1_000_000_000  # LIMIT for "no limit" (Cypher has no LIMIT ALL)
 
 FIND_DOCUMENT = NamedQuery(
     "find-document",

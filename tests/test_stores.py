@@ -15,7 +15,7 @@ import pytest
 
 from kg.build import build
 from kg.projection import read_tables
-from kg.queries import AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, lineage_query
+from kg.queries import ALL_ROWS, AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, lineage_query
 from kg.stores.ladybug import CypherError, LadybugReader
 from kg.stores.neo4j import Neo4jReader, connect, sync
 from kg.stores.nx import export, to_networkx
@@ -102,7 +102,7 @@ def test_lead_agencies_agree_with_the_gold(built_seeds):
             for task in doc["tasks"]:
                 gold_leads += [score.agency_key(a, doc["jurisdiction"]) for a in task["lead"]]
     with LadybugReader(built_seeds) as db:
-        columns, rows = db.run(LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": ""})
+        columns, rows = db.run(LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": "", "limit": ALL_ROWS})
         aliases = dict(db.run("MATCH (a:Agency) RETURN a.name, a.aliases")[1])
     by_name = {r[2]: r for r in rows}
     for name, level in (("曲靖市人力资源和社会保障局", "city"), ("曲靖市教育体育局", "city"),
@@ -147,8 +147,8 @@ def test_sync_is_idempotent(neo4j_driver, built_seeds):
 
 
 QUERY_CASES = [
-    (LEAD_AGENCIES, {"topic": "产教融合", "level": ""}),
-    (LEAD_AGENCIES, {"topic": "", "level": "county"}),
+    (LEAD_AGENCIES, {"topic": "产教融合", "level": "", "limit": ALL_ROWS}),
+    (LEAD_AGENCIES, {"topic": "", "level": "county", "limit": ALL_ROWS}),
     (CO_RESPONSIBILITY, {"limit": 25}),
     (AGENCY_TASKS, {"name": "五华区教育体育局"}),
     (AGENCY_TASKS, {"name": "人社局"}),
