@@ -223,7 +223,6 @@ def _strip_prefixes(turtle: bytes) -> bytes:
 def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: int, validate: bool,
                 progress: Callable[[int], None] | None = None) -> list[FileGraph]:
     """Phase B over every file, in parallel; files whose content key is unchanged come from the cache."""
-    import pickle  # noqa: F401 - used by the workers
 
     from .rdf import plan_files
 
