@@ -169,6 +169,7 @@ class FileGraph:
     conforms: bool | None
     messages: list[str]
     own_triples: int = 0
+    computed: bool = False  # made in this build (not served from the cache)
 
 
 def _graph_key(cache_file: Path, plan) -> str:
@@ -241,6 +242,7 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
                     progress(1)
                 continue
         tasks.append((name, str(cache_file), plan, str(folder), validate))
+    computed = {t[0] for t in tasks}
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
@@ -255,7 +257,7 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
     for name, _, _ in files:
         folder, meta = results[name]
         out_list.append(FileGraph(folder, (folder / "shared.nt").read_bytes(), meta["conforms"],
-                                  meta["messages"], meta.get("own_triples", 0)))
+                                  meta["messages"], meta.get("own_triples", 0), name in computed))
     return out_list
 
 
@@ -302,7 +304,7 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     graphs = graph_files(files, out, jobs, validate, progress=progress)
     t2 = time.perf_counter()
     report.timings["graph_per_file"] = t2 - t1
-    report.validated = sum(1 for g in graphs if g.conforms is not None)
+    report.validated = sum(1 for g in graphs if g.computed and g.conforms is not None)
     if validate:
         failing = [g for g in graphs if g.conforms is False]
         report.conforms = not failing
