@@ -143,9 +143,6 @@ class Corpus:
         """The graphs of the source files."""
         return [g for g in self.graphs.values() if g.name not in (BUILD_GRAPH, VOCAB_GRAPH, ONTOLOGY_GRAPH)]
 
-    def __len__(self) -> int:
-        return sum(len(g.quads) for g in self.graphs.values())
-
 
 def _parse_into(g: _Graph, path) -> None:
     for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):

@@ -191,3 +191,14 @@ def test_build_cli_and_sparql(tmp_path, examples_dir):
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 1 and bad.stderr.startswith("kg sparql: SPARQL syntax error")
     assert "Traceback" not in bad.stderr
+
+
+def test_per_file_projections_merge_into_the_whole_graph_projection(seed_docs):
+    from kg.projection import merge, project_graphs
+    from kg.rdf import GraphWriter
+
+    corpus = GraphWriter("test").write(list(seed_docs.items()))
+    whole = project_graphs((g.name.value, g.quads) for g in corpus.graphs.values())
+    parts = merge(project_graphs([(g.name.value, g.quads)]) for g in corpus.file_graphs())
+    assert whole.counts() == parts.counts() == (284, 1179)
+    assert whole.nodes == parts.nodes and whole.rels == parts.rels
