@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg import __version__
-from loaders import LoaderError, extract_file
+from kg.extraction import extract_one
+from kg.files import write_atomic
 from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
@@ -93,23 +94,8 @@ def _cache_path(out: Path, data: bytes, name: str) -> Path:
 
 def _extract_one(args: tuple[str, float]) -> tuple[str, list | None, str | None]:
     path, max_mb = args
-    try:
-        return path, documents_to_data(extract_file(path, max_mb=max_mb)), None
-    except LoaderError as err:
-        return path, None, err.reason
-    except Exception as err:  # a bug must not lose the rest of the batch; say so plainly
-        return path, None, f"internal error while extracting ({type(err).__name__}: {err}); please report this file"
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file so that readers see the old or the new content, never a half-written one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    result = extract_one(Path(path), max_mb)  # picklable plain data back to the parent process
+    return path, None if result.error else documents_to_data(result.documents), result.error
 
 
 def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.0,

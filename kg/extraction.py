@@ -17,19 +17,24 @@ class FileResult:
     error: str | None = None
 
 
+def extract_one(path: Path, max_mb: float | None = None) -> FileResult:
+    """Extract one file; any failure becomes the result's error, a line naming the reason."""
+    try:
+        return FileResult(path, extract_file(path, max_mb=max_mb))
+    except LoaderError as err:
+        return FileResult(path, [], err.reason)
+    except (OSError, UnicodeError, MemoryError) as err:
+        return FileResult(path, [], f"cannot read: {type(err).__name__}: {err}")
+    except Exception as err:  # a bug must not lose the rest of the batch; say so plainly
+        return FileResult(path, [], f"internal error while extracting ({type(err).__name__}: {err}); "
+                                    "please report this file")
+
+
 def extract_paths(paths: list[Path], max_mb: float | None = None,
                   on_done: Callable[[FileResult], None] | None = None) -> Iterator[FileResult]:
     """Extract each file in order; a bad file yields an error result and the batch goes on."""
     for path in paths:
-        try:
-            result = FileResult(path, extract_file(path, max_mb=max_mb))
-        except LoaderError as err:
-            result = FileResult(path, [], err.reason)
-        except (OSError, UnicodeError, MemoryError) as err:
-            result = FileResult(path, [], f"cannot read: {type(err).__name__}: {err}")
-        except Exception as err:  # a bug must not lose the rest of the batch; say so plainly
-            result = FileResult(path, [], f"internal error while extracting ({type(err).__name__}: {err}); "
-                                          "please report this file")
+        result = extract_one(path, max_mb)
         if on_done is not None:
             on_done(result)
         yield result

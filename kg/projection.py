@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from ontology import ONTOLOGY_DIR
 
+from .files import write_atomic
 from .rdf import BUILD_GRAPH, ELI, OA, ONTOLOGY_GRAPH, ORG, PK, RDF, RDFS, SKOS, TIME, VOCAB_GRAPH
 
 # ---------------------------------------------------------------- the schema, in one place
@@ -351,8 +352,6 @@ def write_tables(pg: PropertyGraph, out) -> list[str]:
     """The projection as Parquet files (tables/<Label>.parquet, tables/rel-<TYPE>.parquet), for pandas too."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from .build import write_atomic
 
     folder = out / TABLES_DIR
     folder.mkdir(parents=True, exist_ok=True)

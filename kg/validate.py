@@ -18,6 +18,8 @@ from rdflib import RDF, RDFS, Graph, URIRef
 
 from ontology import ONTOLOGY_DIR
 
+from .files import write_atomic
+
 
 @dataclass
 class ValidationResult:
@@ -120,8 +122,6 @@ def validate_graphs(graphs: list[tuple[str, bytes]], cache: Path | None = None, 
             done = list(pool.map(_validate_ntriples, args, chunksize=max(1, len(todo) // (jobs * 8))))
     else:
         done = [_validate_ntriples(a) for a in args]
-    from .build import write_atomic
-
     for (name, _, path), (_, conforms, messages, report) in zip(todo, done):
         results[name] = (conforms, messages, report)
         if path is not None:

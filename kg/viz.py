@@ -9,6 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import write_atomic
 from .projection import PropertyGraph
 
 CJK_FONTS = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'WenQuanYi Zen Hei', 'Microsoft YaHei', " \
@@ -150,8 +151,6 @@ def _edge_tooltip(rtype: str, r: dict) -> str:
 def render(nodes: list[dict], rels: list[tuple[str, dict]], title: str, path: Path) -> Path:
     """Write the page: pyvis with inline vis-network, plus a legend and type/jurisdiction filters."""
     from pyvis.network import Network
-
-    from .build import write_atomic
 
     net = Network(height="900px", width="100%", directed=True, cdn_resources="in_line", heading="")
     for n in nodes:

@@ -215,11 +215,11 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
             any_explicit = True
     if any_explicit:
         for unit, c in subjects:
-            if unit is None or id(unit) in by_unit or id(unit) in with_inline:
+            if unit is None or id(unit) in by_unit or id(unit) in with_inline or not _resolves_fully(resolver, c):
                 continue
             body = text[c.start:c.end].strip()
             task = _make_task(norm, resolver, [c], unit.marker, unit.heading, body, unit.path(), c.start,
-                              c.end, doc, base, strict=True)
+                              c.end, doc, base)
             if task is not None:
                 tasks.append((c.start, task))
     tasks.sort(key=lambda x: x[0])
@@ -287,15 +287,13 @@ def _inline_end(text: str, c: RoleClause, others: list[RoleClause], unit: Unit |
 
 
 def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClause], number, heading, body,
-               path, start, end, doc, base, strict: bool = False) -> Task | None:
+               path, start, end, doc, base) -> Task | None:
     roles: dict[str, list[Agency]] = {r: [] for r in ROLES}
     seen: dict[str, str] = {}
     deadline = None
     for c in clauses:
         for rl in c.lists:
             resolved = resolver.resolve_list(rl.text, base=rl.start)
-            if strict and (not resolved or len(resolved) != len([x for x in rl.text.split("、") if x])):
-                return None
             for agency, a_start, a_end in resolved:
                 agency.span = norm.span(a_start, a_end)
                 key = agency.canonical or agency.name

@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 
 from .citations import parse_doc_number
 from .divisions import Division, DivisionTable, division_table
-from .patterns import ARABIC_DATE, CN_DATE, DOC_NUMBER, parse_date
+from .patterns import ARABIC_DATE, CN_DATE, DOC_NUMBER, HEADER_FIELD, parse_date
 from .records import DocNumber, Jurisdiction
 from .structure import Line, split_lines
 from .vocab import Vocabulary, vocabulary
 
-_HEADER_LABELS = ("发布时间", "发布日期", "成文日期", "印发日期", "索引号", "文号", "发文字号", "来源", "信息来源",
-                  "发布机构", "发文机关", "主题分类", "主题词", "签发人")
-_HEADER = re.compile(r"(" + "|".join(_HEADER_LABELS) + r")\s*[:：]")
 _NOT_ISSUER = re.compile(r"(网|网站|日报|晚报|报社|新闻|电视台|融媒|客户端|公众号|平台|门户)$")
 _ORG_END = re.compile(r"(人民政府|政府|办公室|办公厅|委员会|管委会|局|委|厅|办|部|集团|学校|学院|大学|中心|联合会|"
                       r"总工会|协会|公司|研究院|党委|小组|工委|政协|人大常委会)$")
@@ -39,7 +36,7 @@ class Metadata:
 
 def header_fields(line: str) -> dict[str, str]:
     """发布时间:… 索引号:… 文号:… 来源:… on one line → {label: value}."""
-    marks = list(_HEADER.finditer(line))
+    marks = list(HEADER_FIELD.finditer(line))
     out: dict[str, str] = {}
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(line)
@@ -144,7 +141,7 @@ def read_metadata(text: str, start: int, body_start: int, end: int, title: str |
     # 主送机关: the first line ending with a colon before the body text
     for ln in [x for x in lines if x.start >= body_start][:4]:
         t = ln.text.strip()
-        if re.search(r"[:：]$", t) and len(t) <= 200 and not _HEADER.match(t) and \
+        if re.search(r"[:：]$", t) and len(t) <= 200 and not HEADER_FIELD.match(t) and \
                 not re.match(r"^(为|根据|按照|经|现|依据|关于)", t) and \
                 (_ORG_ANY.search(t) or "各" in t or re.search(r"(联|会)[:：]$", t)):
             meta.recipients = split_recipients(t.rstrip("：:"))

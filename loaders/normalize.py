@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
-from .patterns import LABEL, TERMINAL, marker_of
+from .patterns import HEADER_FIELD, HEADER_LABELS, LABEL, TERMINAL, marker_of
 from .records import Span
+from .vocab import vocabulary
 
 _FULLWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH.update({c: chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)})  # Ａ-Ｚ
@@ -24,11 +25,9 @@ _DROP_CHARS = frozenset(chr(k) for k in _DROP)
 _PAGE_NUMBER = re.compile(r"^\s*([-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{1,4}\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|"
                           r"\d{1,4}\s*/\s*\d{1,4}|[-—－–]?\s*\d{1,3}\s*[-—－–]?)\s*$")
 _LETTER_SPACED = re.compile(r"^\s*(?:[\u4e00-\u9fff][ \u3000]){2,}[\u4e00-\u9fff]\s*$")
-_DOC_TYPE_END = re.compile(r"(通知|意见|方案|函|报告|决定|办法|规划|计划|批复|通报|规定|细则|纲要|要点|措施|"
-                           r"决议|公告|通告|议案|提案|纪要|条例|章程)\s*$")
-_META_ANY = re.compile(r"(发布时间|发布日期|成文日期|索引号|文号|发文字号|来源|发布机构|发文机关|主题分类)\s*[:：]")
-_META_START = re.compile(r"^\s*(发布时间|发布日期|成文日期|索引号|文号|发文字号|来源|发布机构|发文机关|主题分类|"
-                         r"附件|抄送|主送|联系人|联系电话)\s*[:：]?")
+# Lines that never continue a sentence: header fields and the labels of a document's back matter.
+_META_START = re.compile(r"^\s*(" + "|".join(HEADER_LABELS + ("附件", "抄送", "主送", "联系人", "联系电话"))
+                         + r")\s*[:：]?")
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,13 @@ def _should_join(prev: str, nxt: str) -> bool:
         return False
     if _ends_terminal(p) or marker_of(n) or LABEL.match(n) or _META_START.match(n):
         return False
-    if _is_heading_only(p) or _DOC_TYPE_END.search(p) or (_DOC_TYPE_END.search(n) and len(n) <= 60):
+    doc_type_end = vocabulary().doc_type_end
+    if _is_heading_only(p) or doc_type_end.search(p) or (doc_type_end.search(n) and len(n) <= 60):
         return False
     if re.search(r"\S\s{3,}\S", p) or re.search(r"(印发|日)$", p):  # signature and 印发 lines
         return False
     if _META_START.match(p):  # a header block line continues only with more header fields
-        return bool(_META_ANY.search(n)) or len(n) <= 6
+        return bool(HEADER_FIELD.search(n)) or len(n) <= 6
     if p[-1] in "，、,":
         return True
     return len(p) >= 20

@@ -6,14 +6,11 @@ from dataclasses import dataclass
 
 from .citations import find_citations
 from .divisions import division_table
-from .patterns import CN_DATE, DOC_NUMBER, LABEL, marker_of
+from .patterns import CN_DATE, DOC_NUMBER, HEADER_LINE, LABEL, marker_of
 from .structure import Line, split_lines
+from .vocab import vocabulary
 
 _ATTACHMENT = re.compile(r"^附\s*件\s*([一二三四五六七八九十\d]{1,3})?\s*[:：]?\s*(.*)$")
-_DOC_TYPE_END = re.compile(r"(通知|意见|方案|函|报告|决定|办法|规划|计划|批复|通报|规定|细则|纲要|要点|措施|决议|"
-                           r"公告|通告|提案|纪要|条例|章程|指南)\s*[（(]?[\d\-—～~ 年]*[)）]?$")
-_META = re.compile(r"^(发布时间|发布日期|成文日期|索引号|文号|发文字号|来源|发布机构|发文机关|主题分类|信息来源|"
-                   r"签发人|字号|浏览次数|点击数)\s*[:：]")
 _YEAR_LINE = re.compile(r"^[（(]?\s*(19|20)\d{2}\s*年?\s*[)）]?$")
 _PROMULGATE = re.compile(r"(印发|转发|颁发|发布|下发|印送)")
 
@@ -46,7 +43,7 @@ def _is_date_line(s: str) -> bool:
 
 
 def _title_like(s: str, first: bool) -> bool:
-    if not s or _META.match(s) or LABEL.match(s) or marker_of(s) or _is_date_line(s):
+    if not s or HEADER_LINE.match(s) or LABEL.match(s) or marker_of(s) or _is_date_line(s):
         return False
     if re.search(r"[。；;！？]", s) or s.endswith(("：", ":", "，", ",")) or "\t" in s:
         return False
@@ -67,7 +64,7 @@ def find_title(lines: list[Line], max_lines: int = 12) -> tuple[str, int, int, i
     while j < len(lines) and j < i + 6:
         s = lines[j].text
         seen = {p.text for p in parts}
-        done = bool(_DOC_TYPE_END.search("".join(p.text for p in parts)))
+        done = bool(vocabulary().doc_type_end_with_year.search("".join(p.text for p in parts)))
         if s in seen:
             break
         if _YEAR_LINE.match(s) and not any(_YEAR_LINE.match(p.text) for p in parts):

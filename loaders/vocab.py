@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import tomllib
+import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ontology import VOCAB_DIR
@@ -51,6 +52,20 @@ class Vocabulary:
     def department(self, core: str) -> Department | None:
         """The department a place-free name denotes (prefLabel or alias), if known."""
         return self.by_label.get(core)
+
+    @cached_property
+    def doc_type_end(self) -> re.Pattern[str]:
+        """A line or title that ends with a 文种 of the vocabulary (…的通知, …实施方案)."""
+        return re.compile(self._doc_type_alternation() + r"\s*$")
+
+    @cached_property
+    def doc_type_end_with_year(self) -> re.Pattern[str]:
+        """The same, allowing a trailing year (质量年度报告（2020）)."""
+        return re.compile(self._doc_type_alternation() + r"\s*[（(]?[\d\-—～~ 年]*[)）]?$")
+
+    def _doc_type_alternation(self) -> str:
+        labels = sorted({label for c in self.doc_types for label in c.labels}, key=len, reverse=True)
+        return "(" + "|".join(map(re.escape, labels)) + ")"
 
     def rule(self, section: str, key: str) -> list[str]:
         """A word list from extraction_rules.toml."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from ..files import write_atomic
 from ..projection import PropertyGraph
 
 EXPORT_FORMATS = ("graphml", "gexf", "json")
@@ -42,8 +43,6 @@ def _scalar_copy(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def export(g: nx.MultiDiGraph, path: Path, fmt: str) -> None:
     """Write graphml (Gephi, Cytoscape, yEd), gexf (Gephi) or json (node-link, Cytoscape.js/d3)."""
-    from ..build import write_atomic
-
     if fmt == "graphml":
         text = "\n".join(nx.generate_graphml(_scalar_copy(g), encoding="utf-8"))
     elif fmt == "gexf":
