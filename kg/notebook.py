@@ -35,7 +35,13 @@ def use_cjk_font() -> str | None:
 
     wanted = ("WenQuanYi", "Noto Sans CJK", "Noto Sans SC", "Source Han Sans", "Microsoft YaHei", "PingFang",
               "SimHei", "Heiti")
-    names = sorted({f.name for f in font_manager.fontManager.ttflist if any(w in f.name for w in wanted)})
+    def cjk() -> list[str]:
+        return sorted({f.name for f in font_manager.fontManager.ttflist if any(w in f.name for w in wanted)})
+
+    names = cjk()
+    if not names:  # a font installed after matplotlib's first run is not in its cache: rebuild it once
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        names = cjk()
     if names:
         plt.rcParams["font.sans-serif"] = names + list(plt.rcParams["font.sans-serif"])
         plt.rcParams["font.family"] = "sans-serif"

@@ -149,7 +149,11 @@ def _edge_tooltip(rtype: str, r: dict) -> str:
 
 
 def render(nodes: list[dict], rels: list[tuple[str, dict]], title: str, path: Path) -> Path:
-    """Write the page: pyvis with inline vis-network, plus a legend and type/jurisdiction filters."""
+    """Write the page: pyvis with inline vis-network, plus a legend and type/jurisdiction filters.
+
+    Tooltips travel as `tip`, never as pyvis's `title`: pyvis switches to an innerHTML popup when any title
+    holds "href", so document text could run as markup. The page script hands them to vis-network as plain
+    strings (shown with innerText), and a Content-Security-Policy forbids every request the page could make."""
     from pyvis.network import Network
 
     net = Network(height="900px", width="100%", directed=True, cdn_resources="in_line", heading="")
@@ -158,12 +162,12 @@ def render(nodes: list[dict], rels: list[tuple[str, dict]], title: str, path: Pa
         place = n.get("name") if n["label"] == "Jurisdiction" else n.get("jurisdiction") or ""
         label = n.get("number") or "" if n["label"] == "Task" else _short(n.get("name"))
         extra = {"size": 9} if n["label"] == "Task" else {}  # (size on box/ellipse shapes breaks physics)
-        net.add_node(n["uri"], label=label, title=_tooltip(n), color=colour, shape=shape, **extra,
+        net.add_node(n["uri"], label=label, tip=_tooltip(n), color=colour, shape=shape, **extra,
                      jurisdiction=place, kind=n["label"],
                      font={"face": CJK_FONTS, "size": FONT_SIZE[n["label"]], "color": "#222"})
     for rtype, r in rels:
         label, colour, dashed, width = EDGE_STYLE[rtype]
-        net.add_edge(r["from"], r["to"], label=label, title=_edge_tooltip(rtype, r), color=colour, dashes=dashed,
+        net.add_edge(r["from"], r["to"], label=label, tip=_edge_tooltip(rtype, r), color=colour, dashes=dashed,
                      width=width, arrows="to", font={"face": CJK_FONTS, "size": 11, "align": "middle"},
                      rel_type=rtype)
     big = len(nodes) > 300
@@ -177,7 +181,11 @@ def render(nodes: list[dict], rels: list[tuple[str, dict]], title: str, path: Pa
         "edges": {"smooth": {"type": "continuous"} if not big else False},
     }))
     page = net.generate_html()
+    if "popup.innerHTML" in page:  # pyvis took its markup-tooltip path: document text could run as script
+        raise VizError("pyvis produced an HTML tooltip template; refusing to write a page that renders markup")
     page = _offline(page)
+    page = page.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" '
+                        f'content="{_CSP}">', 1)
     page = page.replace("</head>", _HEAD.replace("__TITLE__", html.escape(title)) + "</head>", 1)
     jurisdictions = sorted({n.get("jurisdiction") or "" for n in nodes} - {""})
     legend = _legend(jurisdictions, len(nodes), len(rels))
@@ -209,6 +217,9 @@ def _legend(jurisdictions: list[str], n_nodes: int, n_rels: int) -> str:
             f'<span class="pk-count">{n_nodes} nodes · {n_rels} edges</span></div>')
 
 
+_CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+        "img-src data: blob:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
+
 _HEAD = """<title>__TITLE__</title>
 <style>
   body { margin: 0; font-family: %s; }
@@ -228,6 +239,9 @@ _HEAD = """<title>__TITLE__</title>
 
 _SCRIPT = """<script>
 (function () {
+  // tooltips as plain strings: vis-network shows a string title with innerText, never as markup
+  nodes.update(nodes.get().map(function (n) { return {id: n.id, title: String(n.tip || "")}; }));
+  edges.update(edges.get().map(function (e) { return {id: e.id, title: String(e.tip || "")}; }));
   function apply() {
     var kind = document.getElementById("pk-type").value;
     var place = document.getElementById("pk-place").value;

@@ -31,3 +31,25 @@ def test_notebook_runs_top_to_bottom(path, built_seeds, monkeypatch):
     assert errors == []
     shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert any("image/png" in o.get("data", {}) for o in shown) or path.stem.startswith("02")
+
+
+def test_cjk_font_found_after_matplotlib_cached_a_list_without_it(monkeypatch):
+    """A font installed after matplotlib's first run is found: the stale font cache is rebuilt once."""
+    import shutil
+    import subprocess
+
+    from matplotlib import font_manager
+
+    from kg.notebook import use_cjk_font
+
+    fc = shutil.which("fc-list")
+    if not fc or "WenQuanYi" not in subprocess.run([fc], capture_output=True, text=True).stdout:
+        pytest.skip("no CJK font installed (.ci/run installs fonts-wqy-microhei)")
+    stale = font_manager.FontManager.__new__(font_manager.FontManager)
+    stale.__dict__.update(font_manager.fontManager.__dict__)
+    stale.ttflist = [f for f in font_manager.fontManager.ttflist if "WenQuanYi" not in f.name
+                     and "CJK" not in f.name]
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    monkeypatch.setattr(font_manager, "_load_fontmanager",
+                        lambda try_read_cache=True: font_manager.FontManager())  # leave the user's cache alone
+    assert use_cjk_font() is not None

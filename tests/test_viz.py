@@ -78,21 +78,47 @@ def _compare_with_committed(shot: Path) -> None:
     assert max(diff) < 12, f"the committed screenshot no longer matches the page (mean diff {diff})"
 
 
+PAYLOADS = (
+    '<script>window.pwned = 1</script><b>粗体</b>',
+    '<a href="javascript:window.pwned=2">链接</a>',
+    '<img src=x onerror="window.pwned=3">',
+    '<img src="http://127.0.0.1:9/remote.png">',
+    '<svg onload="window.pwned=4"></svg>',
+    "<iframe src='javascript:parent.pwned=5'></iframe>",
+    '<a href=http://127.0.0.1:9/x style="background:url(http://127.0.0.1:9/bg.png)">x</a>',
+)
+
+
 def test_document_text_with_markup_shows_as_text(browser, tmp_path):
-    text = ("曲靖市人民政府关于推进产教融合的实施方案\n\n一、重点任务\n"
-            "（一）建设实训基地<script>window.pwned = 1</script><b>粗体</b>。（市教育局牵头，市财政局配合）\n")
+    items = "".join(f"（{i + 1}）建设实训基地{p}。（市教育局牵头，市财政局配合）\n" for i, p in enumerate(PAYLOADS))
+    text = "曲靖市人民政府关于推进产教融合的<a href=\"http://127.0.0.1:9/t\">实施方案</a>\n\n一、重点任务\n" + items
     (tmp_path / "evil.txt").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     report = build([tmp_path / "evil.txt"], out, jobs=1)
     assert report.conforms
+    html_text = (out / "overview.html").read_text(encoding="utf-8")
+    assert "popup.innerHTML" not in html_text and "Content-Security-Policy" in html_text
     ctx, page_, errors, requests = open_page(browser, out / "overview.html")
     try:
-        assert errors == [] and requests == []
-        assert page_.evaluate("window.pwned") is None
-        task = page_.evaluate("nodes.get().filter(function (n) { return n.kind === 'Task'; })[0].title")
-        assert "<script>window.pwned = 1</script>" in task  # kept as text …
-        page_.evaluate("network.selectNodes([])")
-        assert page_.locator("script", has_text="window.pwned").count() == 0  # … never as a script element
+        tips = page_.evaluate("nodes.get().filter(function (n) { return n.kind === 'Task'; })"
+                              ".map(function (n) { return n.title; }).join('\\n')")
+        for payload in PAYLOADS:
+            assert payload in tips  # kept as text …
+        # hover every node and edge so each tooltip is shown
+        ids = page_.evaluate("nodes.getIds()")
+        for node_id in ids:
+            pos = page_.evaluate("(function (id) { var p = network.getPositions([id])[id];"
+                                 " return network.canvasToDOM(p); })", node_id)
+            page_.mouse.move(pos["x"], pos["y"])
+            page_.wait_for_timeout(200)
+            if page_.locator("div.vis-tooltip").count():
+                assert page_.locator("div.vis-tooltip img, div.vis-tooltip a, div.vis-tooltip script, "
+                                     "div.vis-tooltip svg, div.vis-tooltip iframe").count() == 0
+        shown = page_.evaluate("(document.querySelector('div.vis-tooltip') || {}).innerText || ''")
+        assert shown  # a tooltip was shown, as text
+        assert page_.evaluate("window.pwned") is None  # … never run
+        assert page_.locator("#mynetwork img, #mynetwork a, #mynetwork iframe").count() == 0
+        assert requests == [] and errors == []
     finally:
         ctx.close()
 
