@@ -108,17 +108,18 @@ def sparql(
     query_text: str = typer.Argument(..., metavar="QUERY", help="A SPARQL SELECT/ASK query (common prefixes are predeclared), or @file.rq."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="The build folder to query."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Stop the query after this many seconds."),
 ) -> None:
-    """Run SPARQL over the built graph (all named graphs as one)."""
+    """Run SPARQL over the built graph (all named graphs as one); no SERVICE, stopped after --timeout."""
     from kg.formatting import format_table
-    from kg.sparql import SparqlError, load_store, query
+    from kg.sparql import SparqlError, query_build
 
-    if query_text.startswith("@"):
-        query_text = Path(query_text[1:]).read_text(encoding="utf-8")
     try:
-        table = query(load_store(out), query_text)
+        if query_text.startswith("@"):
+            query_text = Path(query_text[1:]).read_text(encoding="utf-8")
+        table = query_build(out, query_text, timeout=timeout)
         sys.stdout.write(format_table(table.columns, table.rows, fmt))
-    except (SparqlError, ValueError) as err:
+    except (SparqlError, ValueError, OSError) as err:
         typer.echo(f"kg sparql: {err}", err=True)
         raise typer.Exit(1)
 

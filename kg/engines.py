@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .readonly import ReadOnlyError
 from .stores.ladybug import CypherError, LadybugReader
 from .stores.neo4j import Neo4jError, Neo4jReader, connect, password_from_env_or_prompt
 
@@ -28,7 +29,7 @@ def run(engine, query: str, params: dict | None = None) -> tuple[list[str], list
     """Run one query; engine errors become EngineError."""
     try:
         return engine.run(query, params or {})
-    except (CypherError, Neo4jError) as err:
+    except (CypherError, Neo4jError, ReadOnlyError) as err:
         raise EngineError(str(err)) from err
 
 

@@ -1,8 +1,11 @@
 """SPARQL over a built graph, on an in-memory Oxigraph store (fast load and query; see benchmarks/)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+DEFAULT_TIMEOUT_S = 60.0
 
 PREFIXES = """PREFIX pk: <https://w3id.org/policykg/ontology#>
 PREFIX eli: <http://data.europa.eu/eli/ontology#>
@@ -59,8 +62,26 @@ def _value(term):
     return term.value
 
 
+# SPARQL's lexical grammar: strings, IRIs and comments hold free text; every other bare word is a keyword,
+# a prefixed name (with ':'), a variable (?x, $x), a number or `a` — so a bare SERVICE is the SERVICE keyword.
+_SPARQL_TOKEN = re.compile("|".join((
+    r"'{3}.*?'{3}", r'"{3}.*?"{3}',  # long strings
+    r"'(?:[^'\\\n]|\\.)*'", r'"(?:[^"\\\n]|\\.)*"',  # strings
+    r'<[^<>"{}|^`\\\x00-\x20]*>',  # IRIs
+    r"#[^\n]*",  # comments
+    r"[?$]?[\w:.-]+", r".")), re.S)
+
+
+def check_local(sparql: str) -> None:
+    """Refuse federated queries (SERVICE): a query reads the built graph and nothing beyond this machine's files."""
+    for m in _SPARQL_TOKEN.finditer(sparql):
+        if m.group(0).upper() == "SERVICE":
+            raise SparqlError("SERVICE (federated query) is not allowed: kg sparql reads only the built graph")
+
+
 def query(store, sparql: str, add_prefixes: bool = True) -> Table:
     """Run a SELECT (or ASK) query; the default graph is the merge of all named graphs (GRAPH ?g works too)."""
+    check_local(sparql)
     text = (PREFIXES + sparql) if add_prefixes else sparql
     try:
         result = store.query(text)
@@ -74,3 +95,44 @@ def query(store, sparql: str, add_prefixes: bool = True) -> Table:
         raise SparqlError("only SELECT and ASK queries are supported here")
     columns = [v.value for v in result.variables]
     return Table(columns, [[_value(sol[c]) for c in columns] for sol in result])
+
+
+def _query_in_child(conn, out: str, sparql: str) -> None:
+    try:
+        conn.send(("ok", query(load_store(Path(out)), sparql)))
+    except SparqlError as err:
+        conn.send(("error", str(err)))
+    except BaseException as err:  # the parent turns it into one line
+        conn.send(("error", f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"))
+    finally:
+        conn.close()
+
+
+def query_build(out: Path, sparql: str, timeout: float = DEFAULT_TIMEOUT_S) -> Table:
+    """Load the build in a child process and run the query there, stopped after `timeout` seconds.
+
+    Oxigraph evaluates in native code that does not return to Python, so only a process can be stopped."""
+    import multiprocessing as mp
+
+    check_local(sparql)
+    if not (out / "graph.nq").exists():
+        raise SparqlError(f"no graph in {out}: run `kg build … --out {out}` first")
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_query_in_child, args=(child, str(out), sparql), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            raise SparqlError(f"query stopped after {timeout:g} s (raise the limit with --timeout)")
+        status, value = parent.recv()
+    except EOFError:
+        raise SparqlError("the query process ended without an answer (out of memory?)") from None
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        parent.close()
+    if status != "ok":
+        raise SparqlError(value)
+    return value

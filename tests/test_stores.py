@@ -215,6 +215,34 @@ def test_sync_and_query_cli_against_neo4j(neo4j_server, neo4j_driver, built_seed
     assert "云政办发〔2018〕60号" in lineage.stdout and "曲靖麒麟职教集团质量年度报告2020" in lineage.stdout
 
 
+NEO4J_ATTEMPTS = [
+    "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row",
+    "CREATE (:Topic {uri: 'x'})",
+    "MATCH (a:Agency) SET a.name = 'x'",
+    "MATCH (n) DETACH DELETE n",
+    "CALL dbms.components()",
+    "CALL db.createLabel('Evil')",
+    "MATCH (a:Agency) RETURN count(a); MATCH (n) DETACH DELETE n",
+    "CREATE INDEX evil FOR (n:Agency) ON (n.name)",
+    "FOREACH (x IN [1] | CREATE (:Topic {uri: 'y'}))",
+]
+
+
+def test_read_only_cypher_on_neo4j_refuses_everything_but_reading(neo4j_server, neo4j_driver, built_seeds):
+    sync(neo4j_driver, read_tables(built_seeds))
+    reader = Neo4jReader(neo4j_driver)
+    count = "MATCH (n) RETURN count(n) AS n"
+    before = reader.run(count)[1]
+    env = {"NEO4J_PASSWORD": neo4j_server.password}
+    for attempt in NEO4J_ATTEMPTS:
+        res = kg("cypher", attempt, "--neo4j-uri", neo4j_server.uri, env=env)
+        lines = res.stderr.strip().splitlines()
+        assert res.returncode == 1 and len(lines) == 1 and lines[0].startswith("kg cypher:"), (attempt, res.stderr)
+        assert "root:" not in res.stdout
+    assert reader.run(count)[1] == before
+    assert reader.run("MATCH (d:Document)-[:CITES*1..3]->(e:Document) RETURN count(*) AS n")[1][0][0] > 0
+
+
 def test_wrong_or_missing_password_is_one_clear_line(neo4j_server, built_seeds):
     res = kg("sync", "neo4j", "--uri", neo4j_server.uri, "--out", built_seeds, env={"NEO4J_PASSWORD": "wrong"})
     assert res.returncode == 1 and res.stderr.strip() == \

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from ..projection import NODE_SCHEMA, REL_SCHEMA, PropertyGraph
+from ..readonly import check_ladybug_plan, single_statement
 
 DB_NAME = "graph.lbug"
 QUERY_TIMEOUT_MS = 30_000
@@ -110,9 +111,17 @@ class LadybugReader:
             raise CypherError(f"cannot open {path}: {str(err).splitlines()[0]}") from err
         self.conn = ladybug.Connection(self.db)
         self.conn.set_query_timeout(QUERY_TIMEOUT_MS)
+        self.write = write
 
     def run(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
-        """Execute one query: (column names, rows)."""
+        """Execute one query: (column names, rows); unless write=True, only a single reading statement."""
+        if not self.write:
+            query = single_statement(query)
+            columns, plan = self._execute("EXPLAIN " + query, params)
+            check_ladybug_plan("\n".join(str(v) for row in plan for v in row))
+        return self._execute(query, params)
+
+    def _execute(self, query: str, params: dict | None) -> tuple[list[str], list[list]]:
         try:
             result = self.conn.execute(query, params or {})
         except RuntimeError as err:

@@ -173,13 +173,23 @@ class Neo4jReader:
         """Execute one query in a managed transaction: (column names, rows)."""
         from neo4j.exceptions import ClientError, Neo4jError as DriverError
 
+        from ..readonly import check_neo4j_plan, single_statement
+
         def work(tx):
             result = tx.run(query, **(params or {}))
             keys = list(result.keys())
             return keys, [[_plain(v) for v in rec.values()] for rec in result]
 
+        def explain(tx):
+            summary = tx.run("EXPLAIN " + query, **(params or {})).consume()
+            return summary.query_type, summary.plan
+
+        if not self.write:
+            query = single_statement(query)
         try:
             with self.driver.session(database=self.database) as session:
+                if not self.write:
+                    check_neo4j_plan(*session.execute_read(explain))
                 return (session.execute_write if self.write else session.execute_read)(work)
         except (ClientError, DriverError) as err:
             message = getattr(err, "message", None) or str(err)
