@@ -1,6 +1,7 @@
 """Files → Document records: read, normalise, segment, then run the pipeline and assemble tasks."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,19 +136,29 @@ def _citations(doc, norm: NormText, base: int) -> list[Citation]:
                      span=_span(norm, base + c.start, base + c.end)) for c in matches]
 
 
-def _innermost(units: list[Unit], pos: int, own: bool = True) -> Unit | None:
-    best = None
-    for u in units:
-        hi = u.own_end if own else u.end
-        if u.start <= pos < hi and (best is None or u.start >= best.start):
-            best = u
-    return best
+class _UnitIndex:
+    """The innermost unit holding a position, found by bisecting the units' starts (not by scanning them all)."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = sorted(units, key=lambda u: u.start)
+        self.starts = [u.start for u in self.units]
+
+    def innermost(self, pos: int, own: bool = True) -> Unit | None:
+        """Of the units with start <= pos < end (own_end when `own`), the one that starts last."""
+        i = bisect.bisect_right(self.starts, pos) - 1
+        while i >= 0:  # walk back from the closest start: the enclosing unit is the first still open at pos
+            u = self.units[i]
+            if pos < (u.own_end if own else u.end):
+                return u
+            i -= 1
+        return None
 
 
 def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[Task]:
     text = norm.text
     base = seg.start
     _, units = parse_units(text, seg.body_start, seg.end)
+    index = _UnitIndex(units)
     by_unit: dict[int, _Assignment] = {}
     inline: list[tuple[Unit | None, RoleClause]] = []
     subjects: list[tuple[Unit | None, RoleClause]] = []
@@ -159,7 +170,7 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
         if c.kind == "label":
             owner = label_owner.get(c.start) or label_owner.get(_line_start(text, c.start))
             if owner is None:
-                owner = _innermost(units, c.start, own=False)
+                owner = index.innermost(c.start, own=False)
             if owner is None:
                 continue
             target = assignment_target(owner)
@@ -167,14 +178,14 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
         elif c.kind in ("parenthetical", "sentence"):
             if c.kind == "sentence" and not _resolves_fully(resolver, c):
                 continue
-            owner = _innermost(units, c.start)
+            owner = index.innermost(c.start)
             key = id(owner) if owner is not None else -c.start
             para = None if owner is not None else _paragraph(text, c.start)
             by_unit.setdefault(key, _Assignment(unit=owner, paragraph=para)).clauses.append(c)
         elif c.kind == "inline":
-            inline.append((_innermost(units, c.start), c))
+            inline.append((index.innermost(c.start), c))
         else:
-            subjects.append((_innermost(units, c.start), c))
+            subjects.append((index.innermost(c.start), c))
     any_explicit = any(a.explicit for a in by_unit.values())
     tasks: list[tuple[int, Task]] = []
     # inline clauses join their unit's assignment when it has one, else stand as tasks of their own
@@ -206,7 +217,7 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
         if task is not None:
             tasks.append((c.start, task))
     for row in find_task_rows(text, seg.body_start, seg.end):
-        unit = _innermost(units, row.start, own=False)
+        unit = index.innermost(row.start, own=False)
         heading = row.text.split("。")[0] if "。" in row.text[:50] else None
         task = _make_task(norm, resolver, [row.clause], row.number, heading, row.text,
                           unit.path() if unit else [], row.start, row.end, doc, base)

@@ -80,8 +80,8 @@ def _signature_block(lines: list[Line]) -> tuple[list[Line], Line | None, list[L
                     not all(_ORG_END.search(p) for p in names):
                 break
             sig.insert(0, ln)
-    printed = [ln for ln in lines if re.search(r"\S\s{2,}.*(印发|印)$", ln.text) and ARABIC_DATE.search(ln.text)
-               or CN_DATE.search(ln.text) and ln.text.strip().endswith("印发")]
+    printed = [ln for ln in lines if ln.text.endswith(("印发", "印")) and re.search(r"\S\s{2,}\S", ln.text)
+               and ARABIC_DATE.search(ln.text) or CN_DATE.search(ln.text) and ln.text.strip().endswith("印发")]
     return sig, (lines[date_idx] if date_idx is not None else None), printed
 
 

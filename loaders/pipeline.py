@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 
 from .citations import find_citations
 from .patterns import LABEL
-from .responsibility import (RolePatterns, find_inline, find_parentheticals, find_subjects, find_targets,
+from .responsibility import (RolePatterns, covered, find_inline, find_parentheticals, find_subjects, find_targets,
                              find_trailing_sentences, parse_deadline, parse_labels)
 from .vocab import vocabulary
 
@@ -90,14 +90,11 @@ class RoleClauseFinder:
                 if clause is not None:
                     clauses.append(clause)
             pos += len(line) + 1
-        inside = [(c.start, c.end) for c in clauses]
-        clauses += [c for c in find_trailing_sentences(text, self.patterns)
-                    if not any(a <= c.start < b for a, b in inside)]
-        inside = [(c.start, c.end) for c in clauses]
-        clauses += [c for c in find_inline(text, self.patterns)
-                    if not any(a <= c.start < b for a, b in inside)]
-        clauses += [c for c in find_subjects(text, self.patterns)
-                    if not any(a <= c.start < b for a, b in inside)]
+        inside = covered([(c.start, c.end) for c in clauses])
+        clauses += [c for c in find_trailing_sentences(text, self.patterns) if not inside(c.start)]
+        inside = covered([(c.start, c.end) for c in clauses])
+        clauses += [c for c in find_inline(text, self.patterns) if not inside(c.start)]
+        clauses += [c for c in find_subjects(text, self.patterns) if not inside(c.start)]
         spans = []
         for c in sorted(clauses, key=lambda c: (c.start, c.end)):
             sp = _span(doc, c.start, max(c.end, c.start + 1), c.kind.upper())

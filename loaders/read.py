@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .webpage import html_text
+
 SUFFIXES = (".txt", ".text", ".docx", ".pdf", ".html", ".htm")
 DEFAULT_MAX_MB = 20.0
 
@@ -162,63 +164,6 @@ def _pdf_text(data: bytes, path: Path) -> str:
     if not text.strip():
         raise LoaderError(path, "the PDF has no text layer (scanned image?); OCR it first")
     return text
-
-
-_CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-                "button", "select")
-_CHROME_ATTR = re.compile(r"(^|[\s_-])(nav|menu|breadcrumb|crumb|share|footer|header|sidebar|topbar|"
-                          r"toolbar|ad|ads|advert|banner|login|search|position|location|weizhi)([\s_-]|$)",
-                          re.I)
-_CHROME_LINE = re.compile(
-    r"^(首页\s*[>＞›»].*|当前位置.*|您现在的位置.*|您的位置.*|.*分享到.*|.*【\s*(打印|关闭|字体|收藏)\s*.*】.*|"
-    r"字体[:：]?\s*[大中小\s]+|(打印|关闭|返回顶部|关闭窗口|打印本页|收藏本页)(\s+(打印|关闭|返回顶部|关闭窗口))*|"
-    r"扫一扫.*|.*微信扫.*|.*版权所有.*|.*ICP备.*|.*网站标识码.*|.*主办单位[:：].*承办.*)$")
-
-
-def html_text(markup: str) -> str:
-    """The readable text of a government web page: chrome (menus, breadcrumbs, share bars) dropped."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "lxml")
-    for tag in soup(_CHROME_TAGS):
-        tag.decompose()
-    chrome = []
-    for tag in soup.find_all(True):
-        attrs = tag.attrs or {}
-        names = " ".join([attrs.get("id") or ""] + list(attrs.get("class") or []))
-        if names and _CHROME_ATTR.search(names):
-            chrome.append(tag)
-    for tag in chrome:
-        if not tag.decomposed:
-            tag.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for row in soup.find_all("tr"):  # a table row is one line of tab-separated cells
-        cells = [re.sub(r"\s+", " ", c.get_text(" ", strip=True)) for c in row.find_all(("td", "th"))]
-        row.replace_with("\n" + "\t".join(cells) + "\n")
-    block = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article",
-             "title")
-    for tag in soup.find_all(block):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    if soup.title:
-        soup.title.decompose()
-    heading = soup.find(("h1", "h2"))
-    heading_text = heading.get_text("", strip=True) if heading else ""
-    raw = soup.get_text()
-    lines = [re.sub(r"[ \t\u3000\xa0]+$", "", ln) for ln in raw.splitlines()]
-    lines = [ln for ln in lines if not _CHROME_LINE.match(ln.strip())]
-    # Drop spam and chrome lines before the document's title (the page heading or <title> head).
-    anchor = heading_text or re.split(r"[_|－—-]", page_title)[0].strip()
-    if anchor:
-        key = re.sub(r"\s+", "", anchor)
-        for i, ln in enumerate(lines):
-            if key and key[:20] in re.sub(r"\s+", "", ln):
-                lines = lines[i:]
-                break
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
 def iter_paths(paths: list[Path | str]) -> list[Path]:

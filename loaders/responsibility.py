@@ -1,6 +1,7 @@
 """Role clauses (GUIDE §4, §6): who leads, is responsible for, cooperates on a task; deadlines; targets."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -185,6 +186,24 @@ _INLINE_LEAD = re.compile(r"(?:^|(?<=[，,。；;：:\n]))(?P<pre>建立|形成|
                           r"(?P<verb>配合|参与|协助|按照职责分工负责|按职责分工负责|分工负责|负责)")
 
 
+_SENTENCE_STOP = re.compile(r"[。；;]")
+
+
+def covered(intervals: list[tuple[int, int]]):
+    """A test `pos → is a <= pos < b for some (a, b)`, in log time (sorted starts, running maximum of ends)."""
+    spans = sorted(intervals)
+    starts = [a for a, _ in spans]
+    reach, best = [], -1
+    for _, b in spans:
+        best = max(best, b)
+        reach.append(best)
+
+    def test(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and reach[i] > pos
+    return test
+
+
 def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
     """Inline assignments in running text: 由X牵头，Y配合…; 建立X牵头、Y参与的…机制."""
     out: list[RoleClause] = []
@@ -192,7 +211,7 @@ def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
         clause = RoleClause("inline", m.start(), m.end())
         role = "responsible" if m.group("verb") == "负责" else "lead"
         clause.lists.append(RoleList(role, m.group("x"), m.start("x"), m.end("x")))
-        rest = text[m.end():]
+        rest = text[m.end():m.end() + 300]  # a bounded look ahead: the next clause is at most ~130 characters
         nxt = re.match(rf"^[，,](?P<y>[^，,。；;\n]{{2,120}}?){_ADVERBS}(?P<verb>配合|参与|协助|分工负责|负责)(?=[，,。；;]|$)",
                        rest)
         if nxt:
@@ -201,9 +220,9 @@ def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
             clause.lists.append(RoleList(role, nxt.group("y"), y0, y0 + len(nxt.group("y"))))
             clause.end = m.end() + nxt.end()
         out.append(clause)
-    taken = [(c.start, c.end) for c in out]
+    taken = covered([(c.start, c.end) for c in out])
     for m in _INLINE_LEAD.finditer(text):
-        if any(a <= m.start("x") < b for a, b in taken):
+        if taken(m.start("x")):
             continue
         clause = RoleClause("inline", m.start("x"), m.end())
         clause.lists.append(RoleList("lead", m.group("x"), m.start("x"), m.end("x")))
@@ -216,10 +235,11 @@ def find_inline(text: str, pats: RolePatterns) -> list[RoleClause]:
 def find_subjects(text: str, pats: RolePatterns) -> list[RoleClause]:
     """Subject clauses: 县教育局要把…; 县人民政府加强组织领导 — candidates, validated by the caller."""
     out = []
+    stops = [m.end() for m in _SENTENCE_STOP.finditer(text)]  # one pass; each clause bisects into it
     for m in pats.subject.finditer(text):
         s = m.start("subject")
-        stop = re.search(r"[。；;]", text[s:])
-        end = s + (stop.start() + 1 if stop else len(text) - s)
+        i = bisect.bisect_right(stops, s)
+        end = stops[i] if i < len(stops) else len(text)
         clause = RoleClause("subject", s, end)
         clause.lists.append(RoleList("responsible", m.group("subject"), s, m.end("subject")))
         out.append(clause)
@@ -238,11 +258,12 @@ def parse_deadline(text: str, pats: RolePatterns | None = None) -> Deadline:
 
 
 _TARGET = re.compile(
-    r"(?P<cmp>不低于|不少于|不超过|达到|超过|至少|力争|建成|培育|建设|打造|新增|完成)?\s*"
-    r"(?P<value>\d+(?:\.\d+)?)\s*(?:[-—–~～]\s*\d+(?:\.\d+)?)?\s*"
+    r"(?:(?P<cmp>不低于|不少于|不超过|达到|超过|至少|力争|建成|培育|建设|打造|新增|完成)\s{0,3})?"
+    r"(?P<value>\d+(?:\.\d+)?)\s{0,3}(?:[-—–~～]\s{0,3}\d+(?:\.\d+)?)?\s{0,3}"
     r"(?P<unit>万人次|万人|人次|个|家|名|人|门|所|项|支|批|期|亩|万元|亿元|元|%|％|天|学时|课时|小时|次)"
     r"(?P<after>以上|以下|左右)?")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s{0,3}年")
+SENTENCE_WINDOW = 400  # characters: a target's sentence is looked for this far either side
 
 
 def find_targets(text: str) -> list[tuple[Target, int, int]]:
@@ -253,11 +274,14 @@ def find_targets(text: str) -> list[tuple[Target, int, int]]:
         unit = m.group("unit").replace("％", "%")
         if unit in ("次", "天") and not m.group("cmp"):
             continue
-        s_lo = max(text.rfind("。", 0, m.start()), text.rfind("；", 0, m.start()), text.rfind("\n", 0, m.start()))
-        sentence_start = s_lo + 1
-        s_hi = min([i for i in (text.find("。", m.end()), text.find("；", m.end())) if i >= 0] or [len(text)])
+        # the sentence around the figure, looked for within a bounded window (linear in the text)
+        lo = max(0, m.start() - SENTENCE_WINDOW)
+        s_lo = max(text.rfind("。", lo, m.start()), text.rfind("；", lo, m.start()), text.rfind("\n", lo, m.start()))
+        sentence_start = s_lo + 1 if s_lo >= 0 else lo
+        hi = min(len(text), m.end() + SENTENCE_WINDOW)
+        s_hi = min([i for i in (text.find("。", m.end(), hi), text.find("；", m.end(), hi)) if i >= 0] or [hi])
         years = [int(y.group(1)) for y in _YEAR.finditer(text, sentence_start, m.start())]
-        if re.match(r"\s*年", text[m.end():]) or (1990 <= value <= 2100 and unit not in ("%",)):
+        if re.match(r"\s{0,3}年", text[m.end():m.end() + 8]) or (1990 <= value <= 2100 and unit not in ("%",)):
             continue
         cmp_word = m.group("cmp") or ""
         after = m.group("after") or ""
