@@ -6,7 +6,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +17,7 @@ from pathlib import Path
 from kg import __version__
 from kg.extraction import extract_one
 from kg.files import write_atomic
+from loaders.read import readable_name
 from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
@@ -50,6 +50,7 @@ class BuildReport:
     nodes: int = 0
     relationships: int = 0
     validated: int = 0
+    kept_previous: bool = False  # the build in place was kept (the graph failed SHACL, or every input failed)
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -87,8 +88,21 @@ def graph_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+def _read_regular(path: Path, max_mb: float) -> bytes:
+    """A regular file's bytes; a FIFO, device or directory (which could block or never end) is refused unread."""
+    import stat
+
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("not a regular file (a pipe, device or folder); refused unread")
+    if st.st_size > max_mb * 1024 * 1024:
+        raise ValueError(f"file too large ({st.st_size / 1048576:.1f} MB > {max_mb:g} MB limit; "
+                         "raise it with --max-mb)")
+    return path.read_bytes()
+
+
 def _cache_path(out: Path, data: bytes, name: str) -> Path:
-    key = hashlib.sha256(data + b"\0" + name.encode()).hexdigest()
+    key = hashlib.sha256(data + b"\0" + os.fsencode(name)).hexdigest()
     return out / CACHE_DIR / f"extract-{extractor_fingerprint()}" / key[:2] / f"{key}.json"
 
 
@@ -105,9 +119,10 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
     todo: list[tuple[int, Path, Path | None]] = []
     for i, path in enumerate(paths):
         try:
-            data = path.read_bytes()
-        except OSError as err:
-            outcomes[i] = FileOutcome(path, [], error=f"cannot read: {err.strerror or err}")
+            data = _read_regular(path, max_mb)
+        except (OSError, ValueError) as err:
+            outcomes[i] = FileOutcome(path, [], error=str(err) if isinstance(err, ValueError)
+                                      else f"cannot read: {err.strerror or err}")
             if progress:
                 progress(1)
             continue
@@ -125,7 +140,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
     jobs = jobs or os.cpu_count() or 1
     args = [(str(p), max_mb) for _, p, _ in todo]
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_end_with_parent) as pool:
             results = pool.map(_extract_one, args, chunksize=max(1, len(todo) // (jobs * 8)))
             results = _track(results, progress)
     else:
@@ -137,6 +152,21 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
         write_atomic(cache, json.dumps(data, ensure_ascii=False))
         outcomes[i] = FileOutcome(path, documents_from_data(data), cache=cache)
     return [outcomes[i] for i in range(len(paths))]
+
+
+def _end_with_parent() -> None:
+    """Pool workers die with the build (Linux PR_SET_PDEATHSIG): a killed build leaves no orphan holding its lock."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
+        except OSError:
+            pass  # no libc by that name: workers still end when the pool shuts down
+    if os.getppid() == 1:  # the parent died before the call took effect
+        os._exit(1)
 
 
 def _track(results, progress):
@@ -231,7 +261,7 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
     computed = {t[0] for t in tasks}
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_end_with_parent) as pool:
             done = pool.map(_graph_one, tasks, chunksize=max(1, min(32, len(tasks) // (jobs * 8))))
             done = _track(done, progress)
             for (name, *_rest), (_, meta) in zip(tasks, done):
@@ -269,7 +299,29 @@ def _concat(path: Path, head: bytes, parts: list[Path], tail: bytes = b"", separ
 
 def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
           progress: Callable[[int], None] | None = None) -> BuildReport:
-    """Build the knowledge graph of the given files into `out` (see README for the outputs)."""
+    """Build the knowledge graph of the given files into `out` (see README for the outputs), as a transaction:
+    one builder at a time (BuildLocked otherwise); the previous build stays in place until the new one is whole,
+    and stays when every input failed."""
+    from .publish import FolderLock, new_stage, swap_in
+
+    out.mkdir(parents=True, exist_ok=True)
+    with FolderLock(out):
+        stage = new_stage(out)
+        report = _build(paths, out, stage, jobs, validate, max_mb, progress)
+        inputs_failed = bool(report.files) and len(report.failed) == len(report.files)
+        if report.conforms is False or (inputs_failed and (out / "current").is_symlink()):
+            report.kept_previous = (out / "current").is_symlink()
+            shutil.rmtree(stage, ignore_errors=True)
+            return report
+        write_build_info(report, stage)
+        staged = sorted({name.split("/")[0] for name in report.outputs} - {"validation.txt", "validation.ttl"})
+        swap_in(out, stage, staged + ["build-info.json"])
+    return report
+
+
+def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool, max_mb: float,
+           progress: Callable[[int], None] | None) -> BuildReport:
+    """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
     import pickle
 
     import pyoxigraph as ox
@@ -278,14 +330,13 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     from .rdf import PREFIXES, GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
-    out.mkdir(parents=True, exist_ok=True)
     report = BuildReport(out=out)
     t0 = time.perf_counter()
     report.files = extract_all(paths, out, jobs=jobs, max_mb=max_mb, progress=progress)
     t1 = time.perf_counter()
     report.timings["extract"] = t1 - t0
     ok = [f for f in report.files if not f.error]
-    names = _unique_sources([(f.path.name, f.documents) for f in ok])
+    names = _unique_sources([(readable_name(f.path.name), f.documents) for f in ok])
     files = [(name, f.cache, docs) for (name, docs), f in zip(names, ok)]
     graphs = graph_files(files, out, jobs, validate, progress=progress)
     t2 = time.perf_counter()
@@ -314,32 +365,32 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     report.triples = len(shared) + sum(g.own_triples for g in graphs)
     t3 = time.perf_counter()
     head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
-    _concat(out / "graph.nq", head_nq, [g.folder / "graph.nq" for g in graphs], separator=b"")
+    _concat(stage / "graph.nq", head_nq, [g.folder / "graph.nq" for g in graphs], separator=b"")
     prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())).encode()
     shared_ttl = _strip_prefixes(serialize(shared.values(), ox.RdfFormat.TURTLE))
-    _concat(out / "graph.ttl", prefixes + shared_ttl + b"\n", [g.folder / "own.ttl" for g in graphs])
+    _concat(stage / "graph.ttl", prefixes + shared_ttl + b"\n", [g.folder / "own.ttl" for g in graphs])
     shared_jsonld = serialize(shared.values(), ox.RdfFormat.JSON_LD).strip()
     head_json = shared_jsonld[:-1].rstrip() if shared_jsonld.endswith(b"]") else b"[" + shared_jsonld
     parts = [g.folder / "own.jsonld" for g in graphs]
-    _concat(out / "graph.jsonld", head_json + (b"," if any(p.stat().st_size for p in parts) else b""), parts,
+    _concat(stage / "graph.jsonld", head_json + (b"," if any(p.stat().st_size for p in parts) else b""), parts,
             tail=b"]\n", separator=b",")
-    write_atomic(out / "documents.jsonl", "".join(
+    write_atomic(stage / "documents.jsonl", "".join(
         json.dumps(_contract(d), ensure_ascii=False) + "\n" for _, _, docs in files for d in docs))
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
     pg = merge(pickle.loads((g.folder / "rows.pickle").read_bytes()) for g in graphs)
-    report.outputs += write_tables(pg, out)
+    report.outputs += write_tables(pg, stage)
     report.nodes, report.relationships = pg.counts()
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
-    bulk_load(pg, out)
+    bulk_load(pg, stage)
     report.outputs.append(DB_NAME)
     t6 = time.perf_counter()
     report.timings["embedded_load"] = t6 - t5
     from .viz import Selection, page
 
-    page(pg, Selection(all=True, max_nodes=OVERVIEW_NODES), out / "overview.html", title="policykg — overview")
+    page(pg, Selection(all=True, max_nodes=OVERVIEW_NODES), stage / "overview.html", title="policykg — overview")
     report.outputs.append("overview.html")
     report.timings["overview"] = time.perf_counter() - t6
     return report
@@ -361,17 +412,16 @@ def _unique_sources(files: list[tuple[str, list[Document]]]) -> list[tuple[str, 
     return out
 
 
-def write_build_info(report: BuildReport) -> None:
-    """build-info.json: the build's time, host and figures (kept out of the graph so it stays reproducible)."""
+def write_build_info(report: BuildReport, folder: Path) -> None:
+    """build-info.json: the build's time and figures, no host name or absolute path (kept out of the graph)."""
     info = {
         "software": f"policykg {__version__}",
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "host": socket.gethostname(),
         "python": platform.python_version(),
         "extractor_fingerprint": extractor_fingerprint(),
         "files": len(report.files),
         "files_from_cache": sum(f.cached for f in report.files),
-        "files_failed": [{"path": str(f.path), "error": f.error} for f in report.failed],
+        "files_failed": [{"file": readable_name(f.path.name), "error": f.error} for f in report.failed],
         "documents": len(report.documents),
         "tasks": sum(len(d.tasks) for d in report.documents),
         "triples": report.triples,
@@ -381,4 +431,4 @@ def write_build_info(report: BuildReport) -> None:
         "timings_s": {k: round(v, 3) for k, v in report.timings.items()},
         "outputs": report.outputs,
     }
-    write_atomic(report.out / "build-info.json", json.dumps(info, ensure_ascii=False, indent=1) + "\n")
+    write_atomic(folder / "build-info.json", json.dumps(info, ensure_ascii=False, indent=1) + "\n")

@@ -42,6 +42,7 @@ def extract(
     """Print one JSON object per document found (shared/eval/CONTRACT.md)."""
     from kg.extraction import extract_paths
     from loaders import document_to_contract, iter_paths
+    from loaders.read import readable_name
 
     if fmt != "jsonl":
         typer.echo(f"kg extract: unknown --format {fmt!r} (only jsonl)", err=True)
@@ -51,17 +52,18 @@ def extract(
         typer.echo("kg extract: no input files found", err=True)
         raise typer.Exit(2)
     failed = 0
-    out = sys.stdout
+    out = sys.stdout.buffer
     with _progress(len(files), "extract") as bar:
         for result in extract_paths(files, max_mb=max_mb):
             bar.update(1)
             if result.error:
                 failed += 1
                 bar.clear()
-                typer.echo(f"kg extract: {result.path}: {result.error}", err=True)
+                typer.echo(f"kg extract: {readable_name(result.path)}: {result.error}", err=True)
                 continue
             for doc in result.documents:
-                out.write(json.dumps(document_to_contract(doc), ensure_ascii=False) + "\n")
+                line = json.dumps(document_to_contract(doc), ensure_ascii=False) + "\n"
+                out.write(line.encode("utf-8", "backslashreplace"))  # a stray surrogate stays a JSON escape
             out.flush()
     raise typer.Exit(1 if failed else 0)
 
@@ -76,24 +78,36 @@ def build(
 ) -> None:
     """Extract the documents and write the knowledge graph (Turtle, JSON-LD, N-Quads) into --out."""
     from kg.build import build as run_build
-    from kg.build import write_build_info
+    from kg.publish import BuildLocked
     from loaders import iter_paths
+    from loaders.read import readable_name
 
     files = iter_paths(paths)
     if not files:
         typer.echo("kg build: no input files found", err=True)
         raise typer.Exit(2)
-    with _progress(2 * len(files), "build") as bar:  # each file: extraction, then its graph
-        report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb, progress=bar.update)
+    try:
+        with _progress(2 * len(files), "build") as bar:  # each file: extraction, then its graph
+            report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb,
+                               progress=bar.update)
+    except BuildLocked as err:
+        typer.echo(f"kg build: {err}", err=True)
+        raise typer.Exit(1)
+    except OSError as err:
+        typer.echo(f"kg build: cannot write {readable_name(out)}: {err.strerror or err}", err=True)
+        raise typer.Exit(1)
     for f in report.failed:
-        typer.echo(f"kg build: {f.path}: {f.error}", err=True)
-    write_build_info(report)
+        typer.echo(f"kg build: {readable_name(f.path)}: {f.error}", err=True)
+    if report.kept_previous and report.conforms is not False:
+        typer.echo(f"kg build: every input failed; the previous build in {readable_name(out)} is kept", err=True)
+        raise typer.Exit(1)
     if report.conforms is False:
         typer.echo(f"kg build: the graph violates the SHACL shapes ({len(report.violations)} violations; "
                    f"full report in {out / 'validation.txt'}):", err=True)
         for line in report.violations[:10]:
             typer.echo(f"  {line}", err=True)
-        typer.echo("kg build: graph not written; fix the input or rerun with --no-validate", err=True)
+        typer.echo("kg build: graph not written" + ("; the previous build is kept" if report.kept_previous else "")
+                   + "; fix the input or rerun with --no-validate", err=True)
         raise typer.Exit(1)
     docs = report.documents
     cached = sum(f.cached for f in report.files)

@@ -11,7 +11,7 @@ from .citations import dedupe
 from .metadata import infer_division, jurisdiction_of, read_metadata
 from .normalize import NormText, normalize
 from .pipeline import default_pipeline
-from .read import LoaderError, Source, read_source
+from .read import readable_name, LoaderError, Source, read_source
 from .records import Agency, Citation, Deadline, Document, Span, Target, Task
 from .responsibility import ROLES, RoleClause, RoleList, parse_deadline
 from .segment import Segment, segment_documents
@@ -50,7 +50,7 @@ def extract_source(source: Source) -> list[Document]:
     norm = normalize(text)
     if not norm.text.strip():
         raise LoaderError(source.path, "nothing left after clean-up (only page furniture or punctuation)")
-    return extract_text(norm, source.path.name)
+    return extract_text(norm, readable_name(source.path.name))
 
 
 def extract_string(text: str, source_name: str = "text.txt") -> list[Document]:

@@ -31,6 +31,25 @@ class Source:
     kind: str  # txt | docx | pdf | html
 
 
+def readable_name(path: Path | str) -> str:
+    """A file name as text whatever its encoding (GBK names read as GBK), with control characters escaped.
+
+    Names that are not UTF-8 arrive as surrogate escapes, which no UTF-8 output can hold; a newline in a name
+    could forge a line of an error report."""
+    import os
+
+    raw = os.fsencode(str(path))
+    for enc in ("utf-8", "gb18030", "big5"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = raw.decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
     """Decode bytes as UTF-8 (±BOM), UTF-16 (BOM), GB18030 or Big5; raise LoaderError on binary."""
     if data.startswith(b"\xef\xbb\xbf"):

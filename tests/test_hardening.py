@@ -24,7 +24,7 @@ def kg(*args, env=None, timeout=600):
 def tree_digest(folder: Path) -> dict[str, str]:
     """Every file under a build folder (not its cache) and the hash of its bytes."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.parts}
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.parts and p.name != ".lock"}
 
 
 def one_line_error(res, prog: str) -> str:
@@ -142,3 +142,98 @@ def test_sparql_has_a_time_limit(build_copy):
     assert "stopped after 2 s" in one_line_error(res, "kg sparql")
     ok = kg("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--out", build_copy, "--format", "csv")
     assert ok.returncode == 0 and int(ok.stdout.split()[1]) > 1000
+
+
+# ------------------------------------------------------------------ builds as transactions
+
+SAMPLE = ROOT / "examples" / "002_ef8d9751ef9cfd10.txt"
+
+
+def test_a_build_where_every_input_fails_keeps_the_previous_one(tmp_path):
+    out = tmp_path / "out"
+    assert kg("build", SAMPLE, "--out", out).returncode == 0
+    before = tree_digest(out)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    res = kg("build", tmp_path / "empty.txt", "--out", out)
+    assert res.returncode == 1 and "previous build" in res.stderr and "Traceback" not in res.stderr
+    assert {k: v for k, v in tree_digest(out).items() if not k.startswith("validation")} == \
+        {k: v for k, v in before.items() if not k.startswith("validation")}
+
+
+def test_a_second_builder_is_refused_with_one_line(tmp_path):
+    from kg.publish import FolderLock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with FolderLock(out):  # as a running build holds it
+        res = kg("build", SAMPLE, "--out", out)
+    assert "another kg build" in one_line_error(res, "kg build")
+    assert kg("build", SAMPLE, "--out", out).returncode == 0  # the lock goes with its holder
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.5, 2.5, 3.5, 5.0])
+def test_a_build_killed_at_any_point_leaves_the_previous_build(tmp_path, delay):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    assert kg("build", SAMPLE, "--out", out).returncode == 0
+    before = tree_digest(out)
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "build", ROOT / "examples", "--out", out, "-j", "2"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=False)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after = tree_digest(out)
+    if after != before:  # the new build completed before the kill: then it is whole
+        info = (out / "build-info.json").read_text()
+        assert '"files": 5' in info
+    else:
+        assert after == before
+    res = kg("cypher", "MATCH (d:Document) RETURN count(d) AS n", "--db", out, "--format", "csv")
+    assert res.returncode == 0 and int(res.stdout.split()[1]) >= 1
+    assert kg("build", SAMPLE, "--out", out).returncode == 0  # a stale lock or stage never blocks
+
+
+# ------------------------------------------------------------------ odd files and names
+
+def test_special_files_and_odd_names_are_one_line_each(tmp_path):
+    import json
+
+    good = tmp_path / "good.txt"
+    shutil.copy(SAMPLE, good)
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    gbk_name = os.fsdecode("曲靖市方案".encode("gbk") + b".txt")
+    shutil.copy(SAMPLE, os.path.join(os.fsencode(tmp_path), os.fsencode(gbk_name)))
+    newline_name = tmp_path / "a\nkg build: forged.txt"
+    newline_name.write_bytes(b"")
+    out = tmp_path / "out"
+    res = kg("build", good, fifo, "/dev/zero", tmp_path / "曲靖市方案.txt", newline_name, "--out", out, timeout=120)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert sum("pipe.txt" in ln and "not a regular file" in ln for ln in lines) == 1
+    assert sum("/dev/zero" in ln for ln in lines) == 1
+    assert not any(ln.startswith("kg build: forged") for ln in lines)  # the newline is shown escaped
+    assert (out / "graph.ttl").exists()
+    # a GBK-encoded name is read as GBK; kg extract prints valid UTF-8 JSON for it
+    gbk_path = os.path.join(os.fsencode(tmp_path), os.fsencode(gbk_name))
+    res = subprocess.run([sys.executable, "-m", "kg", "extract", gbk_path], capture_output=True, cwd=ROOT,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    docs = [json.loads(line) for line in res.stdout.decode("utf-8").splitlines()]
+    assert docs and all(d["source"] == "曲靖市方案.txt" for d in docs)
+    build = subprocess.run([sys.executable, "-m", "kg", "build", gbk_path, "--out", tmp_path / "o2"],
+                           capture_output=True, cwd=ROOT, timeout=300)
+    assert build.returncode == 0, build.stderr
+    info = (tmp_path / "o2" / "build-info.json").read_text(encoding="utf-8")
+    assert '"host"' not in info and str(tmp_path) not in info
+
+
+def test_neo4j_uri_with_credentials_is_refused_without_echoing_them():
+    res = kg("cypher", "MATCH (n) RETURN n", "--neo4j-uri", "bolt://bob:s3cr3t@127.0.0.1:1",
+             env={"NEO4J_PASSWORD": "x"})
+    line = one_line_error(res, "kg cypher")
+    assert "s3cr3t" not in res.stderr + res.stdout and "no credentials" in line
+    res = kg("cypher", "MATCH (n) RETURN n", "--neo4j-uri", "htp:/not a uri", env={"NEO4J_PASSWORD": "x"})
+    assert "not a Neo4j URI" in one_line_error(res, "kg cypher")

@@ -48,20 +48,39 @@ def password_from_env_or_prompt(user: str) -> str:
     return getpass.getpass(f"Neo4j password for {user}: ")
 
 
+def shown_uri(uri: str) -> str:
+    """The URI as it may be printed: a user:password@ part is dropped."""
+    import re
+
+    return re.sub(r"(?<=://)[^/@]*@", "", uri)
+
+
 def connect(uri: str, user: str, password: str, database: str | None = None):
     """A verified driver; connection and auth failures become Neo4jError without the password."""
     from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError, ServiceUnavailable
 
-    driver = GraphDatabase.driver(uri, auth=(user, password))
+    shown = shown_uri(uri)
+    if shown != uri:
+        raise Neo4jError(f"{shown}: put no credentials in the URI; the password comes from {PASSWORD_ENV} "
+                         "or a prompt, the user from --user")
     try:
-        driver.verify_connectivity()
+        driver = GraphDatabase.driver(uri, auth=(user, password))
+    except Exception as err:  # the driver raises several types for a malformed URI
+        raise Neo4jError(f"{uri}: not a Neo4j URI ({type(err).__name__}: {str(err).splitlines()[0]}); "
+                         "use bolt://host:7687, neo4j://… or neo4j+s://…") from None
+    try:
+        driver.verify_connectivity(**({"database": database} if database else {}))
     except AuthError as err:
         driver.close()
         raise Neo4jError(f"{uri}: authentication failed for user {user!r}") from err
     except (ServiceUnavailable, OSError, ValueError) as err:
         driver.close()
         raise Neo4jError(f"{uri}: cannot connect ({type(err).__name__}: {str(err).splitlines()[0]})") from err
+    except Exception as err:  # e.g. a database that does not exist: the server's own one-line message
+        driver.close()
+        message = " ".join((getattr(err, "message", None) or str(err)).split())
+        raise Neo4jError(f"{uri}: {message[:300]}") from None
     return driver
 
 
@@ -109,8 +128,23 @@ def sync(driver, pg: PropertyGraph, database: str | None = None, batch_size: int
     """MERGE every node and relationship in batches; with prune, delete what this build no longer has."""
     import time
 
+    from neo4j.exceptions import DriverError, Neo4jError as ServerError
+
     report = SyncReport(stamp=pg.fingerprint())
     t0 = time.perf_counter()
+    try:
+        _sync(driver, pg, report, database, batch_size, prune, progress)
+    except (DriverError, ServerError, OSError) as err:
+        message = " ".join((getattr(err, "message", None) or str(err) or type(err).__name__).split())
+        raise Neo4jError(f"sync stopped after {report.batches} batches ({type(err).__name__}: {message[:200]}); "
+                         "nothing is half-written — re-run the same command to complete it") from None
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _sync(driver, pg: PropertyGraph, report: SyncReport, database: str | None, batch_size: int, prune: bool,
+          progress: Callable[[int], None] | None) -> None:
+    """The batches of a sync: constraints, nodes by label, relationships by type, then the prune."""
     with driver.session(database=database) as session:
         for stmt in constraint_statements():
             session.execute_write(lambda tx, s=stmt: tx.run(s).consume())
@@ -132,8 +166,6 @@ def sync(driver, pg: PropertyGraph, database: str | None = None, batch_size: int
                         progress(len(batch))
         if prune:
             _prune(session, report, batch_size)
-    report.seconds = time.perf_counter() - t0
-    return report
 
 
 def _prune(session, report: SyncReport, batch_size: int) -> None:
