@@ -63,6 +63,10 @@ def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
     except UnicodeDecodeError as err:
         if err.start >= len(data) - 3:  # a multi-byte character cut off at the end of the file
             return data[: err.start].decode("utf-8"), "utf-8"
+    replaced = data.decode("utf-8", errors="replace")
+    bad = replaced.count("\ufffd")
+    if bad <= max(8, len(replaced) // 500):  # a few stray bytes in a UTF-8 file: keep the file, mark them
+        return replaced, f"utf-8 ({bad} invalid byte sequence{'s' if bad > 1 else ''} replaced)"
     candidates = []
     for enc in ("gb18030", "big5"):
         try:
@@ -118,6 +122,8 @@ def read_source(path: Path | str, max_mb: float = DEFAULT_MAX_MB) -> Source:
     suffix = path.suffix.lower()
     data = path.read_bytes()
     if suffix == ".docx":
+        _check_inflation(data, path, max_mb)
+    if suffix == ".docx":
         return Source(path, _docx_text(data, path), None, "docx")
     if suffix == ".pdf":
         return Source(path, _pdf_text(data, path), None, "pdf")
@@ -127,9 +133,30 @@ def read_source(path: Path | str, max_mb: float = DEFAULT_MAX_MB) -> Source:
     if suffix not in (".txt", ".text", ""):
         raise LoaderError(path, f"unsupported file type {suffix!r} (use .txt, .docx, .pdf or .html)")
     text, enc = decode_bytes(data, path)
+    text = _LONE_CR.sub("\n", text)  # old Mac line ends (CR only) become newlines, one for one
     if re.match(r"\s*<(!doctype html|html)", text[:200], re.I):
         return Source(path, html_text(text), enc, "html")
     return Source(path, text, enc, "txt")
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+INFLATION_LIMIT = 20  # a .docx may unpack to this many times --max-mb (text compresses about 5-10x)
+
+
+def _check_inflation(data: bytes, path: Path, max_mb: float) -> None:
+    """Refuse a .docx whose parts unpack to more than INFLATION_LIMIT × --max-mb (a decompression bomb),
+    reading only the zip directory, before anything is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as err:
+        raise LoaderError(path, f"not a readable .docx file ({type(err).__name__}: {err})") from None
+    limit = INFLATION_LIMIT * max_mb * 1024 * 1024
+    if unpacked > limit:
+        raise LoaderError(path, f"the .docx unpacks to {unpacked / 1048576:.0f} MB (limit {limit / 1048576:.0f} MB, "
+                                f"{INFLATION_LIMIT}× --max-mb); refused as a decompression bomb")
 
 
 _W_VAL = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val"

@@ -27,6 +27,17 @@ def tree_digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file() and ".cache" not in p.parts and p.name != ".lock"}
 
 
+def published(out: Path) -> dict[str, str]:
+    """What a reader of the build folder sees: every visible output, read through its links."""
+    seen = {}
+    for top in sorted(out.iterdir()):
+        if top.name.startswith(".") or top.name == "current":
+            continue
+        for p in [top] if top.is_file() else sorted(q for q in top.rglob("*") if q.is_file()):
+            seen[str(p.relative_to(out))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return seen
+
+
 def one_line_error(res, prog: str) -> str:
     assert res.returncode != 0
     assert "Traceback" not in res.stderr, res.stderr
@@ -178,18 +189,16 @@ def test_a_build_killed_at_any_point_leaves_the_previous_build(tmp_path, delay):
 
     out = tmp_path / "out"
     assert kg("build", SAMPLE, "--out", out).returncode == 0
-    before = tree_digest(out)
+    before = published(out)
     proc = subprocess.Popen([sys.executable, "-m", "kg", "build", ROOT / "examples", "--out", out, "-j", "2"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=False)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    after = tree_digest(out)
-    if after != before:  # the new build completed before the kill: then it is whole
-        info = (out / "build-info.json").read_text()
-        assert '"files": 5' in info
-    else:
-        assert after == before
+    after = published(out)
+    if after != before:  # the new build was swapped in before the kill: then it is whole
+        assert '"files": 5' in (out / "build-info.json").read_text()
+        assert after.keys() == before.keys()
     res = kg("cypher", "MATCH (d:Document) RETURN count(d) AS n", "--db", out, "--format", "csv")
     assert res.returncode == 0 and int(res.stdout.split()[1]) >= 1
     assert kg("build", SAMPLE, "--out", out).returncode == 0  # a stale lock or stage never blocks
@@ -237,3 +246,37 @@ def test_neo4j_uri_with_credentials_is_refused_without_echoing_them():
     assert "s3cr3t" not in res.stderr + res.stdout and "no credentials" in line
     res = kg("cypher", "MATCH (n) RETURN n", "--neo4j-uri", "htp:/not a uri", env={"NEO4J_PASSWORD": "x"})
     assert "not a Neo4j URI" in one_line_error(res, "kg cypher")
+
+
+def test_docx_bomb_is_refused_from_its_zip_directory(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w") as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(30):
+                fh.write(chunk)
+    assert bomb.stat().st_size < 1 << 20
+    res = kg("extract", bomb, "--max-mb", "1")
+    assert "decompression bomb" in one_line_error(res, "kg extract")
+
+
+def test_a_stray_byte_keeps_the_utf8_file_and_cr_only_lines_keep_the_title(tmp_path):
+    import json
+
+    text = SAMPLE.read_text(encoding="utf-8")
+    data = text.encode("utf-8")
+    cut = len(data) // 2
+    (tmp_path / "stray.txt").write_bytes(data[:cut] + b"\xff" + data[cut:])
+    (tmp_path / "cr.txt").write_bytes(text.replace("\n", "\r").encode("utf-8"))
+    (tmp_path / "lf.txt").write_bytes(data)
+    res = subprocess.run([sys.executable, "-m", "kg", "extract", tmp_path / "lf.txt", tmp_path / "stray.txt",
+                          tmp_path / "cr.txt"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert res.returncode == 0, res.stderr
+    docs = [json.loads(line) for line in res.stdout.splitlines()]
+    by_file: dict[str, list] = {}
+    for d in docs:
+        by_file.setdefault(d["source"], []).append(d["title"])
+    assert by_file["stray.txt"] == by_file["lf.txt"] == by_file["cr.txt"]
