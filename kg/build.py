@@ -140,9 +140,9 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
     jobs = jobs or os.cpu_count() or 1
     args = [(str(p), max_mb) for _, p, _ in todo]
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_end_with_parent) as pool:
-            results = pool.map(_extract_one, args, chunksize=max(1, len(todo) // (jobs * 8)))
-            results = _track(results, progress)
+        results = pool_map(_extract_one, args, jobs, progress,
+                           lost=lambda a: (a[0], None, "the process extracting this file died (killed by the "
+                                                       "system — out of memory?); other files are not affected"))
     else:
         results = _track(map(_extract_one, args), progress)
     for (i, path, cache), (_, data, error) in zip(todo, results):
@@ -152,6 +152,35 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
         write_atomic(cache, json.dumps(data, ensure_ascii=False))
         outcomes[i] = FileOutcome(path, documents_from_data(data), cache=cache)
     return [outcomes[i] for i in range(len(paths))]
+
+
+def pool_map(func, args: list, jobs: int, progress: Callable[[int], None] | None, lost: Callable) -> list:
+    """func over args in a process pool, in order. A worker killed mid-task (the OOM killer) breaks the whole
+    pool; what it took with it is run again one item per process, so only the item that kills its process
+    gets `lost(arg)` as its result."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    out: list = [None] * len(args)
+    done = [False] * len(args)
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), initializer=_end_with_parent) as pool:
+            for k, result in enumerate(pool.map(func, args, chunksize=max(1, len(args) // (jobs * 8)))):
+                out[k], done[k] = result, True
+                if progress:
+                    progress(1)
+    except BrokenProcessPool:
+        pass
+    for k, arg in enumerate(args):
+        if done[k]:
+            continue
+        try:
+            with ProcessPoolExecutor(max_workers=1, initializer=_end_with_parent) as pool:
+                out[k] = pool.submit(func, arg).result()
+        except BrokenProcessPool:
+            out[k] = lost(arg)
+        if progress:
+            progress(1)
+    return out
 
 
 def _end_with_parent() -> None:

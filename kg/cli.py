@@ -302,7 +302,7 @@ def sync_neo4j(
         raise typer.Exit(2)
     try:
         pg = read_tables(out)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, ValueError) as err:
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(1)
     try:
@@ -343,7 +343,7 @@ def export(
         raise typer.Exit(2)
     try:
         g = to_networkx(read_tables(out))
-    except FileNotFoundError as err:
+    except (FileNotFoundError, ValueError) as err:
         typer.echo(f"kg export: {err}", err=True)
         raise typer.Exit(1)
     target = to or out / f"graph.{fmt}"
@@ -375,7 +375,7 @@ def viz(
         pg = read_tables(out)
         path, n, m = page(pg, Selection(doc, agency, topic, jurisdiction, all_, depth, max_nodes),
                           page_path or out / "viz.html")
-    except (FileNotFoundError, VizError) as err:
+    except (FileNotFoundError, ValueError, VizError) as err:
         typer.echo(f"kg viz: {err}", err=True)
         raise typer.Exit(1)
     typer.echo(f"wrote {path}: {n} nodes, {m} edges", err=True)

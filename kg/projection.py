@@ -377,12 +377,23 @@ def read_tables(out) -> PropertyGraph:
     if not folder.exists():
         raise FileNotFoundError(f"no property-graph tables in {out}: run `kg build … --out {out}` first")
     pg = PropertyGraph(nodes={k: [] for k in NODE_SCHEMA}, rels={k: [] for k in REL_SCHEMA})
-    for label in NODE_SCHEMA:
-        path = folder / f"{label}.parquet"
-        if path.exists():
-            pg.nodes[label] = pq.read_table(path).to_pylist()
-    for rtype in REL_SCHEMA:
-        path = folder / f"rel-{rtype}.parquet"
-        if path.exists():
-            pg.rels[rtype] = pq.read_table(path).to_pylist()
+    parts = [(pg.nodes, label, folder / f"{label}.parquet") for label in NODE_SCHEMA] + \
+            [(pg.rels, rtype, folder / f"rel-{rtype}.parquet") for rtype in REL_SCHEMA]
+    for into, name, path in parts:
+        if not path.exists():
+            continue
+        try:
+            rows = pq.read_table(path).to_pylist()
+        except Exception as err:  # pyarrow raises several types for a damaged file
+            raise TablesError(f"{path} is damaged ({type(err).__name__}); run `kg build … --out {out}` again") \
+                from None
+        needed = {"uri"} if into is pg.nodes else {"from", "to"}
+        if rows and not needed <= rows[0].keys():
+            raise TablesError(f"{path} is not a table kg build wrote (no {', '.join(sorted(needed))} column); "
+                              f"run `kg build … --out {out}` again")
+        into[name] = rows
     return pg
+
+
+class TablesError(ValueError):
+    """A property-graph table that is missing columns or cannot be read; one line naming the file."""

@@ -280,3 +280,42 @@ def test_a_stray_byte_keeps_the_utf8_file_and_cr_only_lines_keep_the_title(tmp_p
     for d in docs:
         by_file.setdefault(d["source"], []).append(d["title"])
     assert by_file["stray.txt"] == by_file["lf.txt"] == by_file["cr.txt"]
+
+
+def _dies_on_three(n: int) -> int:
+    if n == 3:
+        os.kill(os.getpid(), 9)  # as the OOM killer would
+    return n * 10
+
+
+def test_a_worker_killed_mid_task_costs_only_its_own_item():
+    from kg.build import pool_map
+
+    got = pool_map(_dies_on_three, list(range(8)), 2, None, lost=lambda n: f"lost {n}")
+    assert got == [0, 10, 20, "lost 3", 40, 50, 60, 70]
+
+
+def test_a_pathological_file_becomes_one_error_line_within_its_budget(tmp_path):
+    from kg.extraction import extract_one
+
+    slow = tmp_path / "slow.txt"
+    slow.write_text(SAMPLE.read_text(encoding="utf-8").replace("\n", "") * 400, encoding="utf-8")
+    result = extract_one(slow, budget_s=0.5)
+    assert result.documents == [] and "stopped after 0.5 s" in result.error
+    assert extract_one(SAMPLE, budget_s=30).error is None
+
+
+@pytest.mark.parametrize("damage", ["empty", "foreign"])
+def test_damaged_tables_are_one_line_in_viz_export_and_sync(build_copy, damage):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = build_copy / "tables" / "Agency.parquet"
+    if damage == "empty":
+        table.write_bytes(b"")
+    else:
+        pq.write_table(pa.table({"a.name": ["x"]}), table)
+    for args, prog in ((("viz", "--all"), "kg viz"), (("export",), "kg export"),
+                       (("sync", "neo4j", "--uri", "bolt://127.0.0.1:1"), "kg sync neo4j")):
+        res = kg(*args, "--out", build_copy, env={"NEO4J_PASSWORD": "x"})
+        assert "Agency.parquet" in one_line_error(res, prog)
