@@ -23,6 +23,12 @@ def _version(value: bool) -> None:
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Print the version and exit.")) -> None:
     """policykg command line."""
+    import logging
+
+    # Libraries' own log lines would repeat, unattributed, what a command reports as one line naming the file
+    # (the Neo4j driver on a lost connection, pdfminer on a damaged stream).
+    for name in ("neo4j", "pdfminer"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _progress(total: int, desc: str):

@@ -269,3 +269,51 @@ def test_counter_of_roles_matches_the_records(built_seeds):
     pg = read_tables(built_seeds)
     assert (len(pg.rels["LEADS"]), len(pg.rels["RESPONSIBLE_FOR"]), len(pg.rels["COOPERATES_ON"])) == \
         (expected["lead"], expected["responsible"], expected["cooperating"])
+
+
+def test_server_killed_mid_sync_is_one_line_and_a_rerun_completes_it(neo4j_server, built_seeds, tmp_path):
+    """A second server (its own store): killed while a sync runs, restarted on the same store, synced again."""
+    import time
+
+    from neo4j_server import start
+
+    work = tmp_path / "neo4j2"
+    server = start(work)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "kg", "sync", "neo4j", "--uri", server.uri, "--out",
+                                 str(built_seeds), "--batch-size", "1"], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, "NEO4J_PASSWORD": server.password})
+        driver = connect(server.uri, server.user, server.password)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # kill once the sync has written something
+            if Neo4jReader(driver).run("MATCH (n) RETURN count(n) AS n")[1][0][0] > 20:
+                break
+            time.sleep(0.1)
+        driver.close()
+        server.process.kill()
+        server.process.wait()
+        out, err = proc.communicate(timeout=300)
+        lines = err.strip().splitlines()
+        assert proc.returncode == 1 and len(lines) == 1 and "re-run" in lines[0], err
+        assert "Traceback" not in err and server.password not in out + err
+    finally:
+        server.stop()
+    server = start(work)  # the same store, recovered
+    try:
+        env = {"NEO4J_PASSWORD": server.password}
+        res = kg("sync", "neo4j", "--uri", server.uri, "--out", built_seeds, env=env)
+        assert res.returncode == 0, res.stderr
+        driver = connect(server.uri, server.user, server.password)
+        reader = Neo4jReader(driver)
+        pg = read_tables(built_seeds)
+        for label, rows in pg.nodes.items():
+            got = {r[0] for r in reader.run(f"MATCH (n:{label}) RETURN n.uri")[1]}
+            assert got == {r["uri"] for r in rows}, label
+        for rtype, rows in pg.rels.items():
+            got = Counter((a, b) for a, b in reader.run(f"MATCH (a)-[r:{rtype}]->(b) RETURN a.uri, b.uri")[1])
+            assert got == Counter((r["from"], r["to"]) for r in rows), rtype
+        driver.close()
+        again = kg("sync", "neo4j", "--uri", server.uri, "--out", built_seeds, env=env)
+        assert "0 nodes and 0 relationships created" in again.stdout
+    finally:
+        server.stop()
