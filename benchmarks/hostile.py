@@ -1,0 +1,87 @@
+"""Time and memory of `kg extract` on hostile inputs, each as a ratio to a normal file of the same size.
+
+    python benchmarks/hostile.py [--mb 2]
+
+Inputs are generated (nothing is committed): a run of spaces, 20,000-deep and unclosed HTML, 20,000 HTML
+paragraphs, one line of several MB, a docx bomb; the normal file is sample text with its line breaks, cut to
+the same size. A ratio near 1 means the reader and rules stay linear on that input.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "002_ef8d9751ef9cfd10.txt"
+HEAD = "某某市人民政府关于推进产教融合的实施方案\n\n"
+
+
+def _fill(unit: str, size: int) -> str:
+    return unit * (size // len(unit.encode("utf-8")) + 1)
+
+
+def cases(folder: Path, size: int) -> dict[str, tuple[Path, Path]]:
+    """name → (hostile file, normal file of the same size)."""
+    sample = SAMPLE.read_text(encoding="utf-8")
+    made = {}
+
+    def pair(name: str, text: str, suffix: str = ".txt") -> None:
+        data = text.encode("utf-8")
+        hostile = folder / f"{name}{suffix}"
+        hostile.write_bytes(data)
+        normal = folder / f"{name}-normal.txt"
+        normal.write_bytes(_fill(sample, len(data)).encode("utf-8")[:len(data)].decode("utf-8", "ignore")
+                           .encode("utf-8"))
+        made[name] = (hostile, normal)
+
+    pair("spaces", HEAD + "一、任务" + " " * size + "（市教育局牵头）\n")
+    pair("deep-html", "<html><body>" + "<div>" * (size // 11) + "曲靖市人民政府关于推进产教融合的实施方案"
+         + "</div>" * (size // 11) + "</body></html>", ".html")
+    pair("unclosed-html", "<html><body>" + _fill("<div><p><span>文字", size) + "</body></html>", ".html")
+    para = "<p>（{i}）建设实训基地，推进校企合作。（市教育局牵头，市财政局配合）</p>"
+    n = size // len(para.encode("utf-8"))
+    pair("paragraphs-html", "<html><body><h1>曲靖市人民政府关于推进产教融合的实施方案</h1>"
+         + "".join(para.format(i=i) for i in range(n)) + "</body></html>", ".html")
+    pair("one-line", _fill(sample.replace("\n", ""), size))
+    bomb = folder / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w") as fh:
+            for _ in range(1024):
+                fh.write(b"\0" * (1 << 20))
+    made["docx-bomb-1GB"] = (bomb, made["spaces"][1])
+    return made
+
+
+def measure(path: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of `kg extract` on one file, in a child process."""
+    script = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+              "subprocess.run([sys.executable, '-m', 'kg', 'extract', sys.argv[1]], stdout=subprocess.DEVNULL, "
+              "stderr=subprocess.DEVNULL); w = time.perf_counter() - t; "
+              "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, cwd=ROOT,
+                         timeout=3600).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=2.0, help="size of each generated input")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        made = cases(Path(tmp), int(args.mb * 1024 * 1024))
+        print(f"| input ({args.mb:g} MB) | seconds | peak MB | normal s | normal MB | time ratio | memory ratio |")
+        print("|---|---|---|---|---|---|---|")
+        for name, (hostile, normal) in made.items():
+            hs, hm = measure(hostile)
+            ns, nm = measure(normal)
+            print(f"| {name} | {hs:.2f} | {hm:.0f} | {ns:.2f} | {nm:.0f} | {hs / ns:.2f} | {hm / nm:.2f} |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
