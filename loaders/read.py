@@ -162,6 +162,12 @@ def _check_inflation(data: bytes, path: Path, max_mb: float) -> None:
 _W_VAL = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val"
 
 
+def _local(element) -> str:
+    """An element's local name; "" for comments and processing instructions (their tag is not a string)."""
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
 def _docx_text(data: bytes, path: Path) -> str:
     try:
         import docx
@@ -174,18 +180,18 @@ def _docx_text(data: bytes, path: Path) -> str:
     lines: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
+        tag = _local(child)
         if tag == "p":
-            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+            lines.append("".join(t.text or "" for t in child.iter() if _local(t) == "t"))
         elif tag == "tbl":
             above: dict[int, str] = {}
             for row in child.iter():
-                if not row.tag.endswith("}tr"):
+                if not _local(row) == "tr":
                     continue
                 cells = []
-                for k, cell in enumerate(c for c in row if c.tag.endswith("}tc")):
-                    text = "".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t"))
-                    merge = [m for m in cell.iter() if m.tag.endswith("}vMerge")]
+                for k, cell in enumerate(c for c in row if _local(c) == "tc"):
+                    text = "".join(t.text or "" for t in cell.iter() if _local(t) == "t")
+                    merge = [m for m in cell.iter() if _local(m) == "vMerge"]
                     if merge and merge[0].get(_W_VAL) in (None, "continue") and not text:
                         text = above.get(k, "")  # a vertically merged cell repeats the one above
                     above[k] = text

@@ -319,3 +319,27 @@ def test_damaged_tables_are_one_line_in_viz_export_and_sync(build_copy, damage):
                        (("sync", "neo4j", "--uri", "bolt://127.0.0.1:1"), "kg sync neo4j")):
         res = kg(*args, "--out", build_copy, env={"NEO4J_PASSWORD": "x"})
         assert "Agency.parquet" in one_line_error(res, prog)
+
+
+def test_docx_with_xml_comments_reads(tmp_path):
+    import json
+    import zipfile
+
+    docx = pytest.importorskip("docx")
+    plain = tmp_path / "plain.docx"
+    d = docx.Document()
+    d.add_paragraph("曲靖市人民政府关于推进产教融合的实施方案")
+    d.add_paragraph("一、建设实训基地。（市教育局牵头）")
+    d.save(plain)
+    with zipfile.ZipFile(plain) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts["word/document.xml"].decode("utf-8")
+    xml = xml.replace("<w:body>", "<w:body><!-- a comment --><?pi data?>", 1).replace("</w:p>", "<!-- c --></w:p>", 1)
+    parts["word/document.xml"] = xml.encode("utf-8")
+    commented = tmp_path / "commented.docx"
+    with zipfile.ZipFile(commented, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    res = kg("extract", commented)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.splitlines()[0])["title"] == "曲靖市人民政府关于推进产教融合的实施方案"
