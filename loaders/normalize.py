@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class NormText:
     """Normalised text plus, for each of its characters, the offset of the original character."""
 
     text: str
-    offsets: tuple[int, ...]  # len(text) + 1 entries; the last is the end of the original
+    offsets: Sequence[int]  # len(text) + 1 entries, the last the end of the original; an array: 8 bytes each
     original: str
 
     def span(self, start: int, end: int) -> Span:
@@ -156,5 +157,6 @@ def normalize(original: str) -> NormText:
             if len(idx):
                 last = idx[-1]
                 break
-    offsets = tuple(chain.from_iterable(parts)) + (end,)
+    offsets = array("q", chain.from_iterable(parts))  # not a tuple of ints: ~36 bytes a character less
+    offsets.append(end)
     return NormText("".join(texts), offsets, original)
