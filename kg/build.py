@@ -17,7 +17,7 @@ from pathlib import Path
 from kg import __version__
 from kg.extraction import extract_one
 from kg.files import write_atomic
-from loaders.read import readable_name
+from loaders.read import LoaderError, file_bytes, readable_name
 from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
@@ -88,19 +88,6 @@ def graph_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def _read_regular(path: Path, max_mb: float) -> bytes:
-    """A regular file's bytes; a FIFO, device or directory (which could block or never end) is refused unread."""
-    import stat
-
-    st = path.stat()
-    if not stat.S_ISREG(st.st_mode):
-        raise ValueError("not a regular file (a pipe, device or folder); refused unread")
-    if st.st_size > max_mb * 1024 * 1024:
-        raise ValueError(f"file too large ({st.st_size / 1048576:.1f} MB > {max_mb:g} MB limit; "
-                         "raise it with --max-mb)")
-    return path.read_bytes()
-
-
 def _cache_path(out: Path, data: bytes, name: str) -> Path:
     key = hashlib.sha256(data + b"\0" + os.fsencode(name)).hexdigest()
     return out / CACHE_DIR / f"extract-{extractor_fingerprint()}" / key[:2] / f"{key}.json"
@@ -119,10 +106,12 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
     todo: list[tuple[int, Path, Path | None]] = []
     for i, path in enumerate(paths):
         try:
-            data = _read_regular(path, max_mb)
-        except (OSError, ValueError) as err:
-            outcomes[i] = FileOutcome(path, [], error=str(err) if isinstance(err, ValueError)
-                                      else f"cannot read: {err.strerror or err}")
+            data = file_bytes(path, max_mb)
+        except LoaderError as err:
+            outcomes[i] = FileOutcome(path, [], error=err.reason)
+        except OSError as err:
+            outcomes[i] = FileOutcome(path, [], error=f"cannot read: {err.strerror or err}")
+        if i in outcomes:
             if progress:
                 progress(1)
             continue
@@ -331,15 +320,16 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
     """Build the knowledge graph of the given files into `out` (see README for the outputs), as a transaction:
     one builder at a time (BuildLocked otherwise); the previous build stays in place until the new one is whole,
     and stays when every input failed."""
-    from .publish import FolderLock, new_stage, swap_in
+    from .publish import FolderLock, current_build, new_stage, swap_in
 
     out.mkdir(parents=True, exist_ok=True)
     with FolderLock(out):
         stage = new_stage(out)
         report = _build(paths, out, stage, jobs, validate, max_mb, progress)
         inputs_failed = bool(report.files) and len(report.failed) == len(report.files)
-        if report.conforms is False or (inputs_failed and (out / "current").is_symlink()):
-            report.kept_previous = (out / "current").is_symlink()
+        previous = current_build(out)
+        if report.conforms is False or (inputs_failed and previous is not None):
+            report.kept_previous = previous is not None
             shutil.rmtree(stage, ignore_errors=True)
             return report
         write_build_info(report, stage)

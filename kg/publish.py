@@ -57,7 +57,7 @@ def new_stage(out: Path) -> Path:
     builds.mkdir(parents=True, exist_ok=True)
     keep = current_build(out)
     for old in builds.iterdir():
-        if keep is None or old.resolve() != keep.resolve():
+        if old.resolve() != keep:
             _remove(old)
     stage = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     stage.mkdir()

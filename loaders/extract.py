@@ -11,7 +11,7 @@ from .citations import dedupe
 from .metadata import infer_division, jurisdiction_of, read_metadata
 from .normalize import NormText, normalize
 from .pipeline import default_pipeline
-from .read import readable_name, LoaderError, Source, read_source
+from .read import LoaderError, Source, read_source, readable_name
 from .records import Agency, Citation, Deadline, Document, Span, Target, Task
 from .responsibility import ROLES, RoleClause, RoleList, parse_deadline
 from .segment import Segment, segment_documents

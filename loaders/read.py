@@ -106,21 +106,31 @@ def _plausibility(text: str) -> float:
     return sum(c in _COMMON for c in cjk) / len(cjk)
 
 
+def file_bytes(path: Path | str, max_mb: float = DEFAULT_MAX_MB) -> bytes:
+    """A regular file's bytes, checked before reading: a pipe, device or folder (which could block or never
+    end), an empty file or one over the size limit is a LoaderError naming the file, and is never read."""
+    import stat
+
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise LoaderError(path, "no such file") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise LoaderError(path, "not a regular file (a pipe, device or folder); refused unread")
+    if st.st_size == 0:
+        raise LoaderError(path, "empty file")
+    if st.st_size > max_mb * 1024 * 1024:
+        raise LoaderError(path, f"file too large ({st.st_size / 1048576:.1f} MB > {max_mb:g} MB limit; "
+                                "raise it with --max-mb)")
+    return path.read_bytes()
+
+
 def read_source(path: Path | str, max_mb: float = DEFAULT_MAX_MB) -> Source:
     """Read one file into a Source; every failure is a LoaderError naming the file."""
     path = Path(path)
-    if not path.exists():
-        raise LoaderError(path, "no such file")
-    if not path.is_file():
-        raise LoaderError(path, "not a regular file")
-    size = path.stat().st_size
-    if size == 0:
-        raise LoaderError(path, "empty file")
-    if size > max_mb * 1024 * 1024:
-        raise LoaderError(path, f"file too large ({size / 1048576:.1f} MB > {max_mb:g} MB limit; "
-                                "raise it with --max-mb)")
+    data = file_bytes(path, max_mb)
     suffix = path.suffix.lower()
-    data = path.read_bytes()
     if suffix == ".docx":
         _check_inflation(data, path, max_mb)
     if suffix == ".docx":
