@@ -1,10 +1,11 @@
 """Time and memory of `kg extract` on hostile inputs, each as a ratio to a normal file of the same size.
 
-    python benchmarks/hostile.py [--mb 2]
+    python benchmarks/hostile.py [--mb 2] [--long 50]
 
 Inputs are generated (nothing is committed): a run of spaces, 20,000-deep and unclosed HTML, 20,000 HTML
 paragraphs, one line of several MB, a docx bomb; the normal file is sample text with its line breaks, cut to
-the same size. A ratio near 1 means the reader and rules stay linear on that input.
+the same size. A ratio near 1 means the reader and rules stay linear on that input. `--long N` also prints
+the throughput (MB/s) and peak RSS of one N MB text file, with its line breaks and as one line.
 """
 from __future__ import annotations
 
@@ -57,21 +58,38 @@ def cases(folder: Path, size: int) -> dict[str, tuple[Path, Path]]:
     return made
 
 
-def measure(path: Path) -> tuple[float, float]:
+def measure(path: Path, *options: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of `kg extract` on one file, in a child process."""
     script = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-              "subprocess.run([sys.executable, '-m', 'kg', 'extract', sys.argv[1]], stdout=subprocess.DEVNULL, "
+              "subprocess.run([sys.executable, '-m', 'kg', 'extract', *sys.argv[1:]], stdout=subprocess.DEVNULL, "
               "stderr=subprocess.DEVNULL); w = time.perf_counter() - t; "
               "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
-    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, cwd=ROOT,
+    out = subprocess.run([sys.executable, "-c", script, *options, str(path)], capture_output=True, text=True, cwd=ROOT,
                          timeout=3600).stdout.split()
     return float(out[0]), float(out[1])
+
+
+def long_text(mb: float) -> None:
+    """Throughput and peak RSS of `kg extract` on one long text file, with and without line breaks."""
+    sample = SAMPLE.read_text(encoding="utf-8")
+    size = int(mb * 1024 * 1024)
+    print(f"| text file ({mb:g} MB) | seconds | MB/s | peak MB |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, unit in (("with line breaks", sample), ("one line", sample.replace("\n", ""))):
+            path = Path(tmp) / "long.txt"
+            path.write_bytes(_fill(unit, size).encode("utf-8")[:size].decode("utf-8", "ignore").encode("utf-8"))
+            seconds, peak = measure(path, "--max-mb", str(int(mb) + 1))
+            print(f"| {name} | {seconds:.1f} | {mb / seconds:.2f} | {peak:.0f} |", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=2.0, help="size of each generated input")
+    ap.add_argument("--long", type=float, default=0, help="also time one text file of this many MB")
     args = ap.parse_args()
+    if args.long:
+        long_text(args.long)
     with tempfile.TemporaryDirectory() as tmp:
         made = cases(Path(tmp), int(args.mb * 1024 * 1024))
         print(f"| input ({args.mb:g} MB) | seconds | peak MB | normal s | normal MB | time ratio | memory ratio |")

@@ -10,7 +10,7 @@ from .agencies import AgencyContext, AgencyResolver, split_items
 from .citations import dedupe
 from .metadata import infer_division, jurisdiction_of, read_metadata
 from .normalize import NormText, normalize
-from .pipeline import default_pipeline
+from .pipeline import Marks, annotate, default_pipeline, shift_clause
 from .read import LoaderError, Source, read_source, readable_name
 from .records import Agency, Citation, Deadline, Document, Span, Target, Task
 from .responsibility import ROLES, RoleClause, RoleList, parse_deadline
@@ -91,9 +91,9 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
     if seg.kind == "promulgated" and parent is not None:
         issuers = issuers or list(parent.issuers)
         date = date or parent.date
-    doc = nlp(text[seg.start:seg.end])
-    citations = _citations(doc, norm, seg.start)
-    tasks = _tasks(doc, norm, seg, resolver)
+    marks = annotate(nlp, text[seg.start:seg.end])
+    citations = _citations(marks, norm, seg.start)
+    tasks = _tasks(marks, norm, seg, resolver)
     return Document(
         doc_id=doc_id, source=source, part_of=parent.doc_id if parent else None,
         title=seg.title, doc_number=meta.doc_number, doc_type=meta.doc_type, date=date,
@@ -130,10 +130,13 @@ def _dedupe_agencies(agencies: list[Agency]) -> list[Agency]:
     return out
 
 
-def _citations(doc, norm: NormText, base: int) -> list[Citation]:
-    matches = dedupe([sp._.citation for sp in doc.spans["citation"]])
+def _citations(marks: Marks, norm: NormText, base: int) -> list[Citation]:
+    matches = dedupe(marks.citations)
     return [Citation(title=c.title, doc_number=c.doc_number, relation=c.relation,
                      span=_span(norm, base + c.start, base + c.end)) for c in matches]
+
+
+_NEWLINE = re.compile("\n")
 
 
 class _UnitIndex:
@@ -154,7 +157,18 @@ class _UnitIndex:
         return None
 
 
-def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[Task]:
+class _TargetIndex:
+    """A segment's targets in start order (offsets into the whole text), found for a task by bisection."""
+
+    def __init__(self, marks: Marks, base: int):
+        self.targets = sorted(((s + base, e + base, t) for t, s, e in marks.targets), key=lambda x: (x[0], x[1]))
+        self.starts = [s for s, _, _ in self.targets]
+
+    def within(self, start: int, end: int) -> list[tuple[int, int, Target]]:
+        return self.targets[bisect.bisect_left(self.starts, start):bisect.bisect_left(self.starts, end)]
+
+
+def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[Task]:
     text = norm.text
     base = seg.start
     _, units = parse_units(text, seg.body_start, seg.end)
@@ -163,12 +177,14 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
     inline: list[tuple[Unit | None, RoleClause]] = []
     subjects: list[tuple[Unit | None, RoleClause]] = []
     label_owner = {ln.start: u for u in units for ln in u.label_lines}
-    for sp in doc.spans["role_clause"]:
-        c: RoleClause = _shift(sp._.role_clause, base)
+    targets = _TargetIndex(marks, base)
+    lines = _Lines(text, seg.start, seg.end)
+    for clause in marks.role_clauses:
+        c: RoleClause = shift_clause(clause, base)
         if c.start < seg.body_start:
             continue
         if c.kind == "label":
-            owner = label_owner.get(c.start) or label_owner.get(_line_start(text, c.start))
+            owner = label_owner.get(c.start) or label_owner.get(lines.start(c.start))
             if owner is None:
                 owner = index.innermost(c.start, own=False)
             if owner is None:
@@ -180,7 +196,7 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
                 continue
             owner = index.innermost(c.start)
             key = id(owner) if owner is not None else -c.start
-            para = None if owner is not None else _paragraph(text, c.start)
+            para = None if owner is not None else lines.paragraph(c.start)
             by_unit.setdefault(key, _Assignment(unit=owner, paragraph=para)).clauses.append(c)
         elif c.kind == "inline":
             inline.append((index.innermost(c.start), c))
@@ -205,22 +221,23 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
         else:
             start, end = a.paragraph or (a.clauses[0].start, a.clauses[0].end)
             body, number, heading, path = text[start:end].strip(), None, None, []
-        task = _make_task(norm, resolver, a.clauses, number, heading, body, path, start, end, doc, base)
+        task = _make_task(norm, resolver, a.clauses, number, heading, body, path, start, end, targets)
         if task is not None:
             tasks.append((start, task))
     with_inline = {id(u) for u, _ in standalone if u is not None}
+    inline_starts = sorted(c.start for _, c in standalone)
     for unit, c in standalone:
-        end = _inline_end(text, c, [x for _, x in standalone], unit)
+        end = _inline_end(text, lines, c, inline_starts, unit)
         body = text[c.start:end].strip().rstrip("；;")
         task = _make_task(norm, resolver, [c], unit.marker if unit else None, unit.heading if unit else None,
-                          body, unit.path() if unit else [], c.start, end, doc, base)
+                          body, unit.path() if unit else [], c.start, end, targets)
         if task is not None:
             tasks.append((c.start, task))
     for row in find_task_rows(text, seg.body_start, seg.end):
         unit = index.innermost(row.start, own=False)
         heading = row.text.split("。")[0] if "。" in row.text[:50] else None
         task = _make_task(norm, resolver, [row.clause], row.number, heading, row.text,
-                          unit.path() if unit else [], row.start, row.end, doc, base)
+                          unit.path() if unit else [], row.start, row.end, targets)
         if task is not None:
             tasks.append((row.start, task))
             any_explicit = True
@@ -230,7 +247,7 @@ def _tasks(doc, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[
                 continue
             body = text[c.start:c.end].strip()
             task = _make_task(norm, resolver, [c], unit.marker, unit.heading, body, unit.path(), c.start,
-                              c.end, doc, base)
+                              c.end, targets)
             if task is not None:
                 tasks.append((c.start, task))
     tasks.sort(key=lambda x: x[0])
@@ -246,21 +263,40 @@ def _resolves_fully(resolver: AgencyResolver, clause: RoleClause) -> bool:
     return True
 
 
-def _shift(c: RoleClause, base: int) -> RoleClause:
-    """A role clause found in a segment's text, with offsets into the whole normalised text."""
-    return RoleClause(c.kind, c.start + base, c.end + base,
-                      [RoleList(x.role, x.text, x.start + base, x.end + base) for x in c.lists],
-                      (c.deadline[0], c.deadline[1] + base, c.deadline[2] + base) if c.deadline else None)
+class _Lines:
+    """Line starts and ends around positions of one segment, by bisecting its line breaks once found.
 
+    A scan back to the previous line break costs the whole line on every call: on a text of one long line
+    that made task assembly quadratic."""
 
-def _line_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, pos) + 1
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.lo, self.hi = text, start, end
+        self.breaks = [m.start() for m in _NEWLINE.finditer(text, start, end)]
+        self._before: int | None = None
+        self._after: int | None = None
 
+    def start(self, pos: int) -> int:
+        """text.rfind("\\n", 0, pos) + 1, for lo <= pos <= hi."""
+        i = bisect.bisect_left(self.breaks, pos)
+        if i:
+            return self.breaks[i - 1] + 1
+        if self._before is None:
+            self._before = self.text.rfind("\n", 0, self.lo)
+        return self._before + 1
 
-def _paragraph(text: str, pos: int) -> tuple[int, int]:
-    s = text.rfind("\n", 0, pos) + 1
-    e = text.find("\n", pos)
-    return s, (e if e >= 0 else len(text))
+    def end(self, pos: int) -> int:
+        """text.find("\\n", pos) (-1 when none), for lo <= pos <= hi."""
+        i = bisect.bisect_left(self.breaks, pos)
+        if i < len(self.breaks):
+            return self.breaks[i]
+        if self._after is None:
+            self._after = self.text.find("\n", self.hi)
+        return self._after
+
+    def paragraph(self, pos: int) -> tuple[int, int]:
+        """The line holding pos, to the text's end when it is the last."""
+        e = self.end(pos)
+        return self.start(pos), (e if e >= 0 else len(self.text))
 
 
 def _unit_text(text: str, unit: Unit) -> str:
@@ -285,20 +321,21 @@ def _descendants(unit: Unit) -> list[Unit]:
     return out
 
 
-def _inline_end(text: str, c: RoleClause, others: list[RoleClause], unit: Unit | None) -> int:
-    limit = unit.own_end if unit is not None else _paragraph(text, c.start)[1]
-    para_end = text.find("\n", c.start)
+def _inline_end(text: str, lines: _Lines, c: RoleClause, starts: list[int], unit: Unit | None) -> int:
+    """Where an inline clause's task ends: its unit, line, the next inline clause or a ；, whichever is first."""
+    limit = unit.own_end if unit is not None else lines.paragraph(c.start)[1]
+    para_end = lines.end(c.start)
     if para_end >= 0:
         limit = min(limit, para_end)
-    for o in others:
-        if c.start < o.start < limit:
-            limit = o.start
+    k = bisect.bisect_right(starts, c.start)  # the next inline clause starting after this one
+    if k < len(starts) and starts[k] < limit:
+        limit = starts[k]
     semi = re.search(r"[；;]", text[c.end:limit])
     return c.end + semi.start() if semi else limit
 
 
 def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClause], number, heading, body,
-               path, start, end, doc, base) -> Task | None:
+               path, start, end, targets: _TargetIndex) -> Task | None:
     roles: dict[str, list[Agency]] = {r: [] for r in ROLES}
     seen: dict[str, str] = {}
     deadline = None
@@ -322,12 +359,8 @@ def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClaus
             deadline = d
     if not any(roles.values()):
         return None
-    targets: list[Target] = []
-    for sp in doc.spans["target"]:
-        s, e = sp.start_char + base, sp.end_char + base
-        if start <= s < end:
-            t: Target = sp._.target
-            targets.append(Target(t.value, t.unit, t.text, t.year, t.comparator, norm.span(s, e)))
+    found = [Target(t.value, t.unit, t.text, t.year, t.comparator, norm.span(s, e))
+             for s, e, t in targets.within(start, end)]
     return Task(number=number, heading=heading, text=body, section_path=path, lead=roles["lead"],
                 responsible=roles["responsible"], cooperating=roles["cooperating"], deadline=deadline,
-                targets=targets, span=norm.span(start, end), topics=topics_in((heading or "") + body))
+                targets=found, span=norm.span(start, end), topics=topics_in((heading or "") + body))

@@ -3,6 +3,8 @@ clauses, deadlines and targets as span groups (no model downloads: rules and voc
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import spacy
@@ -11,7 +13,7 @@ from spacy.tokens import Doc, Span
 
 from .citations import find_citations
 from .patterns import LABEL
-from .responsibility import (RolePatterns, covered, find_inline, find_parentheticals, find_subjects, find_targets,
+from .responsibility import (RoleClause, RoleList, RolePatterns, covered, find_inline, find_parentheticals, find_subjects, find_targets,
                              find_trailing_sentences, parse_deadline, parse_labels)
 from .vocab import vocabulary
 
@@ -182,3 +184,54 @@ def build_pipeline() -> Language:
 def default_pipeline() -> Language:
     """The pipeline shared by extraction in this process (built once; spaCy pipelines are reusable)."""
     return build_pipeline()
+
+
+CHUNK_CHARS = 100_000  # one spaCy Doc per chunk: a Doc costs ~100 bytes per character-token
+
+
+@dataclass
+class Marks:
+    """What the pipeline marked in a text, with offsets into that text (gathered from its chunks)."""
+
+    citations: list = field(default_factory=list)  # CitationMatch
+    role_clauses: list[RoleClause] = field(default_factory=list)
+    targets: list = field(default_factory=list)  # (Target, start, end)
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, int]]:
+    """(start, end) pieces of at most `size` characters, cut after a line break, else after 。；, else hard."""
+    start, n = 0, len(text)
+    while start < n:
+        end = min(n, start + size)
+        if end < n:
+            cut = text.rfind("\n", start + size // 2, end)
+            if cut < 0:
+                cut = max(text.rfind(p, start + size // 2, end) for p in "。；;")
+            if cut >= 0:
+                end = cut + 1
+        yield start, end
+        start = end
+
+
+def shift_clause(c: RoleClause, base: int) -> RoleClause:
+    """The same role clause with every offset moved by `base` (a chunk's or a segment's start)."""
+    if not base:
+        return c
+    return RoleClause(c.kind, c.start + base, c.end + base,
+                      [RoleList(x.role, x.text, x.start + base, x.end + base) for x in c.lists],
+                      (c.deadline[0], c.deadline[1] + base, c.deadline[2] + base) if c.deadline else None)
+
+
+def annotate(nlp: Language, text: str, size: int = CHUNK_CHARS) -> Marks:
+    """Run the pipeline over bounded chunks of `text` so memory stays flat however long the text is.
+
+    A text up to `size` characters is one chunk (every rule sees all of it); a longer one is cut at line
+    breaks, so only a clause that straddles a cut in a single line longer than `size/2` can be missed."""
+    marks = Marks()
+    pieces = list(chunks(text, size))
+    for (base, _), doc in zip(pieces, nlp.pipe((text[s:e] for s, e in pieces), batch_size=1)):
+        marks.citations.extend(replace(sp._.citation, start=sp._.citation.start + base,
+                                       end=sp._.citation.end + base) for sp in doc.spans["citation"])
+        marks.role_clauses.extend(shift_clause(sp._.role_clause, base) for sp in doc.spans["role_clause"])
+        marks.targets.extend((sp._.target, sp.start_char + base, sp.end_char + base) for sp in doc.spans["target"])
+    return marks

@@ -348,3 +348,52 @@ def test_docx_with_xml_comments_reads(tmp_path):
     res = kg("extract", commented)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout.splitlines()[0])["title"] == "曲靖市人民政府关于推进产教融合的实施方案"
+
+
+def test_long_texts_are_cut_at_line_breaks_then_sentence_ends_and_nothing_is_lost():
+    from loaders.pipeline import chunks
+
+    lined = "一二三四五六七八。\n" * 30
+    pieces = list(chunks(lined, 25))
+    assert all(lined[e - 1] == "\n" and e - s <= 25 for s, e in pieces)
+    one_line = "一二三四五六七八。" * 30
+    assert all(one_line[e - 1] == "。" for s, e in chunks(one_line, 25))
+    bare = "一" * 100
+    for text in (lined, one_line, bare):
+        got = list(chunks(text, 25))
+        assert got[0][0] == 0 and got[-1][1] == len(text)
+        assert all(a[1] == b[0] for a, b in zip(got, got[1:]))  # contiguous: every character in one chunk
+
+
+def test_annotating_in_chunks_marks_what_one_pass_marks():
+    from loaders.normalize import normalize
+    from loaders.pipeline import annotate, default_pipeline
+
+    text = normalize((ROOT / "examples" / "000_95c1921bd3a85654.txt").read_text(encoding="utf-8")).text
+    nlp = default_pipeline()
+    whole, cut = annotate(nlp, text), annotate(nlp, text, size=1500)
+    assert len(text) > 10 * 1500
+    assert cut.role_clauses == whole.role_clauses and cut.citations == whole.citations
+    assert [(s, e) for _, s, e in cut.targets] == [(s, e) for _, s, e in whole.targets]
+    assert len(whole.role_clauses) > 20
+
+
+def _peak_rss_mb(path: Path) -> float:
+    """Peak RSS of `kg extract` on one file, in a child process (MB)."""
+    script = ("import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'kg', 'extract', "
+              "'--max-mb', '50', sys.argv[1]], stdout=subprocess.DEVNULL, check=True); "
+              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    return float(subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                                cwd=ROOT, timeout=600, check=True).stdout)
+
+
+def test_memory_of_a_long_one_line_text_grows_far_slower_than_its_text(tmp_path):
+    """The 50 MB-under-1 GB ceiling as a slope: at most 20 MB of peak RSS per MB of text (it was ~100)."""
+    line = SAMPLE.read_text(encoding="utf-8").replace("\n", "")
+    sizes = {}
+    for mb in (1, 4):
+        f = tmp_path / f"line-{mb}.txt"
+        data = (line * (mb * 1024 * 1024 // len(line.encode("utf-8")) + 1)).encode("utf-8")[:mb * 1024 * 1024]
+        f.write_bytes(data.decode("utf-8", "ignore").encode("utf-8"))
+        sizes[mb] = _peak_rss_mb(f)
+    assert (sizes[4] - sizes[1]) / 3 <= 20, sizes
