@@ -3,7 +3,7 @@
     python benchmarks/hostile.py [--mb 2] [--long 50]
 
 Inputs are generated (nothing is committed): a run of spaces, 20,000-deep and unclosed HTML, 20,000 HTML
-paragraphs, one line of several MB, a docx bomb; the normal file is sample text with its line breaks, cut to
+paragraphs, one line of several MB, a docx and a PDF bomb; the normal file is sample text with its line breaks, cut to
 the same size. A ratio near 1 means the reader and rules stay linear on that input. `--long N` also prints
 the throughput (MB/s) and peak RSS of one N MB text file, with its line breaks and as one line.
 """
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,14 @@ def cases(folder: Path, size: int) -> dict[str, tuple[Path, Path]]:
             for _ in range(1024):
                 fh.write(b"\0" * (1 << 20))
     made["docx-bomb-1GB"] = (bomb, made["spaces"][1])
+    z, block = zlib.compressobj(9), b"\0" * (1 << 20)
+    zeros = b"".join(z.compress(block) for _ in range(1024)) + z.flush()
+    pdf = folder / "bomb.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages "
+                    b"/Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>"
+                    b"\nendobj\n4 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(zeros) + zeros
+                    + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    made["pdf-bomb-1GB"] = (pdf, made["spaces"][1])
     return made
 
 

@@ -23,8 +23,8 @@ _TRANSLATE = str.maketrans(_WIDTH_TABLE)
 _DROP = {k for k, v in _FULLWIDTH.items() if not v}
 _DROP_CHARS = frozenset(chr(k) for k in _DROP)
 
-_PAGE_NUMBER = re.compile(r"^\s*([-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{1,4}\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|"
-                          r"\d{1,4}\s*/\s*\d{1,4}|[-—－–]?\s*\d{1,3}\s*[-—－–]?)\s*$")
+_PAGE_NUMBER = re.compile(r"^\s*([-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{1,4}\s*页(\s*(?:[,，/]\s*)?共\s*\d+\s*页)?|"
+                          r"\d{1,4}\s*/\s*\d{1,4}|(?:[-—－–]\s*)?\d{1,3}(?:\s*[-—－–])?)\s*$")
 _LETTER_SPACED = re.compile(r"^\s*(?:[\u4e00-\u9fff][ \u3000]){2,}[\u4e00-\u9fff]\s*$")
 # Lines that never continue a sentence: header fields and the labels of a document's back matter.
 _META_START = re.compile(r"^\s*(" + "|".join(HEADER_LABELS + ("附件", "抄送", "主送", "联系人", "联系电话"))

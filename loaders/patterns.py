@@ -17,7 +17,7 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
 MARKER_RANK = {kind: i for i, (kind, _) in enumerate(MARKERS)}
 
 LABEL = re.compile(
-    r"^\s*[\[【（(]?\s*(牵头单位|责任单位|主责单位|负责单位|配合单位|协办单位|参与单位|协助单位|"
+    r"^\s*(?:[\[【（(]\s*)?(牵头单位|责任单位|主责单位|负责单位|配合单位|协办单位|参与单位|协助单位|"
     r"完成时限|完成时间|时间节点|时限要求|进度安排)\s*[:：]")
 
 TERMINAL = "。！？；：…”’」』）)】"

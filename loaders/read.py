@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,10 +133,10 @@ def read_source(path: Path | str, max_mb: float = DEFAULT_MAX_MB) -> Source:
     data = file_bytes(path, max_mb)
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        _check_inflation(data, path, max_mb)
-    if suffix == ".docx":
+        _check_inflation(data, path, max_mb, "docx")
         return Source(path, _docx_text(data, path), None, "docx")
     if suffix == ".pdf":
+        _check_inflation(data, path, max_mb, "pdf")
         return Source(path, _pdf_text(data, path), None, "pdf")
     if suffix in (".html", ".htm"):
         text, enc = decode_bytes(data, path)
@@ -150,23 +151,28 @@ def read_source(path: Path | str, max_mb: float = DEFAULT_MAX_MB) -> Source:
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")
-INFLATION_LIMIT = 20  # a .docx may unpack to this many times --max-mb (text compresses about 5-10x)
+INFLATION_LIMIT = 20  # a .docx or .pdf may unpack to this many times --max-mb (text compresses about 5-10x)
 
 
-def _check_inflation(data: bytes, path: Path, max_mb: float) -> None:
-    """Refuse a .docx whose parts unpack to more than INFLATION_LIMIT × --max-mb (a decompression bomb),
-    reading only the zip directory, before anything is unpacked."""
-    import zipfile
+def _check_inflation(data: bytes, path: Path, max_mb: float, kind: str) -> None:
+    """Refuse a .docx or PDF that unpacks to more than INFLATION_LIMIT × --max-mb (a decompression bomb),
+    measured before anything is unpacked whole: a .docx from its zip directory, a PDF by decoding its
+    streams in steps."""
+    from .inflation import docx_unpacked, pdf_unpacked
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            unpacked = sum(info.file_size for info in z.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as err:
-        raise LoaderError(path, f"not a readable .docx file ({type(err).__name__}: {err})") from None
-    limit = INFLATION_LIMIT * max_mb * 1024 * 1024
+    limit = int(INFLATION_LIMIT * max_mb * 1024 * 1024)
+    if kind == "docx":
+        try:
+            unpacked, more = docx_unpacked(data), ""
+        except (zipfile.BadZipFile, ValueError, OSError) as err:
+            raise LoaderError(path, f"not a readable .docx file ({type(err).__name__}: {err})") from None
+    else:
+        unpacked, more = pdf_unpacked(data, limit), "more than "
     if unpacked > limit:
-        raise LoaderError(path, f"the .docx unpacks to {unpacked / 1048576:.0f} MB (limit {limit / 1048576:.0f} MB, "
-                                f"{INFLATION_LIMIT}× --max-mb); refused as a decompression bomb")
+        shown = f"{more}{limit / 1048576:.0f}" if more else f"{unpacked / 1048576:.0f}"
+        raise LoaderError(path, f"the {'.docx' if kind == 'docx' else 'PDF'} unpacks to {shown} MB (limit "
+                                f"{limit / 1048576:.0f} MB, {INFLATION_LIMIT}× --max-mb); refused as a "
+                                f"decompression bomb")
 
 
 _W_VAL = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val"

@@ -11,7 +11,7 @@ from .structure import Line, split_lines
 from .vocab import vocabulary
 
 _ATTACHMENT = re.compile(r"^附\s*件\s*([一二三四五六七八九十\d]{1,3})?\s*[:：]?\s*(.*)$")
-_YEAR_LINE = re.compile(r"^[（(]?\s*(19|20)\d{2}\s*年?\s*[)）]?$")
+_YEAR_LINE = re.compile(r"^[（(]?\s*(19|20)\d{2}(?:\s*年)?\s*[)）]?$")
 _PROMULGATE = re.compile(r"(印发|转发|颁发|发布|下发|印送)")
 
 

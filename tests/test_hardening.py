@@ -268,6 +268,67 @@ def test_docx_bomb_is_refused_from_its_zip_directory(tmp_path):
     assert "decompression bomb" in one_line_error(res, "kg extract")
 
 
+def _pdf_with_streams(*streams: tuple[bytes, bytes]) -> bytes:
+    """A minimal PDF whose page content is the given (dictionary entries, stream bytes) objects."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents ["
+               + b" ".join(b"%d 0 R" % (4 + k) for k in range(len(streams))) + b"] >>"]
+    for entries, body in streams:
+        objects.append(b"<< " + entries + b" /Length %d >>\nstream\n" % len(body) + body + b"\nendstream")
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for k, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _zeros_deflated(mb: int) -> bytes:
+    import zlib
+
+    z, block = zlib.compressobj(9), b"\0" * (1 << 20)
+    return b"".join(z.compress(block) for _ in range(mb)) + z.flush()
+
+
+@pytest.mark.parametrize("kind", ["flate", "flate-twice", "ascii85-then-flate", "content-marked-as-image"])
+def test_pdf_bomb_is_refused_before_pdfminer_unpacks_it(tmp_path, kind):
+    """--max-mb 1 allows 20 MB unpacked; each bomb below unpacks to 40 MB or more (a 1 GB one is in hostile.py)."""
+    import base64
+    import zlib
+
+    zeros = _zeros_deflated(40)
+    if kind == "flate":
+        streams = [(b"/Filter /FlateDecode", zeros)]
+    elif kind == "flate-twice":  # 40 MB of zeros, deflated twice: a few hundred bytes on disk
+        streams = [(b"/Filter [/FlateDecode /FlateDecode]", zlib.compress(zeros, 9))]
+    elif kind == "ascii85-then-flate":
+        streams = [(b"/Filter [/A85 /Fl]", base64.a85encode(zeros, adobe=True)[2:])]
+    else:  # a dictionary that says "image" does not stop pdfminer decoding a page's content stream
+        streams = [(b"/Type /XObject /Subtype /Image /Width 1 /Height 1 /Filter /FlateDecode", zeros)]
+    pdf = tmp_path / f"{kind}.pdf"
+    pdf.write_bytes(_pdf_with_streams(*streams))
+    assert pdf.stat().st_size < 1 << 20
+    res = kg("extract", pdf, "--max-mb", "1")
+    line = one_line_error(res, "kg extract")
+    assert "decompression bomb" in line and "more than 20 MB" in line, line
+
+
+def test_pdf_inflation_is_measured_in_steps_and_a_real_pdf_passes():
+    from loaders.inflation import pdf_unpacked
+    from loaders.read import read_source
+
+    fixture = Path(__file__).parent / "fixtures" / "sample.pdf"
+    assert pdf_unpacked(fixture.read_bytes(), 1 << 30) < 1 << 20
+    assert "产教融合" in read_source(fixture).text
+    bomb = _pdf_with_streams((b"/Filter /FlateDecode", _zeros_deflated(64)))
+    assert 32 << 20 < pdf_unpacked(bomb, 32 << 20) <= (32 << 20) + (1 << 16)  # stops one step past the cap
+    assert pdf_unpacked(bomb, 1 << 30) == 64 << 20
+
+
 def test_a_stray_byte_keeps_the_utf8_file_and_cr_only_lines_keep_the_title(tmp_path):
     import json
 
@@ -397,3 +458,14 @@ def test_memory_of_a_long_one_line_text_grows_far_slower_than_its_text(tmp_path)
         f.write_bytes(data.decode("utf-8", "ignore").encode("utf-8"))
         sizes[mb] = _peak_rss_mb(f)
     assert (sizes[4] - sizes[1]) / 3 <= 20, sizes
+
+
+@pytest.mark.parametrize("run", [" ", "\u3000", "第1页 ", "1 "])
+def test_whitespace_runs_longer_than_a_chunk_keep_the_task(run):
+    """A chunk may start inside a 300k-character run: every line rule there must stay linear (the label
+    pattern once tried every split of the run between its two optional-whitespace parts)."""
+    from loaders.extract import extract_string
+
+    text = "某某市人民政府关于推进产教融合的实施方案\n\n一、任务" + run * (300_000 // len(run)) + "x\n（市教育局牵头）\n"
+    (doc,) = extract_string(text)
+    assert [a.name for t in doc.tasks for a in t.lead] == ["市教育局"]
