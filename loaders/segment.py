@@ -36,6 +36,20 @@ def is_place_banner(line: str) -> bool:
     return len(parts) >= 2 and all(table.candidates(p) for p in parts)
 
 
+_ISSUER_MARK = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}文\s*件$")
+_SIGNER = re.compile(r"签\s*发\s*人\s*[:：]")
+
+
+def _is_head_line(s: str) -> bool:
+    """A line of a 公文's 版头 above its title (GB/T 9704 §7.2): the 发文机关标志 (…文件) or the 发文字号,
+    possibly with the 签发人."""
+    compact = s.replace(" ", "")
+    if _ISSUER_MARK.match(compact):
+        return True
+    m = DOC_NUMBER.search(compact)
+    return bool(m) and (m.start() == 0 and m.end() == len(compact) or bool(_SIGNER.search(compact)))
+
+
 def _is_date_line(s: str) -> bool:
     s = s.replace(" ", "")
     return bool(re.fullmatch(r"((19|20)\d{2}年\d{1,2}月(\d{1,2}日)?|(19|20)\d{2}[-./]\d{1,2}([-./]\d{1,2})?)", s)
@@ -55,7 +69,7 @@ def _title_like(s: str, first: bool) -> bool:
 def find_title(lines: list[Line], max_lines: int = 12) -> tuple[str, int, int, int] | None:
     """The title at the head of lines: (title, start, end, index of the first line after it)."""
     i = 0
-    while i < len(lines) and i < max_lines and is_place_banner(lines[i].text):
+    while i < len(lines) and i < max_lines and (is_place_banner(lines[i].text) or _is_head_line(lines[i].text)):
         i += 1
     if i >= len(lines) or not _title_like(lines[i].text, first=True):
         return None
@@ -84,7 +98,7 @@ def find_title(lines: list[Line], max_lines: int = 12) -> tuple[str, int, int, i
     return title, parts[0].start, parts[-1].end, j
 
 
-def _attachment_starts(lines: list[Line], text: str) -> list[tuple[int, Line, str]]:
+def _attachment_starts(lines: list[Line], end: int) -> list[tuple[int, Line, str]]:
     out = []
     for k, ln in enumerate(lines):
         m = _ATTACHMENT.match(ln.text)
@@ -102,7 +116,7 @@ def _attachment_starts(lines: list[Line], text: str) -> list[tuple[int, Line, st
     # an attachment written in full runs on for a while; a list of attachment names does not
     full = []
     for idx, (k, ln, rest) in enumerate(out):
-        nxt_start = out[idx + 1][1].start if idx + 1 < len(out) else len(text)
+        nxt_start = out[idx + 1][1].start if idx + 1 < len(out) else end
         if nxt_start - ln.end >= 300:
             full.append((k, ln, rest))
     return full
@@ -139,15 +153,62 @@ def _promulgated_start(text: str, seg: Segment, lines: list[Line]) -> int | None
     return None
 
 
+_CLOSING_NOTE = re.compile(r"^[（(]此件.{0,12}[)）]$|^抄送[:：]|\d{1,2}\s*日\s*印发$")
+_RECIPIENTS_LINE = re.compile(r"^[^。；;]{2,80}[:：]$")
+
+
+def _closes_document(line: str) -> bool:
+    """A 成文日期 line or a line of the 版记 (此件公开发布, 抄送：, …日印发) that ends a 公文 (GB/T 9704 §7.3–7.4)."""
+    return _is_date_line(line) or bool(_CLOSING_NOTE.search(line.replace(" ", "")))
+
+
+def _opens_document(lines: list[Line], k: int) -> bool:
+    """Whether lines[k:] begin a 公文 of their own: within its first lines a title ending in a 文种, with a
+    文号 line before it or a recipients line (主送机关 ending in ：) after it."""
+    head = lines[k:k + 6]
+    for t, ln in enumerate(head[:4]):
+        if not (_title_like(ln.text, first=True) and vocabulary().doc_type_end.search(ln.text)):
+            continue
+        numbered = any(DOC_NUMBER.fullmatch(x.text.replace(" ", "")) for x in head[:t])
+        addressed = any(_RECIPIENTS_LINE.match(x.text) and not HEADER_LINE.match(x.text) and not LABEL.match(x.text)
+                        for x in head[t + 1:t + 3])
+        return numbered or addressed
+    return False
+
+
+def _document_blocks(lines: list[Line], end: int) -> list[tuple[int, int]]:
+    """(start, end) of each 公文 written one after another in one text (a compilation, a page of notices):
+    a new one starts only right after a line that closes the one before and where a 公文's head opens."""
+    starts = [0]
+    for k in range(1, len(lines)):
+        if _closes_document(lines[k - 1].text) and not _closes_document(lines[k].text) and _opens_document(lines, k):
+            starts.append(lines[k].start)
+    return [(s, e) for s, e in zip(starts, starts[1:] + [end])]
+
+
 def segment_documents(text: str) -> list[Segment]:
-    """Split normalised text into documents: main, attachments (part_of main), promulgated plans."""
+    """Split normalised text into documents: each 公文 of the text (main), its full attachments (part_of
+    it) and the plans its notices promulgate."""
     lines = split_lines(text, 0, len(text))
     if not lines:
         return [Segment(0, len(text), "main", None, body_start=0)]
-    starts = _attachment_starts(lines, text)
-    bounds = [(0, starts[0][1].start if starts else len(text), "main", None, None)]
+    out: list[Segment] = []
+    for start, end in _document_blocks(lines, len(text)):
+        first = len(out)
+        for seg in _segment_block(text, start, end):
+            if seg.parent is not None:
+                seg.parent += first
+            out.append(seg)
+    return out
+
+
+def _segment_block(text: str, block_start: int, block_end: int) -> list[Segment]:
+    """One 公文's stretch → its main document, attachments and promulgated plans (parents local to the block)."""
+    lines = split_lines(text, block_start, block_end)
+    starts = _attachment_starts(lines, block_end)
+    bounds = [(block_start, starts[0][1].start if starts else block_end, "main", None, None)]
     for idx, (k, ln, rest) in enumerate(starts):
-        end = starts[idx + 1][1].start if idx + 1 < len(starts) else len(text)
+        end = starts[idx + 1][1].start if idx + 1 < len(starts) else block_end
         bounds.append((ln.start, end, "attachment", 0, (ln, rest)))
     segments: list[Segment] = []
     for start, end, kind, parent, att in bounds:
@@ -186,6 +247,3 @@ def segment_documents(text: str) -> list[Segment]:
         if seg.kind == "attachment":
             seg.parent = 0
     return out
-
-
-

@@ -469,3 +469,38 @@ def test_whitespace_runs_longer_than_a_chunk_keep_the_task(run):
     text = "某某市人民政府关于推进产教融合的实施方案\n\n一、任务" + run * (300_000 // len(run)) + "x\n（市教育局牵头）\n"
     (doc,) = extract_string(text)
     assert [a.name for t in doc.tasks for a in t.lead] == ["市教育局"]
+
+
+def _notices(n: int, banner: bool) -> str:
+    """n short 公文 one after another, as a compilation or a page of notices prints them."""
+    import datetime
+
+    out = []
+    for i in range(1, n + 1):
+        day = datetime.date(2015, 1, 1) + datetime.timedelta(days=i)
+        head = f"曲靖市人民政府办公室文件\n曲政办发〔2021〕{i}号\n" if banner else ""
+        out.append(f"{head}曲靖市人民政府办公室关于做好第{i}批实训基地建设工作的通知\n各县（市、区）人民政府，市直有关部门：\n"
+                   f"　　一、建设第{i}批实训基地。（市教育体育局牵头，市财政局配合）\n"
+                   f"曲靖市人民政府办公室\n{day.year}年{day.month}月{day.day}日\n（此件公开发布）\n")
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("banner", [True, False])
+def test_notices_written_one_after_another_are_documents_of_their_own(banner):
+    from loaders.extract import extract_string
+
+    docs = extract_string(_notices(3000, banner))
+    assert len(docs) == 3000 and all(d.part_of is None for d in docs)
+    assert docs[41].title == "曲靖市人民政府办公室关于做好第42批实训基地建设工作的通知"
+    assert docs[41].date == "2015-02-12" and (docs[41].doc_number is not None) == banner
+    assert [[a.name for a in t.lead] for t in docs[41].tasks] == [["曲靖市教育体育局"]]
+
+
+def test_a_notice_and_the_plan_it_promulgates_stay_one_notice_and_its_plan():
+    from loaders.extract import extract_string
+
+    text = ("曲靖市人民政府办公室关于印发曲靖市产教融合实施方案的通知\n各县（市、区）人民政府：\n"
+            "　　现将《曲靖市产教融合实施方案》印发给你们，请认真贯彻执行。\n曲靖市人民政府办公室\n2021年3月1日\n"
+            "曲靖市产教融合实施方案\n为深化产教融合，制定本方案。\n一、建设实训基地。（市教育体育局牵头）\n")
+    notice, plan = extract_string(text)
+    assert plan.part_of == notice.doc_id and plan.title == "曲靖市产教融合实施方案" and len(plan.tasks) == 1
