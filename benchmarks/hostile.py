@@ -59,10 +59,10 @@ def cases(folder: Path, size: int) -> dict[str, tuple[Path, Path]]:
     z, block = zlib.compressobj(9), b"\0" * (1 << 20)
     zeros = b"".join(z.compress(block) for _ in range(1024)) + z.flush()
     pdf = folder / "bomb.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages "
-                    b"/Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>"
-                    b"\nendobj\n4 0 obj\n<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(zeros) + zeros
-                    + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    head = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] "
+            b"/Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>\nendobj\n4 0 obj\n")
+    length = b"<< /Filter /FlateDecode /Length " + str(len(zeros)).encode() + b" >>\nstream\n"
+    pdf.write_bytes(head + length + zeros + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
     made["pdf-bomb-1GB"] = (pdf, made["spaces"][1])
     return made
 

@@ -251,13 +251,35 @@ def _graph_one(args) -> tuple[str, dict]:
     return source, meta
 
 
+GRAPH_BUDGET_S = 300  # seconds phase B may spend on one file before it becomes an error line
+
+
+def _graph_one_guarded(args) -> tuple[str, dict | None, str | None]:
+    """_graph_one within its time budget; a failure is the file's error, not the build's end."""
+    from .budget import OverBudget, time_budget
+
+    try:
+        with time_budget(GRAPH_BUDGET_S):
+            source, meta = _graph_one(args)
+        return source, meta, None
+    except OverBudget:
+        return args[0], None, (f"building this file's graph stopped after {GRAPH_BUDGET_S:g} s; "
+                               "other files are not affected")
+    except MemoryError:
+        return args[0], None, "building this file's graph ran out of memory; other files are not affected"
+    except Exception as err:  # a bug must not lose the rest of the batch; say so plainly
+        return args[0], None, (f"internal error while building this file's graph ({type(err).__name__}: "
+                               f"{err}); please report this file")
+
+
 def _strip_prefixes(turtle: bytes) -> bytes:
     return b"\n".join(line for line in turtle.split(b"\n") if not line.startswith(b"@prefix "))
 
 
 def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: int, validate: bool,
-                progress: Callable[[int], None] | None = None) -> list[FileGraph]:
-    """Phase B over every file, in parallel; files whose content key is unchanged come from the cache."""
+                progress: Callable[[int], None] | None = None) -> list[FileGraph | str]:
+    """Phase B over every file, in parallel; files whose content key is unchanged come from the cache.
+    A file whose graph could not be made (its worker died, its budget ran out) gives its error instead."""
 
     from .rdf import plan_files
 
@@ -279,17 +301,20 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
     computed = {t[0] for t in tasks}
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_end_with_parent) as pool:
-            done = pool.map(_graph_one, tasks, chunksize=max(1, min(32, len(tasks) // (jobs * 8))))
-            done = _track(done, progress)
-            for (name, *_rest), (_, meta) in zip(tasks, done):
-                results[name] = (Path(_rest[2]), meta)
+        done = pool_map(_graph_one_guarded, tasks, jobs, progress,
+                        lost=lambda t: (t[0], None, "the process building this file's graph died (killed by the "
+                                                    "system — out of memory?); other files are not affected"))
     else:
-        for task, (_, meta) in zip(tasks, _track(map(_graph_one, tasks), progress)):
-            results[task[0]] = (Path(task[3]), meta)
-    out_list = []
+        done = _track(map(_graph_one_guarded, tasks), progress)
+    for task, (_, meta, error) in zip(tasks, done):
+        results[task[0]] = (Path(task[3]), meta) if error is None else error
+    out_list: list[FileGraph | str] = []
     for name, _, _ in files:
-        folder, meta = results[name]
+        got = results[name]
+        if isinstance(got, str):
+            out_list.append(got)
+            continue
+        folder, meta = got
         out_list.append(FileGraph(folder, (folder / "shared.nt").read_bytes(), meta["conforms"],
                                   meta["messages"], meta.get("own_triples", 0), name in computed))
     return out_list
@@ -357,7 +382,12 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     ok = [f for f in report.files if not f.error]
     names = _unique_sources([(readable_name(f.path.name), f.documents) for f in ok])
     files = [(name, f.cache, docs) for (name, docs), f in zip(names, ok)]
-    graphs = graph_files(files, out, jobs, validate, progress=progress)
+    made = graph_files(files, out, jobs, validate, progress=progress)
+    for f, got in zip(ok, made):
+        if isinstance(got, str):  # its graph could not be made: the file fails, the build goes on
+            f.error, f.documents = got, []
+    files = [x for x, got in zip(files, made) if not isinstance(got, str)]
+    graphs = [g for g in made if not isinstance(g, str)]
     t2 = time.perf_counter()
     report.timings["graph_per_file"] = t2 - t1
     report.validated = sum(1 for g in graphs if g.computed and g.conforms is not None)

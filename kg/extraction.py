@@ -7,6 +7,8 @@ from pathlib import Path
 
 from loaders import Document, LoaderError, extract_file
 
+from .budget import OverBudget, time_budget
+
 
 @dataclass
 class FileResult:
@@ -20,26 +22,12 @@ class FileResult:
 DEFAULT_BUDGET_S = 300  # seconds one file may take before it becomes an error line
 
 
-class _OverBudget(Exception):
-    pass
-
-
-def _over_budget(signum, frame):
-    raise _OverBudget()
-
-
 def extract_one(path: Path, max_mb: float | None = None, budget_s: float | None = DEFAULT_BUDGET_S) -> FileResult:
     """Extract one file; any failure — also running past `budget_s` seconds — becomes the result's error."""
-    import signal
-    import threading
-
-    timed = bool(budget_s) and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if timed:
-        previous = signal.signal(signal.SIGALRM, _over_budget)
-        signal.setitimer(signal.ITIMER_REAL, budget_s)
     try:
-        return FileResult(path, extract_file(path, max_mb=max_mb))
-    except _OverBudget:
+        with time_budget(budget_s):
+            return FileResult(path, extract_file(path, max_mb=max_mb))
+    except OverBudget:
         return FileResult(path, [], f"extraction stopped after {budget_s:g} s (a pathological file?); "
                                     "other files are not affected")
     except LoaderError as err:
@@ -49,10 +37,6 @@ def extract_one(path: Path, max_mb: float | None = None, budget_s: float | None 
     except Exception as err:  # a bug must not lose the rest of the batch; say so plainly
         return FileResult(path, [], f"internal error while extracting ({type(err).__name__}: {err}); "
                                     "please report this file")
-    finally:
-        if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
 
 
 def extract_paths(paths: list[Path], max_mb: float | None = None,

@@ -504,3 +504,15 @@ def test_a_notice_and_the_plan_it_promulgates_stay_one_notice_and_its_plan():
             "曲靖市产教融合实施方案\n为深化产教融合，制定本方案。\n一、建设实训基地。（市教育体育局牵头）\n")
     notice, plan = extract_string(text)
     assert plan.part_of == notice.doc_id and plan.title == "曲靖市产教融合实施方案" and len(plan.tasks) == 1
+
+
+def test_a_file_whose_graph_cannot_be_made_is_its_own_error_and_the_rest_are_built(tmp_path):
+    from kg.build import FileGraph, extract_all, graph_files
+
+    paths = [ROOT / "examples" / "001_7e316252f085b915.txt", SAMPLE]
+    outcomes = extract_all(paths, tmp_path, jobs=1)
+    files = [(p.name, o.cache, o.documents) for p, o in zip(paths, outcomes)]
+    files[0] = (files[0][0], tmp_path / "gone.json", files[0][2])  # its records vanished before phase B
+    got = graph_files(files, tmp_path, jobs=2, validate=False)
+    assert isinstance(got[0], str) and "internal error while building this file's graph" in got[0]
+    assert isinstance(got[1], FileGraph) and got[1].own_triples > 0
