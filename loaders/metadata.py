@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .citations import parse_doc_number
 from .divisions import Division, DivisionTable, division_table
-from .patterns import ARABIC_DATE, CN_DATE, DOC_NUMBER, HEADER_FIELD, parse_date
+from .patterns import ARABIC_DATE, CN_DATE, DOC_NUMBER, HEADER_FIELD, header_label, parse_date
 from .records import DocNumber, Jurisdiction
 from .structure import Line, split_lines
 from .vocab import Vocabulary, vocabulary
@@ -41,7 +41,7 @@ def header_fields(line: str) -> dict[str, str]:
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(line)
         value = re.split(r"\s{2,}", line[m.end():end].strip())[0].strip() if line[m.end():end].strip() else ""
-        out.setdefault(m.group(1), value)
+        out.setdefault(header_label(m.group(1)), value)
     return out
 
 

@@ -97,12 +97,29 @@ def _should_join(prev: str, nxt: str) -> bool:
     return len(p) >= 20
 
 
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# A pinyin gloss after a character, as some sites print rare readings: 城(chéng), 通知(zhī). It must carry
+# a tone mark, so a bracketed Latin word (a) or (AI) is never taken for one.
+_PINYIN_GLOSS = re.compile(rf"(?<=[\u4e00-\u9fff])[(（](?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,6}}[)）]")
+
+
+def _gloss_positions(line: str) -> set[int]:
+    """Positions of the pinyin glosses of a line (GUIDE §7: removed from every text)."""
+    return {i for m in _PINYIN_GLOSS.finditer(line) for i in range(m.start(), m.end())}
+
+
 def _clean_line(raw: str, line_start: int) -> tuple[str, Sequence[int]]:
-    """One line simplified, width-normalised, closed up if letter-spaced and stripped, with its offsets."""
+    """One line simplified, width-normalised, pinyin glosses removed, closed up if letter-spaced and stripped,
+    with its offsets."""
     conv = _to_simplified(raw.rstrip("\r"))
-    if _DROP_CHARS.isdisjoint(conv):
+    glosses = _gloss_positions(conv) if "(" in conv or "（" in conv else set()
+    if glosses:
+        keep = [i for i, c in enumerate(conv) if ord(c) not in _DROP and i not in glosses]
+        s = "".join(conv[i] for i in keep).translate(_TRANSLATE)
+        idx: Sequence[int] = [line_start + i for i in keep]
+    elif _DROP_CHARS.isdisjoint(conv):
         s = conv.translate(_TRANSLATE)  # one character for one: offsets stay a range
-        idx: Sequence[int] = range(line_start, line_start + len(s))
+        idx = range(line_start, line_start + len(s))
     else:
         keep = [i for i, c in enumerate(conv) if ord(c) not in _DROP]
         s = "".join(conv[i] for i in keep).translate(_TRANSLATE)

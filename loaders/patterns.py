@@ -24,9 +24,16 @@ TERMINAL = "。！？；：…”’」』）)】"
 
 # Labels of a web page's or a document's header block (发布时间:… 文号:… 来源:…), in one place.
 HEADER_LABELS = ("发布时间", "发布日期", "成文日期", "印发日期", "索引号", "文号", "发文字号", "来源", "信息来源",
-                 "发布机构", "发文机关", "主题分类", "主题词", "签发人", "字号", "浏览次数", "点击数")
-HEADER_FIELD = re.compile(r"(" + "|".join(HEADER_LABELS) + r")\s*[:：]")
-HEADER_LINE = re.compile(r"^\s*(" + "|".join(HEADER_LABELS) + r")\s*[:：]")
+                 "发布机构", "发文机关", "主题分类", "主题词", "签发人", "字号", "浏览次数", "点击数", "标题")
+# a header table may letter-space its labels (标　　题：, 索 引 号：): at most two spaces between characters
+_SPACED_LABELS = "|".join(r"[ \t]{0,2}".join(label) for label in HEADER_LABELS)
+HEADER_FIELD = re.compile(r"(" + _SPACED_LABELS + r")[ \t]*[:：]")
+HEADER_LINE = re.compile(r"^\s*(" + _SPACED_LABELS + r")[ \t]*[:：]")
+
+
+def header_label(found: str) -> str:
+    """A header label as matched (标  题) → as listed (标题)."""
+    return re.sub(r"[ \t]", "", found)
 
 DOC_NUMBER = re.compile(
     r"([\u4e00-\u9fff]{1,14}?)\s*[〔\[［（(【﹝{]\s*((?:19|20)\d{2})\s*[〕\]］）)】﹞}]\s*(?:第\s*)?(\d{1,5})\s*号")

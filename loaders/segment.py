@@ -66,13 +66,105 @@ def _title_like(s: str, first: bool) -> bool:
     return len(s) <= (100 if first else 45)
 
 
-def find_title(lines: list[Line], max_lines: int = 12) -> tuple[str, int, int, int] | None:
-    """The title at the head of lines: (title, start, end, index of the first line after it)."""
+_WEEKDAY = re.compile(r"星期[一二三四五六日天]")
+_PARTS = re.compile(r"[\s|｜>＞»:：]+")
+_POSITION = ("当前位置", "您的位置", "您现在的位置")
+
+
+def is_page_chrome(line: str) -> bool:
+    """A line of the site's page around a document, not of the document: a menu bar, a breadcrumb, reading
+    tools (字体 / 简体 / 无障碍), share buttons, the site's date bar (… 2019年12月3日星期二)."""
+    s = line.strip()
+    if not s or len(s) > 80 or re.search(r"[。；，]", s):
+        return False
+    rules = vocabulary().rule
+    words = set(rules("page", "chrome_words"))
+    if s.startswith(_POSITION) or ("首页" in s and any(sep in s for sep in rules("page", "chrome_separators"))):
+        return True  # a breadcrumb
+    if _WEEKDAY.search(s) and re.search(r"(19|20)\d{2}\s*年", s):
+        return True
+    parts = [x for x in _PARTS.split(s) if x]
+    if not parts:
+        return False
+    if 2 * sum(1 for x in parts if x in words) >= len(parts):
+        return True
+    return len(parts) >= 4 and all(len(x) <= 6 for x in parts)  # a menu bar: 首页  区情概况  政务要闻  信息公开
+
+
+def _before_title(s: str) -> bool:
+    """Lines that may stand above a title without being it: page chrome, header-table rows, the 版头, a place
+    banner, a date."""
+    return (is_page_chrome(s) or bool(HEADER_LINE.match(s)) or _is_head_line(s) or is_place_banner(s)
+            or _is_date_line(s))
+
+
+def _starts_body(s: str) -> bool:
+    return bool(marker_of(s) or LABEL.match(s)) or (len(s) > 60 and bool(re.search(r"[。；]", s)))
+
+
+def find_title(lines: list[Line], max_lines: int = 40, header_title: str | None = None
+               ) -> tuple[str, int, int, int] | None:
+    """The title at the head of lines: (title, start, end, index of the first line after it).
+
+    Candidates are the title-like lines (joined with their continuation lines) above the body, below any
+    page chrome, header rows and 版头. The one a header table names (标题：) wins; else the first that ends
+    in a 文种 or reads 关于 — and when a page prints the title twice, the document's own (later) lines; a
+    text with nothing above its first line takes that line, as before."""
+    candidates: list[tuple[int, tuple[str, int, int, int]]] = []
+    skipped = False
     i = 0
-    while i < len(lines) and i < max_lines and (is_place_banner(lines[i].text) or _is_head_line(lines[i].text)):
-        i += 1
-    if i >= len(lines) or not _title_like(lines[i].text, first=True):
+    while i < min(len(lines), max_lines):
+        s = lines[i].text
+        if _starts_body(s):
+            break
+        if _before_title(s):
+            skipped = skipped or not is_place_banner(s)
+            i += 1
+            continue
+        found = _title_at(lines, i) if _title_like(s, first=True) else None
+        if found:
+            candidates.append((i, found))
+            i = max(found[3], i + 1)
+        else:
+            i += 1
+    if not candidates:
         return None
+    if header_title:
+        key = _norm(header_title)
+        same = [c for _, c in candidates if _norm(c[0]) == key]
+        if same:
+            return same[-1]
+    first_at, first = candidates[0]
+    plain_head = not skipped and all(is_place_banner(x.text) for x in lines[:first_at])
+    scored = [c for _, c in candidates if _titled(c[0])]
+    if plain_head and (not scored or scored[0] is first):
+        chosen = first
+    elif scored:
+        chosen = scored[0]
+    else:
+        return None
+    later = [c for _, c in candidates if c[1] > chosen[1] and _norm(c[0]) == _norm(chosen[0])]
+    return later[0] if later else chosen
+
+
+def _header_title(lines: list[Line]) -> str | None:
+    """The 标题 of a header table at the head of a page (标　　题：…), if it has one."""
+    from .metadata import header_fields
+
+    for ln in lines[:15]:
+        value = header_fields(ln.text).get("标题")
+        if value:
+            return value
+    return None
+
+
+def _titled(title: str) -> bool:
+    """A title by its words: it ends in a 文种 (a trailing year allowed) or reads 关于."""
+    return bool(vocabulary().doc_type_end_with_year.search(title)) or "关于" in title
+
+
+def _title_at(lines: list[Line], i: int) -> tuple[str, int, int, int] | None:
+    """The title starting at lines[i], joined with the lines that continue it."""
     parts = [lines[i]]
     j = i + 1
     while j < len(lines) and j < i + 6:
@@ -85,7 +177,7 @@ def find_title(lines: list[Line], max_lines: int = 12) -> tuple[str, int, int, i
             parts.append(lines[j])
             j += 1
             continue
-        if done or not _title_like(s, first=False) or is_place_banner(s):
+        if done or not _title_like(s, first=False) or is_place_banner(s) or is_page_chrome(s):
             break
         # a title continues on the next line only if that line is not the start of a body paragraph
         parts.append(lines[j])
@@ -94,7 +186,6 @@ def find_title(lines: list[Line], max_lines: int = 12) -> tuple[str, int, int, i
     title = re.sub(r"\s+", " ", title).strip()
     if len(title) < 4:
         return None
-    # a lone organisation name on a cover page is not a title unless a document word follows
     return title, parts[0].start, parts[-1].end, j
 
 
@@ -220,7 +311,7 @@ def _segment_block(text: str, block_start: int, block_end: int) -> list[Segment]
             if rest:
                 r0 = ln.start + ln.text.index(rest)
                 seg_lines.insert(0, Line(rest, r0, r0 + len(rest)))
-        found = find_title(seg_lines)
+        found = find_title(seg_lines, header_title=_header_title(seg_lines) if kind == "main" else None)
         if found:
             seg.title, seg.title_start, seg.title_end, after = found
             seg.body_start = seg_lines[after].start if after < len(seg_lines) else end

@@ -119,3 +119,45 @@ def test_every_fact_quotes_the_source_at_its_offsets(seed_docs, examples_dir):
 
 def test_one_document_per_notice_in_the_seed_corpus(seed_docs):
     assert only(seed_docs["003_9fe223a00010feb8.txt"], part_of=None).title.startswith("中卫市")
+
+
+def _title(text: str) -> str | None:
+    from loaders.extract import extract_string
+
+    return extract_string(text)[0].title
+
+
+def test_page_chrome_above_a_title_is_never_part_of_it():
+    from loaders.segment import is_page_chrome
+
+    for line in ("导航", "字体:", "简体| 繁体 无障碍 长者模式", "设为首页  |  加入收藏", "某某政务网 2021年5月6日星期四",
+                 "首页  概况  要闻  信息公开  政务服务  互动", "当前位置: 首页>>教育>>正文", "首页 > 政策 > 正文"):
+        assert is_page_chrome(line), line
+    for line in ("某某市教育局关于开展实训基地建设的通知", "教育领域", "某某市人民政府办公室", "一、总体要求"):
+        assert not is_page_chrome(line), line
+    body = "各县（区）教育局：\n为推进产教融合，现就有关事项通知如下。\n"
+    assert _title("导航\n某某市教育局关于开展实训基地建设的通知\n字体:\n" + body) == "某某市教育局关于开展实训基地建设的通知"
+    assert _title("网站 2021年5月6日星期四\n简体| 繁体\n当前位置: 首页>>政策>>正文\n某某市职业教育发展规划\n"
+                  "2021-05-06 10:00   某某市教育局\n为推进产教融合，制定本规划。\n") == "某某市职业教育发展规划"
+
+
+def test_a_header_table_title_picks_the_title_lines_and_numbers_and_tables_are_not_titles():
+    head = ("索 引 号：\t0001/2021-1\t主题分类：\t教育\n发文机关：\t某某省人民政府\t成文日期：\t2021年5月6日\n"
+            "标　　题：\t某某省人民政府关于推进产教融合的实施意见\n发文字号：\t某政发〔2021〕3号\t发布日期：\t2021年5月8日\n")
+    body = "某某省人民政府关于推进\n产教融合的实施意见\n某政发〔2021〕3号\n各市人民政府：\n为推进产教融合，提出以下意见。\n"
+    from loaders.extract import extract_string
+
+    (doc,) = extract_string(head + body)
+    assert doc.title == "某某省人民政府关于推进产教融合的实施意见"
+    assert doc.title_span.quote == "某某省人民政府关于推进\n产教融合的实施意见"  # the document's own lines
+    assert doc.doc_number.text == "某政发〔2021〕3号" and doc.date == "2021-05-06"
+
+
+def test_a_page_that_prints_the_title_twice_takes_the_documents_own_lines():
+    text = ("某某市教育局关于印发某某市“十四五”职业教育规划的通知\n某教发〔2022〕4号\n来源:某某市教育局 发布时间:2022-03-11\n"
+            "某某市教育局关于印发某某市\n“十四五”职业教育规划的通知\n各有关单位:\n现将规划印发给你们，请认真贯彻落实。\n")
+    from loaders.extract import extract_string
+
+    doc = extract_string(text)[0]
+    assert doc.title == "某某市教育局关于印发某某市“十四五”职业教育规划的通知"
+    assert doc.title_span.quote.startswith("某某市教育局关于印发某某市\n")

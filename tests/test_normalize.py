@@ -73,3 +73,10 @@ def test_spans_quote_the_original_across_joined_lines():
     span = norm.span(i, i + 4)
     assert span.quote == "双向\n\n互通"
     assert text[span.start:span.end] == span.quote
+
+
+def test_pinyin_glosses_are_removed_but_bracketed_latin_words_stay():
+    n = normalize("關于印發産教融合試點城(chéng)市名單的通知(zhī)\n見附件(a)與(AI)和(hé)部門（xià）")
+    assert n.text == "关于印发产教融合试点城市名单的通知\n见附件(a)与(AI)和部门"
+    start = n.text.index("城市")
+    assert n.span(start, start + 2).quote == "城(chéng)市"  # the span still quotes the original
