@@ -59,8 +59,8 @@ def _is_date_line(s: str) -> bool:
 def _title_like(s: str, first: bool) -> bool:
     if not s or HEADER_LINE.match(s) or LABEL.match(s) or marker_of(s) or _is_date_line(s):
         return False
-    if re.search(r"[。；;！？]", s) or s.endswith(("：", ":", "，", ",")) or "\t" in s:
-        return False
+    if re.search(r"[。；;！？]", s) or s.endswith(("：", ":", "，", ",")) or "\t" in s or s.count("|") >= 2:
+        return False  # a sentence, a recipients line, a table row (tab or pipe separated)
     if DOC_NUMBER.fullmatch(s.replace(" ", "")):
         return False
     return len(s) <= (100 if first else 45)
@@ -88,7 +88,8 @@ def is_page_chrome(line: str) -> bool:
         return False
     if 2 * sum(1 for x in parts if x in words) >= len(parts):
         return True
-    return len(parts) >= 4 and all(len(x) <= 6 for x in parts)  # a menu bar: 首页  区情概况  政务要闻  信息公开
+    # a menu bar (首页  区情概况  政务要闻  信息公开); a tab-separated row is a table's, not a menu
+    return "\t" not in s and len(parts) >= 4 and all(len(x) <= 6 for x in parts)
 
 
 def _before_title(s: str) -> bool:
@@ -118,7 +119,7 @@ def find_title(lines: list[Line], max_lines: int = 40, header_title: str | None 
         if _starts_body(s):
             break
         if _before_title(s):
-            skipped = skipped or not is_place_banner(s)
+            skipped = skipped or (not candidates and not is_place_banner(s))  # only what stands above the first
             i += 1
             continue
         found = _title_at(lines, i) if _title_like(s, first=True) else None
@@ -223,7 +224,14 @@ def _promulgated_start(text: str, seg: Segment, lines: list[Line]) -> int | None
     head = text[seg.body_start: min(seg.end, seg.body_start + 1500)]
     if not (_PROMULGATE.search(title) or re.search(r"现[将把]?.{0,60}(印发|转发)给你们|印发给你们", head)):
         return None
-    names = [c.title for c in find_citations(title + "\n" + head)]
+    # the documents named where the notice promulgates: its title and the sentence with the verb, not the
+    # citations of the plan's own text that follows
+    verb = _PROMULGATE.search(head)
+    said = ""
+    if verb:
+        stop = head.find("。", verb.end())
+        said = head[:stop + 1] if stop >= 0 else head[:verb.end()]
+    names = [c.title for c in find_citations(title + "\n" + said)]
     m = re.search(r"(?:印发|转发|颁发)(.+?)的通知", title)
     if m:
         names.append(m.group(1))
@@ -236,11 +244,18 @@ def _promulgated_start(text: str, seg: Segment, lines: list[Line]) -> int | None
         if idx >= 0 and (first_mention is None or idx < first_mention):
             first_mention = idx
     after = first_mention if first_mention is not None else seg.body_start
-    for ln in lines:
+    for k, ln in enumerate(lines):
         if ln.start <= after or ln.start < seg.body_start:
             continue
-        if _norm(ln.text) in keys and len(ln.text) <= 80:
-            return ln.start
+        joined = ""
+        for part in lines[k:k + 3]:  # the plan's title may be broken over two or three lines
+            if len(part.text) > 80:
+                break
+            joined += _norm(part.text)
+            if joined in keys:
+                return ln.start
+            if not any(key.startswith(joined) for key in keys):
+                break
     return None
 
 

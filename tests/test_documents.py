@@ -161,3 +161,35 @@ def test_a_page_that_prints_the_title_twice_takes_the_documents_own_lines():
     doc = extract_string(text)[0]
     assert doc.title == "某某市教育局关于印发某某市“十四五”职业教育规划的通知"
     assert doc.title_span.quote.startswith("某某市教育局关于印发某某市\n")
+
+
+def test_a_plan_title_broken_over_two_lines_still_starts_the_promulgated_plan():
+    from loaders.extract import extract_string
+
+    text = ("某某市人民政府办公厅关于印发某某市聚焦企业关切进一步落实优化营商环境政策若干措施的通知\n某政办〔2019〕10号\n"
+            "各区人民政府：\n《某某市聚焦企业关切进一步落实优化营商环境政策的若干措施》已经市政府同意，现印发给你们，请认真贯彻执行。\n"
+            "某某市人民政府办公厅\n2019年1月16日\n某某市聚焦企业关切进一步落实\n\n优化营商环境政策的若干措施\n"
+            "为落实《关于聚焦企业关切的通知》，制定以下措施。\n一、破除不合理门槛。（市发改委牵头）\n")
+    notice, plan = extract_string(text)
+    assert plan.part_of == notice.doc_id and plan.title == "某某市聚焦企业关切进一步落实优化营商环境政策的若干措施"
+
+
+def test_citations_of_the_plans_own_text_do_not_move_where_the_plan_starts():
+    from loaders.extract import extract_string
+
+    text = ("某某县人民政府办公室关于印发《某某县提升“助老三件事”服务能力的实施办法》的通知\n"
+            "各乡（镇）人民政府：某某县提升助老三件事服务能力的实施办法已经县政府同意，现印发给你们，请认真组织实施。\n"
+            "某某县人民政府办公室\n2023年6月26日\n某某县提升助老三件事服务能力的实施办法\n"
+            "根据《某某市人民政府办公室关于提升助老三件事服务能力的实施意见》，制定本办法。\n一、总体要求\n")
+    notice, plan = extract_string(text)
+    assert plan.title == "某某县提升助老三件事服务能力的实施办法" and plan.part_of == notice.doc_id
+
+
+def test_table_rows_are_never_titles_and_do_not_hide_the_title_above_them():
+    from loaders.extract import extract_string
+
+    assert extract_string("序号 | 工作任务 | 责任部门 |\n1 | 加强职业教育研究 | 教育部 |\n")[0].title is None
+    text = ("某某通知\n正文。\n某某办公厅\n2018年12月23日\n附件\n第二批支持创新相关改革举措推广清单\n"
+            "序号\t改革举措\t主 要 内 容\t指导部门\t推广范围\n" + "1\t举措\t内容\t科技部\t全国\n" * 30)
+    attachment = extract_string(text)[-1]
+    assert attachment.part_of and attachment.title == "第二批支持创新相关改革举措推广清单"
