@@ -24,8 +24,12 @@ class AgencyContext:
     code: str | None = None
 
 
+# 以及; and 等和 / 等及 / 等与 closing an open list before the next party (A、B等和各省级人民政府: the 等 is dropped)
+_TWO_CHAR_JOINS = ("以及", "等和", "等及", "等与")
+
+
 def split_items(text: str) -> list[tuple[str, int]]:
-    """Split a list of names at 、，,；; and 及 outside brackets: [(item, offset in text)]."""
+    """Split a list of names at 、，,；; 及, 以及 and 等和 outside brackets: [(item, offset in text)]."""
     items: list[tuple[str, int]] = []
     depth, start = 0, 0
     i = 0
@@ -36,9 +40,9 @@ def split_items(text: str) -> list[tuple[str, int]]:
         elif c in _CLOSE:
             depth = max(0, depth - 1)
         elif depth == 0 and (c in "、，,；;/" or (c == "及" and not text[i:i + 2] == "及其")
-                             or (text[i:i + 2] == "以及")):
+                             or text[i:i + 2] in _TWO_CHAR_JOINS):
             items.append((text[start:i], start))
-            step = 2 if text[i:i + 2] == "以及" else 1
+            step = 2 if text[i:i + 2] in _TWO_CHAR_JOINS else 1
             start = i + step
             i += step
             continue
@@ -82,8 +86,13 @@ class AgencyResolver:
         return any(core.endswith(s) for s in ("办", "区", "委")) or dept.pref.startswith(core)
 
     def is_unspecified(self, item: str) -> bool:
-        """有关部门, 相关单位 and the like name no particular body (GUIDE §5)."""
-        return item in self.unspecified_names or any(w in item for w in self.unspecified_words)
+        """有关部门, 相关单位 and the like name no particular body (GUIDE §5); a collective of governments of a
+        stated level stays, 有关 or not (各有关省级人民政府, GUIDE §7), but 各级人民政府 names no level."""
+        if item in self.unspecified_names:
+            return True
+        if item.startswith("各") and not item.startswith("各级") and item.endswith("政府") and len(item) > 4:
+            return False
+        return any(w in item for w in self.unspecified_words)
 
     def clean(self, item: str) -> str:
         """Strip list words (等, 等部门) and normalise brackets <> → （）."""

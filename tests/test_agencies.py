@@ -96,3 +96,20 @@ def test_split_items_respects_brackets():
 @pytest.mark.parametrize("word", ["学生", "校企", "全社会"])
 def test_non_organisations_are_not_agencies(word):
     assert resolve("曲靖市", word) == []
+
+
+def test_a_list_closed_by_deng_he_splits_before_the_next_party():
+    from loaders.agencies import split_items
+
+    assert [x for x, _ in split_items("扶贫办、教育部、全国总工会等和各省级人民政府")] == \
+        ["扶贫办", "教育部", "全国总工会", "各省级人民政府"]
+    assert [x for x, _ in split_items("工业和信息化部、文化和旅游部")] == ["工业和信息化部", "文化和旅游部"]
+
+
+def test_collectives_of_governments_of_a_level_stay_even_with_youguan():
+    from loaders.agencies import AgencyContext, AgencyResolver
+    from loaders.records import Jurisdiction
+
+    r = AgencyResolver(AgencyContext(Jurisdiction(None, None, None), None))
+    assert not r.is_unspecified("各有关省级人民政府") and not r.is_unspecified("各省级人民政府")
+    assert r.is_unspecified("有关部门") and r.is_unspecified("各级人民政府") and r.is_unspecified("各有关单位")
