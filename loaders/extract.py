@@ -179,6 +179,7 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
     label_owner = {ln.start: u for u in units for ln in u.label_lines}
     targets = _TargetIndex(marks, base)
     lines = _Lines(text, seg.start, seg.end)
+    first_leads_from = _first_listed_leads_from(text, seg)
     for clause in marks.role_clauses:
         c: RoleClause = shift_clause(clause, base)
         if c.start < seg.body_start:
@@ -221,7 +222,7 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
         else:
             start, end = a.paragraph or (a.clauses[0].start, a.clauses[0].end)
             body, number, heading, path = text[start:end].strip(), None, None, []
-        task = _make_task(norm, resolver, a.clauses, number, heading, body, path, start, end, targets)
+        task = _make_task(norm, resolver, a.clauses, number, heading, body, path, start, end, targets, first_leads_from)
         if task is not None:
             tasks.append((start, task))
     with_inline = {id(u) for u, _ in standalone if u is not None}
@@ -230,14 +231,14 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
         end = _inline_end(text, lines, c, inline_starts, unit)
         body = text[c.start:end].strip().rstrip("；;")
         task = _make_task(norm, resolver, [c], unit.marker if unit else None, unit.heading if unit else None,
-                          body, unit.path() if unit else [], c.start, end, targets)
+                          body, unit.path() if unit else [], c.start, end, targets, first_leads_from)
         if task is not None:
             tasks.append((c.start, task))
     for row in find_task_rows(text, seg.body_start, seg.end):
         unit = index.innermost(row.start, own=False)
         heading = row.text.split("。")[0] if "。" in row.text[:50] else None
         task = _make_task(norm, resolver, [row.clause], row.number, heading, row.text,
-                          unit.path() if unit else [], row.start, row.end, targets)
+                          unit.path() if unit else [], row.start, row.end, targets, first_leads_from)
         if task is not None:
             tasks.append((row.start, task))
             any_explicit = True
@@ -247,11 +248,40 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
                 continue
             body = text[c.start:c.end].strip()
             task = _make_task(norm, resolver, [c], unit.marker, unit.heading, body, unit.path(), c.start,
-                              c.end, targets)
+                              c.end, targets, first_leads_from)
             if task is not None:
                 tasks.append((c.start, task))
     tasks.sort(key=lambda x: x[0])
     return [t for _, t in tasks]
+
+
+def _first_listed_leads_from(text: str, seg: Segment) -> int | None:
+    """Where a "列第一位者为牵头单位，下同" convention is stated in the segment's body, if it is."""
+    found = [i for phrase in vocabulary().rule("conventions", "first_listed_leads")
+             if (i := text.find(phrase, seg.body_start, seg.end)) >= 0]
+    return min(found) if found else None
+
+
+def _first_listed_leads(resolver: AgencyResolver, clauses: list[RoleClause], roles: dict[str, list[Agency]]) -> None:
+    """Make the first listed body the lead, the others keeping their written role (GUIDE §7); when the first
+    listed party is an unspecified one that is dropped, nobody leads."""
+    explicit = [c for c in clauses if c.kind in ("parenthetical", "label", "sentence", "table")] or clauses
+    lists = sorted((rl for c in explicit for rl in c.lists), key=lambda rl: rl.start)
+    if not lists:
+        return
+    items = split_items(lists[0].text)
+    if not items or resolver.is_unspecified(resolver.clean(items[0][0])):
+        return
+    resolved = resolver.resolve_list(lists[0].text)
+    if not resolved:
+        return
+    key = resolved[0][0].canonical or resolved[0][0].name
+    for r in ROLES:
+        for a in roles[r]:
+            if (a.canonical or a.name) == key:
+                roles[r].remove(a)
+                roles["lead"].insert(0, a)
+                return
 
 
 def _resolves_fully(resolver: AgencyResolver, clause: RoleClause) -> bool:
@@ -335,7 +365,7 @@ def _inline_end(text: str, lines: _Lines, c: RoleClause, starts: list[int], unit
 
 
 def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClause], number, heading, body,
-               path, start, end, targets: _TargetIndex) -> Task | None:
+               path, start, end, targets: _TargetIndex, first_leads_from: int | None = None) -> Task | None:
     roles: dict[str, list[Agency]] = {r: [] for r in ROLES}
     seen: dict[str, str] = {}
     deadline = None
@@ -359,6 +389,8 @@ def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClaus
             deadline = d
     if not any(roles.values()):
         return None
+    if first_leads_from is not None and end > first_leads_from:
+        _first_listed_leads(resolver, clauses, roles)
     found = [Target(t.value, t.unit, t.text, t.year, t.comparator, norm.span(s, e))
              for s, e, t in targets.within(start, end)]
     return Task(number=number, heading=heading, text=body, section_path=path, lead=roles["lead"],

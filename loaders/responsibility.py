@@ -124,11 +124,18 @@ _PAREN = re.compile(r"[（(\[【［]([^（()）\[\]【】［］]{2,400}?(?:[（(
                     r"[)）\]】］]")
 
 
+def _without_convention_note(content: str, notes: list[str]) -> str:
+    """（A、B负责。列第一位者为牵头单位，下同） → A、B负责: the note states a convention, not a party."""
+    cut = min((i for note in notes if (i := content.find(note)) > 0), default=-1)
+    return content[:cut].rstrip("。，,；; ") if cut > 0 else content
+
+
 def find_parentheticals(text: str, pats: RolePatterns) -> list[RoleClause]:
     """Role parentheticals: （市教育局牵头，市财政局配合）, (区教育体育局会同有关部门负责)."""
     out = []
+    notes = vocabulary().rule("conventions", "first_listed_leads")
     for m in _PAREN.finditer(text):
-        content = m.group(1)
+        content = _without_convention_note(m.group(1), notes)
         if pats.label.search(content):
             clause = parse_labels(content, m.start(1), pats)
         else:

@@ -156,3 +156,26 @@ def test_a_bare_assignment_sentence_ends_an_item():
     assert [(t.number, names(t.lead), names(t.responsible), names(t.cooperating)) for t in tasks] == [
         ("（一）", [], ["盘锦市教育局"], []),
         ("（二）", ["盘锦市人力资源社会保障局"], [], ["盘锦市财政局", "盘锦市教育局"])]
+
+
+def _roles(text: str) -> list[tuple[str | None, list[str], list[str], list[str]]]:
+    from loaders.extract import extract_string
+
+    return [(t.number, [a.name for a in t.lead], [a.name for a in t.responsible], [a.name for a in t.cooperating])
+            for d in extract_string(text) for t in d.tasks]
+
+
+def test_first_listed_is_lead_from_the_item_that_says_so_on():
+    text = ("国务院关于促进就业的若干意见\n一、支持企业\n（一）稳岗。返还保险费。（财政部、人力资源社会保障部负责）\n"
+            "（二）加大稳岗支持力度。返还失业保险费。（人力资源社会保障部、财政部负责。列第一位者为牵头单位，下同）\n"
+            "（三）扩大见习。扩大范围。（人力资源社会保障部等有关部门和单位负责）\n"
+            "（四）落实主体责任。做好工作。（各省级人民政府负责）\n（五）抓好服务。宣传政策。（有关部门、教育部负责）\n"
+            "（六）建立机制。建立由政府负责人牵头的机制。（财政部牵头，民政部、教育部负责）\n")
+    assert _roles(text) == [
+        ("（一）", [], ["财政部", "人力资源社会保障部"], []),  # before the convention: as written
+        ("（二）", ["人力资源社会保障部"], ["财政部"], []),
+        ("（三）", ["人力资源社会保障部"], [], []),  # listed alone; 等有关部门和单位 dropped
+        ("（四）", ["各省级人民政府"], [], []),
+        ("（五）", [], ["教育部"], []),  # the first listed party is dropped as unspecified: nobody leads
+        ("（六）", ["财政部"], ["民政部", "教育部"], []),
+    ]
