@@ -236,7 +236,7 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
             tasks.append((c.start, task))
     for row in find_task_rows(text, seg.body_start, seg.end):
         unit = index.innermost(row.start, own=False)
-        heading = row.text.split("。")[0] if "。" in row.text[:50] else None
+        heading = row.heading or (row.text.split("。")[0] if "。" in row.text[:50] else None)
         task = _make_task(norm, resolver, [row.clause], row.number, heading, row.text,
                           unit.path() if unit else [], row.start, row.end, targets, first_leads_from)
         if task is not None:

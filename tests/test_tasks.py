@@ -179,3 +179,26 @@ def test_first_listed_is_lead_from_the_item_that_says_so_on():
         ("（五）", [], ["教育部"], []),  # the first listed party is dropped as unspecified: nobody leads
         ("（六）", ["财政部"], ["民政部", "教育部"], []),
     ]
+
+
+def test_task_tables_of_every_saved_form():
+    """Tab and pipe rows; a cell broken over lines; a row span; division columns and "/" are no agencies."""
+    from loaders.tables import find_task_rows
+
+    tab = ("序号\t工作事项\t主要内容\t牵头单位\t配合单位\t市卫健委内牵头处室\n"
+           "1\t扩大家庭医生来源。\t推动人才向基层倾斜，\n加大招聘力度。\t市卫生健康委\t市人力资源社会保障局\t基层处\n"
+           "\t\t开展培训。\t市教育局\t/\t医政处\n"
+           "一、服务能力方面（共2项）\n"
+           "2\t优化服务。\t完善签约服务包。\t各区政府\t/\t基层处\n")
+    rows = find_task_rows(tab, 0, len(tab))
+    assert [(r.number, r.heading, r.text) for r in rows] == [
+        ("1", "扩大家庭医生来源", "推动人才向基层倾斜，\n加大招聘力度。"),
+        ("1", "扩大家庭医生来源", "开展培训。"),  # the row span's sub-row
+        ("2", "优化服务", "完善签约服务包。"),
+    ]
+    assert [[(x.role, x.text) for x in r.clause.lists] for r in rows] == [
+        [("lead", "市卫生健康委"), ("cooperating", "市人力资源社会保障局")], [("lead", "市教育局")], [("lead", "各区政府")]]
+    pipe = "序号 | 改革举措 | 指导部门 | 推广范围 |\n一)知识产权方面 | ||\n1 | 专利保险机制 | 国家知识产权局、银保监会 | 全国 |\n"
+    (row,) = find_task_rows(pipe, 0, len(pipe))
+    assert (row.number, row.text, [(x.role, x.text) for x in row.clause.lists]) == \
+        ("1", "专利保险机制", [("responsible", "国家知识产权局、银保监会")])
