@@ -96,25 +96,26 @@ def find_task_rows(text: str, start: int, end: int) -> list[TableRow]:
             header = _header([c[0] for c in cells])
             if header is not None:
                 if pending:
-                    _emit(rows, cols, pending, previous)
+                    _emit(rows, cols, pending, previous, width)
                 cols, width, pending, previous = header, len(cells), None, None
                 continue
         if cols is None:
             continue
-        if pending is not None and (cells is None or not _starts_row(cells, cols)):
+        if pending is not None and (cells is None or not _starts_row(cells, cols)
+                                    and len(pending) + len(cells) - 1 <= width):
             pending = _continue(pending, cells, line, base)  # a cell broken over lines
         elif cells is not None and len(cells) >= 2:
             if pending:
-                previous = _emit(rows, cols, pending, previous)
+                previous = _emit(rows, cols, pending, previous, width)
             pending = cells
         elif line.strip() and len(line.strip()) > 40 and cells is None:
             cols = None  # prose after the table
             continue
         if pending is not None and len(pending) >= width:
-            previous = _emit(rows, cols, pending, previous)
+            previous = _emit(rows, cols, pending, previous, width)
             pending = None
     if pending and cols is not None:
-        _emit(rows, cols, pending, previous)
+        _emit(rows, cols, pending, previous, width)
     return rows
 
 
@@ -140,11 +141,11 @@ def _continue(pending: list[Cell], cells: list[Cell] | None, line: str, base: in
 
 
 def _emit(rows: list[TableRow], cols: dict[str, int] | None, cells: list[Cell],
-          previous: list[Cell] | None) -> list[Cell] | None:
+          previous: list[Cell] | None, width: int) -> list[Cell] | None:
     """Add the row (aligned right when it lacks its leading cells, as a row span does) and return it."""
     if cols is None:
         return previous
-    need = max(cols.values()) + 1
+    need = max(max(cols.values()) + 1, min(width, len(previous) if previous else width))
     if len(cells) < need:
         if previous is None or len(cells) < 2:
             return previous

@@ -202,3 +202,18 @@ def test_task_tables_of_every_saved_form():
     (row,) = find_task_rows(pipe, 0, len(pipe))
     assert (row.number, row.text, [(x.role, x.text) for x in row.clause.lists]) == \
         ("1", "专利保险机制", [("responsible", "国家知识产权局、银保监会")])
+
+
+def test_sub_rows_saved_without_their_leading_cells_align_under_the_spanning_row():
+    from loaders.tables import find_task_rows
+
+    text = ("序号\t工作事项\t主要内容\t牵头单位\t配合单位\t委内牵头处室\t委内配合处室\n"
+            "1\t扩大来源。\t推动倾斜。\t各区政府\t市卫生健康委\t基层处\t医政处\n"
+            "加大招聘。\t市人力资源社会保障局\t/\t人事处\t基层处\n"
+            "引导医师下沉。\t各区政府\t市卫生健康委\t基层处\t医政处\n")
+    rows = find_task_rows(text, 0, len(text))
+    assert [(r.number, r.heading, r.text, [(x.role, x.text) for x in r.clause.lists]) for r in rows] == [
+        ("1", "扩大来源", "推动倾斜。", [("lead", "各区政府"), ("cooperating", "市卫生健康委")]),
+        ("1", "扩大来源", "加大招聘。", [("lead", "市人力资源社会保障局")]),
+        ("1", "扩大来源", "引导医师下沉。", [("lead", "各区政府"), ("cooperating", "市卫生健康委")]),
+    ]
