@@ -88,7 +88,7 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
     issuers = _dedupe_agencies([a for name, s, e in meta.issuer_names
                                 for a in _resolve_one(resolver, name, norm, s, e)])
     date = meta.date
-    if seg.kind == "promulgated" and parent is not None:
+    if seg.kind in ("promulgated", "attachment") and parent is not None:  # GUIDE §2, §7: the carrier's
         issuers = issuers or list(parent.issuers)
         date = date or parent.date
     marks = annotate(nlp, text[seg.start:seg.end])

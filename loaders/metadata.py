@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from .citations import parse_doc_number
 from .divisions import Division, DivisionTable, division_table
-from .patterns import ARABIC_DATE, CN_DATE, DOC_NUMBER, HEADER_FIELD, header_label, parse_date
+from .patterns import (ARABIC_DATE, CN_DATE, DOC_NUMBER, GLYPHLESS_DATE, HEADER_FIELD, glyphless_readings, header_label,
+                       parse_date)
 from .records import DocNumber, Jurisdiction
 from .structure import Line, split_lines
 from .vocab import Vocabulary, vocabulary
@@ -64,12 +65,20 @@ def doc_type_of(title: str | None, body: str, vocab: Vocabulary | None = None) -
     return None
 
 
+_PUBLICITY_NOTE = re.compile(r"^[（(]此件.{0,12}[)）]$")  # 附注 under the 成文日期: （此件公开发布）
+
+
 def _signature_block(lines: list[Line]) -> tuple[list[Line], Line | None, list[Line]]:
     """(signature lines above the date, the date line, 印发 lines) of a document's own text."""
     date_idx = None
     for i, ln in enumerate(lines):
         if _DATE_LINE.match(ln.text.strip()) and not ln.text.strip().endswith(("印发", "印")):
             date_idx = i
+            break
+        if i and GLYPHLESS_DATE.match(ln.text.replace(" ", "")) and (
+                _ORG_END.search(lines[i - 1].text.strip())
+                or i + 1 < len(lines) and _PUBLICITY_NOTE.match(lines[i + 1].text.replace(" ", ""))):
+            date_idx = i  # a 成文日期 that lost its 年月日, under a signature (GUIDE §7)
             break
     sig: list[Line] = []
     if date_idx is not None:
@@ -83,6 +92,31 @@ def _signature_block(lines: list[Line]) -> tuple[list[Line], Line | None, list[L
     printed = [ln for ln in lines if ln.text.endswith(("印发", "印")) and re.search(r"\S\s{2,}\S", ln.text)
                and ARABIC_DATE.search(ln.text) or CN_DATE.search(ln.text) and ln.text.strip().endswith("印发")]
     return sig, (lines[date_idx] if date_idx is not None else None), printed
+
+
+_PUBLICATION_LINE = re.compile(r"^((?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?)(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+                               r"\s+(\S{2,30})$")
+
+
+def _publication_line(head: list[Line]) -> tuple[str, str | None, int] | None:
+    """An unlabeled publication line of a site under the title — "2017-08-03 12:24   乌鲁木齐市教育局": its date,
+    and the body it names when that is an organisation (GUIDE §7)."""
+    for ln in head:
+        m = _PUBLICATION_LINE.match(ln.text.strip())
+        if m:
+            when = parse_date(m.group(1))
+            who = m.group(2) if _ORG_END.search(m.group(2)) else None
+            return (when, who, ln.start + ln.text.index(m.group(2))) if when else None
+    return None
+
+
+def _glyphless_date(text: str, published: str | None) -> str | None:
+    """The reading of a date without 年月日: the only valid one; when several are, those not after the stated
+    publication date, earliest first (a document is signed before it is published)."""
+    readings = glyphless_readings(text.replace(" ", ""))
+    if published:
+        readings = [r for r in readings if r <= published] or readings
+    return readings[0] if readings else None
 
 
 def read_metadata(text: str, start: int, body_start: int, end: int, title: str | None,
@@ -110,8 +144,14 @@ def read_metadata(text: str, start: int, body_start: int, end: int, title: str |
     sig, date_line, printed = _signature_block(lines)
     published = meta.header.get("成文日期") or meta.header.get("发布时间") or meta.header.get("发布日期")
     meta.published = parse_date(published) if published else None
+    publication = _publication_line(head)
+    if publication is not None:
+        when, who, who_start = publication
+        meta.published = meta.published or when
+        if who and not _NOT_ISSUER.search(who):
+            meta.issuer_names.append((who, who_start, who_start + len(who)))
     if date_line is not None:
-        meta.date = parse_date(date_line.text)
+        meta.date = parse_date(date_line.text) or _glyphless_date(date_line.text, meta.published)
     elif printed:
         meta.date = parse_date(printed[0].text)
     elif meta.published:

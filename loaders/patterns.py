@@ -82,6 +82,29 @@ def cn_to_int(s: str) -> int | None:
     return total + current
 
 
+GLYPHLESS_DATE = re.compile(r"^((?:19|20)\d{2})(\d{2,4})$")
+
+
+def glyphless_readings(digits: str) -> list[str]:
+    """The valid dates a date that lost its 年月日 can be (202237 → 2022-03-07; 2019116 → 2019-01-16 and
+    2019-11-06), earliest first (GUIDE §7)."""
+    import calendar
+
+    m = GLYPHLESS_DATE.match(digits)
+    if not m:
+        return []
+    year, rest = int(m.group(1)), m.group(2)
+    out = set()
+    for k in (1, 2):
+        month, day = rest[:k], rest[k:]
+        if not day or len(day) > 2 or month.startswith("0") and k == 1 or day.startswith("0") and len(day) == 1:
+            continue
+        mo, d = int(month), int(day)
+        if 1 <= mo <= 12 and 1 <= d <= calendar.monthrange(year, mo)[1]:
+            out.add(f"{year}-{mo:02d}-{d:02d}")
+    return sorted(out)
+
+
 def parse_date(text: str) -> str | None:
     """First date in text as YYYY-MM-DD, or YYYY-MM when the day is not given."""
     best: tuple[int, str] | None = None

@@ -193,3 +193,35 @@ def test_table_rows_are_never_titles_and_do_not_hide_the_title_above_them():
             "序号\t改革举措\t主 要 内 容\t指导部门\t推广范围\n" + "1\t举措\t内容\t科技部\t全国\n" * 30)
     attachment = extract_string(text)[-1]
     assert attachment.part_of and attachment.title == "第二批支持创新相关改革举措推广清单"
+
+
+def test_dates_that_lost_their_glyphs_are_read_when_one_reading_is_valid_or_the_earliest_fits():
+    from loaders.extract import extract_string
+    from loaders.patterns import glyphless_readings
+
+    assert glyphless_readings("202237") == ["2022-03-07"]
+    assert glyphless_readings("2019116") == ["2019-01-16", "2019-11-06"]
+    assert glyphless_readings("2019131") == ["2019-01-31"] and glyphless_readings("2022") == []
+    body = "某某市教育局关于开展实训基地建设的通知\n各区教育局：\n现将有关事项通知如下。\n"
+    assert extract_string(body + "某某市教育局\n2019116\n")[0].date == "2019-01-16"
+    assert extract_string(body + "202237\n（此件主动公开）\n")[0].date == "2022-03-07"
+    assert extract_string(body + "统计数据\n2019116\n")[0].date is None  # no signature, no 附注: not a date
+
+
+def test_an_unlabeled_publication_line_gives_the_date_and_the_issuer():
+    from loaders.extract import extract_string
+
+    doc = extract_string("某某市职业教育发展规划\n2017-08-03 12:24   某某市教育局\n为推进职业教育，制定本规划。\n")[0]
+    assert doc.date == "2017-08-03" and doc.published == "2017-08-03"
+    site = extract_string("某某市职业教育发展规划\n2017-08-03 12:24   某某新闻网\n为推进职业教育，制定本规划。\n")[0]
+    assert site.issuers == []  # a reposting site is not an issuer
+
+
+def test_attachments_take_the_issuers_and_date_of_the_document_that_carries_them():
+    from loaders.extract import extract_string
+
+    text = ("某某市教育局关于印发工作方案的通知\n各区教育局：\n现印发给你们。\n某某市教育局\n2023年10月19日\n附件1\n"
+            "质量监测指标体系\n" + "一级指标\t二级指标\t评价标准\n" + "签约数量\t覆盖率\t较上一年增加。\n" * 20)
+    notice, attachment = extract_string(text)
+    assert attachment.part_of == notice.doc_id and attachment.date == "2023-10-19"
+    assert [a.name for a in attachment.issuers] == [a.name for a in notice.issuers] != []
