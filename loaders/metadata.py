@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 
 from .citations import parse_doc_number
 from .divisions import Division, DivisionTable, division_table
-from .patterns import (ARABIC_DATE, CN_DATE, DOC_NUMBER, GLYPHLESS_DATE, HEADER_FIELD, glyphless_readings, header_label,
+from .patterns import (ORG_END, ARABIC_DATE, CN_DATE, DOC_NUMBER, GLYPHLESS_DATE, HEADER_FIELD, glyphless_readings, header_label,
                        parse_date)
 from .records import DocNumber, Jurisdiction
 from .structure import Line, split_lines
 from .vocab import Vocabulary, vocabulary
 
 _NOT_ISSUER = re.compile(r"(网|网站|日报|晚报|报社|新闻|电视台|融媒|客户端|公众号|平台|门户)$")
-_ORG_END = re.compile(r"(人民政府|政府|办公室|办公厅|委员会|管委会|局|委|厅|办|部|集团|学校|学院|大学|中心|联合会|"
-                      r"总工会|协会|公司|研究院|党委|小组|工委|政协|人大常委会)$")
+_ORG_END = ORG_END
 _ORG_ANY = re.compile(_ORG_END.pattern.rstrip("$"))
 _DATE_LINE = re.compile(r"^((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|"
                         r"[〇零一二三四五六七八九○0]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月(?:\s*[一二三四五六七八九十]{1,3}\s*日)?)"
@@ -84,7 +83,7 @@ def _signature_block(lines: list[Line]) -> tuple[list[Line], Line | None, list[L
     if date_idx is not None:
         for ln in reversed(lines[max(0, date_idx - 3): date_idx]):
             t = ln.text.strip()
-            names = [p for p in re.split(r"\s{2,}|、", t) if p]
+            names = [p for p in re.split(r"\s+|、", t) if p]  # joint signatures: 甲委员会 乙局 on one line
             if len(t) > 60 or re.search(r"[。；，,：:]", t) or not names or \
                     not all(_ORG_END.search(p) for p in names):
                 break
@@ -158,7 +157,7 @@ def read_metadata(text: str, start: int, body_start: int, end: int, title: str |
         meta.date = meta.published
     # issuers: signature, 印发 lines, header 来源 / 发布机构, the title's own "X关于…"
     for ln in sig:
-        for part in re.split(r"\s{2,}|、", ln.text.strip()):
+        for part in re.split(r"\s+|、", ln.text.strip()):
             if part:
                 off = ln.start + ln.text.index(part)
                 meta.issuer_names.append((part, off, off + len(part)))

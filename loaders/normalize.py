@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
-from .patterns import HEADER_FIELD, HEADER_LABELS, LABEL, TERMINAL, marker_of
+from .patterns import ARABIC_DATE, CN_DATE, HEADER_FIELD, HEADER_LABELS, LABEL, ORG_END, TERMINAL, marker_of
 from .records import Span
 from .vocab import vocabulary
 
@@ -78,6 +78,17 @@ def _is_heading_only(line: str) -> bool:
     return bool(m) and "。" not in line and len(line) - m[2] <= 40
 
 
+def _is_signature_or_date(line: str) -> bool:
+    """A 发文机关署名 line (one or more bodies, space-separated) or a 成文日期 line."""
+    s = line.strip()
+    if len(s) > 60 or re.search(r"[，。；：:,、]", s):  # joint signatures are set apart by spaces, not 、
+        return False
+    if ARABIC_DATE.fullmatch(s) or CN_DATE.fullmatch(s):
+        return True
+    parts = [x for x in re.split(r"[\s、]+", s) if x]
+    return bool(parts) and all(ORG_END.search(x) for x in parts)
+
+
 def _should_join(prev: str, nxt: str) -> bool:
     """Whether nxt continues prev, a line broken mid-sentence."""
     p, n = prev.strip(), nxt.strip()
@@ -94,6 +105,8 @@ def _should_join(prev: str, nxt: str) -> bool:
         return bool(HEADER_FIELD.search(n)) or len(n) <= 6
     if p[-1] in "，、,":
         return True
+    if p[-1] not in "和及与" and (_is_signature_or_date(n) or re.search(r"联系(人|电话)", p)):
+        return False  # the back matter of a 公文 (署名, 成文日期) stays on its own lines
     return len(p) >= 20
 
 

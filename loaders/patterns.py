@@ -82,6 +82,11 @@ def cn_to_int(s: str) -> int | None:
     return total + current
 
 
+# A name that ends like an organisation (a signature, an issuer, a 来源).
+ORG_END = re.compile(r"(人民政府|政府|国务院|人民法院|人民检察院|办公室|办公厅|委员会|管委会|局|委|厅|办|部|集团|学校|学院|大学|中心|联合会|"
+                      r"总工会|协会|公司|研究院|党委|小组|工委|政协|人大常委会)$")
+
+
 GLYPHLESS_DATE = re.compile(r"^((?:19|20)\d{2})(\d{2,4})$")
 
 

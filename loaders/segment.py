@@ -57,7 +57,7 @@ def _is_date_line(s: str) -> bool:
 
 
 def _title_like(s: str, first: bool) -> bool:
-    if not s or HEADER_LINE.match(s) or LABEL.match(s) or marker_of(s) or _is_date_line(s):
+    if not s or len(re.findall(r"[\u4e00-\u9fff]", s)) < 2 or HEADER_LINE.match(s) or LABEL.match(s) or marker_of(s) or _is_date_line(s):
         return False
     if re.search(r"[。；;！？]", s) or s.endswith(("：", ":", "，", ",")) or "\t" in s or s.count("|") >= 2:
         return False  # a sentence, a recipients line, a table row (tab or pipe separated)

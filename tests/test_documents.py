@@ -225,3 +225,21 @@ def test_attachments_take_the_issuers_and_date_of_the_document_that_carries_them
     notice, attachment = extract_string(text)
     assert attachment.part_of == notice.doc_id and attachment.date == "2023-10-19"
     assert [a.name for a in attachment.issuers] == [a.name for a in notice.issuers] != []
+
+
+def test_joint_signatures_on_one_line_are_each_an_issuer_and_the_state_council_issues():
+    from loaders.extract import extract_string
+
+    doc = extract_string("关于推进家庭医生签约服务的通知\n各区卫生健康局：\n现印发给你们，请贯彻执行。\n"
+                         "广州市卫生健康委员会 广州市财政局\n广州市人力资源和社会保障局 广州市医疗保障局\n2023年10月19日\n")[0]
+    assert [a.name for a in doc.issuers] == ["广州市卫生健康委员会", "广州市财政局", "广州市人力资源和社会保障局",
+                                              "广州市医疗保障局"]
+    national = extract_string("发文机关：\t国务院\n国务院关于做好促进就业工作的若干意见\n各省、自治区、直辖市人民政府：\n为此，提出以下意见。\n")[0]
+    assert [a.name for a in national.issuers] == ["国务院"] and national.jurisdiction.province is None
+
+
+def test_a_line_without_chinese_is_never_part_of_a_title():
+    from loaders.extract import extract_string
+
+    doc = extract_string("• 统一编号:\nHCSD01-2023-0006\n某某县人民政府办公室关于印发实施办法的通知\n各乡（镇）人民政府：\n现印发给你们。\n")[0]
+    assert doc.title == "某某县人民政府办公室关于印发实施办法的通知"

@@ -80,3 +80,11 @@ def test_pinyin_glosses_are_removed_but_bracketed_latin_words_stay():
     assert n.text == "关于印发产教融合试点城市名单的通知\n见附件(a)与(AI)和部门"
     start = n.text.index("城市")
     assert n.span(start, start + 2).quote == "城(chéng)市"  # the span still quotes the original
+
+
+def test_the_back_matter_of_a_document_stays_on_its_own_lines():
+    text = ("市卫生健康委联系人：张三，联系电话：81085234\n甲市卫生健康委员会 甲市财政局\n甲市人力资源和社会保障局 甲市医疗保障局\n"
+            "2023年10月19日\n配合单位：市云计算和大数据局、工业和信息化局、旅游和\n\n文体广电局、农业农村局\n")
+    assert normalize(text).text.split("\n") == [
+        "市卫生健康委联系人：张三，联系电话：81085234", "甲市卫生健康委员会 甲市财政局", "甲市人力资源和社会保障局 甲市医疗保障局",
+        "2023年10月19日", "配合单位：市云计算和大数据局、工业和信息化局、旅游和文体广电局、农业农村局"]
