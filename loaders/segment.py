@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .citations import find_citations
 from .divisions import division_table
-from .patterns import CN_DATE, DOC_NUMBER, HEADER_LINE, LABEL, marker_of
+from .patterns import CN_DATE, DOC_NUMBER, HEADER_LINE, LABEL, ORG_END, marker_of
 from .structure import Line, split_lines
 from .vocab import vocabulary
 
@@ -164,6 +164,15 @@ def _titled(title: str) -> bool:
     return bool(vocabulary().doc_type_end_with_year.search(title)) or "关于" in title
 
 
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+def _close_layout_gaps(title: str) -> str:
+    """A space between two Chinese characters of a title is layout (a wrapped or letter-spaced line) and goes,
+    unless it sets two joint issuers apart (…委员会办公室 宁夏回族自治区人民政府办公厅关于…)."""
+    return _CJK_GAP.sub(lambda m: m.group(0) if ORG_END.search(title[:m.start()]) else "", title)
+
+
 def _title_at(lines: list[Line], i: int) -> tuple[str, int, int, int] | None:
     """The title starting at lines[i], joined with the lines that continue it."""
     parts = [lines[i]]
@@ -184,7 +193,7 @@ def _title_at(lines: list[Line], i: int) -> tuple[str, int, int, int] | None:
         parts.append(lines[j])
         j += 1
     title = "".join(p.text for p in parts)
-    title = re.sub(r"\s+", " ", title).strip()
+    title = _close_layout_gaps(re.sub(r"\s+", " ", title).strip())
     if len(title) < 4:
         return None
     return title, parts[0].start, parts[-1].end, j

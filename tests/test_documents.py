@@ -243,3 +243,11 @@ def test_a_line_without_chinese_is_never_part_of_a_title():
 
     doc = extract_string("• 统一编号:\nHCSD01-2023-0006\n某某县人民政府办公室关于印发实施办法的通知\n各乡（镇）人民政府：\n现印发给你们。\n")[0]
     assert doc.title == "某某县人民政府办公室关于印发实施办法的通知"
+
+
+def test_layout_gaps_in_a_title_close_but_the_gap_between_joint_issuers_stays():
+    from loaders.segment import _close_layout_gaps
+
+    assert _close_layout_gaps("曲靖市人民政府关于推行终身职业技能培 训制度的实施意见") == "曲靖市人民政府关于推行终身职业技能培训制度的实施意见"
+    assert _close_layout_gaps("某某办公室关于印发 某某实施方案的通知") == "某某办公室关于印发某某实施方案的通知"
+    assert _close_layout_gaps("甲委员会办公室 乙人民政府办公厅关于深化改革的实施意见") == "甲委员会办公室 乙人民政府办公厅关于深化改革的实施意见"

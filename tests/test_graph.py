@@ -66,7 +66,7 @@ def test_wuhua_plan_cites_the_kunming_opinion_and_is_part_of_its_notice(built):
 def test_report_citations_resolve_to_its_attachments(built):
     _, _, g = built
     report = _doc(g, "曲靖麒麟职教集团质量年度报告2020")
-    att1 = _doc(g, "曲靖市人民政府关于推行终身职业技能培 训制度的实施意见")
+    att1 = _doc(g, "曲靖市人民政府关于推行终身职业技能培训制度的实施意见")  # a letter-spacing gap closed
     notice = _doc(g, "曲靖市人民政府办公室关于印发曲靖市推进产教融合实施方案的通知")
     assert (report, ELI.cites, att1) in g
     assert (report, ELI.cites, notice) in g
