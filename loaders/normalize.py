@@ -92,8 +92,8 @@ def _is_signature_or_date(line: str) -> bool:
 def _should_join(prev: str, nxt: str) -> bool:
     """Whether nxt continues prev, a line broken mid-sentence."""
     p, n = prev.strip(), nxt.strip()
-    if not p or not n or "\t" in p or "\t" in n:
-        return False
+    if not p or not n or "\t" in p or "\t" in n or p.count("|") >= 2 or n.count("|") >= 2:
+        return False  # table rows (tab or pipe separated) are never sentences broken over lines
     if _ends_terminal(p) or marker_of(n) or LABEL.match(n) or _META_START.match(n):
         return False
     doc_type_end = vocabulary().doc_type_end

@@ -88,3 +88,8 @@ def test_the_back_matter_of_a_document_stays_on_its_own_lines():
     assert normalize(text).text.split("\n") == [
         "市卫生健康委联系人：张三，联系电话：81085234", "甲市卫生健康委员会 甲市财政局", "甲市人力资源和社会保障局 甲市医疗保障局",
         "2023年10月19日", "配合单位：市云计算和大数据局、工业和信息化局、旅游和文体广电局、农业农村局"]
+
+
+def test_pipe_table_rows_are_never_joined_into_one_line():
+    text = "序号 | 工作任务 | 责任部门 |\n一)落实根本任务 | ||\n1 | 加强职业教育研究 | 教育部 |\n2 | 核定专职教师岗位 | 教育部 |\n"
+    assert normalize(text).text.split("\n") == [line for line in text.split("\n") if line]
