@@ -28,6 +28,19 @@ class AgencyContext:
 _TWO_CHAR_JOINS = ("以及", "等和", "等及", "等与")
 
 
+_LEVELS = ("县级市", "乡镇", "街道", "区", "市", "县", "旗", "镇", "乡")
+
+
+def _inside_collective(before: str, after: str) -> bool:
+    """Whether a 、 sits inside a collective of levels: 各区、市政府 (before "各区", after "市政府…")."""
+    b = before.strip()
+    if not (b.startswith("各") and len(b) <= 6 and b.endswith(_LEVELS)):
+        return False
+    level = next((lv for lv in _LEVELS if after.startswith(lv)), None)  # longest first: 县级市 before 县
+    return level is not None and after[len(level):].startswith(("政府", "人民政府", "、", "，", ",")) or \
+        level is not None and not after[len(level):]
+
+
 def split_items(text: str) -> list[tuple[str, int]]:
     """Split a list of names at 、，,；; 及, 以及 and 等和 outside brackets: [(item, offset in text)]."""
     items: list[tuple[str, int]] = []
@@ -39,6 +52,8 @@ def split_items(text: str) -> list[tuple[str, int]]:
             depth += 1
         elif c in _CLOSE:
             depth = max(0, depth - 1)
+        elif c == "、" and depth == 0 and _inside_collective(text[start:i], text[i + 1:]):
+            pass  # 各区、市政府 / 各区、县级市: one collective, not two items (GUIDE §7)
         elif depth == 0 and (c in "、，,；;/" or (c == "及" and not text[i:i + 2] == "及其")
                              or text[i:i + 2] in _TWO_CHAR_JOINS):
             items.append((text[start:i], start))
@@ -278,7 +293,10 @@ class AgencyResolver:
         return self._build(None, surface, item, div), state
 
     def _is_word_start(self, item: str) -> bool:
-        """市场…, 区域…, 县域…: the first character is part of a word, not a prefix."""
+        """市场…, 区域…, 县域…: the first character is part of a word, not a prefix — unless the rest names a
+        department (市民政局 is 市 + 民政局, never 市民 + 政局; GUIDE §7)."""
+        if self.vocab.department(item[1:]) is not None:
+            return False
         return bool(re.match(r"^(市场|市民|市政(?!府)|区域|县域|省级|市级|县级|区级|州级)", item)) and \
             not item.startswith(("市级", "县级", "区级"))
 

@@ -180,6 +180,7 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
     targets = _TargetIndex(marks, base)
     lines = _Lines(text, seg.start, seg.end)
     first_leads_from = _first_listed_leads_from(text, seg)
+    blankets = _blanket_assignments(text, seg)
     for clause in marks.role_clauses:
         c: RoleClause = shift_clause(clause, base)
         if c.start < seg.body_start:
@@ -251,8 +252,41 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
                               c.end, targets, first_leads_from)
             if task is not None:
                 tasks.append((c.start, task))
+    for at, role, names in blankets:
+        for start, task in tasks:
+            if start > at:
+                _add_blanket(task, role, names, resolver)
+        # every later item at the level of the one that states the clause is a task, also one naming nobody
+        item = index.innermost(at)
+        taken = sorted(start for start, _ in tasks)
+        for unit in units if item is not None else []:
+            k = bisect.bisect_left(taken, unit.start)  # a task already inside this unit?
+            if unit.kind == item.kind and unit.start > at and not (k < len(taken) and taken[k] < unit.end):
+                clause = RoleClause("blanket", at, at, [RoleList(role, names, at, at)])
+                task = _make_task(norm, resolver, [clause], unit.marker, unit.heading, _unit_text(text, unit),
+                                  unit.path(), unit.body_start, unit.end, targets)
+                if task is not None:
+                    tasks.append((unit.body_start, task))
     tasks.sort(key=lambda x: x[0])
     return [t for _, t in tasks]
+
+
+def _blanket_assignments(text: str, seg: Segment) -> list[tuple[int, str, str]]:
+    """Blanket clauses of a segment (以下各项工作均需X负责落实，不再一一列出): (position, role, the bodies named)."""
+    out = []
+    for pattern in vocabulary().rule("conventions", "blanket_assignments"):
+        for m in re.compile(pattern).finditer(text, seg.body_start, seg.end):
+            role = "lead" if "牵头" in text[m.end("who"):m.end()] else "responsible"
+            out.append((m.start(), role, m.group("who")))
+    return out
+
+
+def _add_blanket(task: Task, role: str, names: str, resolver: AgencyResolver) -> None:
+    """Give a later task the bodies of a blanket clause, unless it names them already (GUIDE §7)."""
+    have = {a.canonical or a.name for r in ROLES for a in getattr(task, r)}
+    for agency, _, _ in resolver.resolve_list(names):
+        if (agency.canonical or agency.name) not in have:
+            getattr(task, role).append(agency)
 
 
 def _first_listed_leads_from(text: str, seg: Segment) -> int | None:

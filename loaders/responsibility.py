@@ -125,9 +125,22 @@ _PAREN = re.compile(r"[（(\[【［]([^（()）\[\]【】［］]{2,400}?(?:[（(
 
 
 def _without_convention_note(content: str, notes: list[str]) -> str:
-    """（A、B负责。列第一位者为牵头单位，下同） → A、B负责: the note states a convention, not a party."""
+    """（A、B负责。列第一位者为牵头单位，下同） → A、B负责; （A牵头，B负责落实。以下各项工作均需B负责落实，不再一一
+    列出。） → A牵头，B负责落实: a note that states a convention or a blanket assignment is no party of the item."""
     cut = min((i for note in notes if (i := content.find(note)) > 0), default=-1)
+    for pattern in vocabulary().rule("conventions", "blanket_assignments"):
+        m = re.search(pattern, content)
+        if m and m.start() > 0 and (cut < 0 or m.start() < cut):
+            cut = m.start()
     return content[:cut].rstrip("。，,；; ") if cut > 0 else content
+
+
+def _without_bracketed_note(value: str, notes: list[str]) -> str:
+    """责任单位：A、B（第一责任单位为牵头单位，下同） → A、B: a bracket stating a convention is no party."""
+    for m in re.finditer(r"[（(]([^（()）]*)[)）]", value):
+        if any(note in m.group(1) for note in notes):
+            return value[:m.start()]
+    return value
 
 
 def find_parentheticals(text: str, pats: RolePatterns) -> list[RoleClause]:
@@ -171,10 +184,11 @@ def parse_labels(text: str, base: int, pats: RolePatterns) -> RoleClause | None:
     if not marks:
         return None
     clause = RoleClause("label", base + marks[0].start(), base + len(text))
+    notes = vocabulary().rule("conventions", "first_listed_leads")
     for k, m in enumerate(marks):
         v_start = m.end()
         v_end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
-        value = text[v_start:v_end]
+        value = _without_bracketed_note(text[v_start:v_end], notes)
         stripped = value.rstrip(" \n\t，,；;。]】）)").lstrip(" \t")
         s_off = v_start + (len(value) - len(value.lstrip(" \t")))
         role = pats.label_role[m.group(1)]

@@ -113,3 +113,18 @@ def test_collectives_of_governments_of_a_level_stay_even_with_youguan():
     r = AgencyResolver(AgencyContext(Jurisdiction(None, None, None), None))
     assert not r.is_unspecified("各有关省级人民政府") and not r.is_unspecified("各省级人民政府")
     assert r.is_unspecified("有关部门") and r.is_unspecified("各级人民政府") and r.is_unspecified("各有关单位")
+
+
+def test_a_place_prefix_before_a_department_is_a_place_not_a_word():
+    from loaders.extract import extract_string
+
+    (doc,) = extract_string("昆明市人民政府关于养老的意见\n一、体系\n1.健全制度。发布清单。（市民政局牵头，市场监管局配合）\n")
+    (task,) = doc.tasks
+    assert [a.name for a in task.lead] == ["昆明市民政局"]  # 市 + 民政局, never 市民 + 政局
+    assert [a.name for a in task.cooperating] == ["昆明市市场监管局"]  # 市场 is a word: the city's bureau
+
+
+def test_collectives_of_levels_are_one_item():
+    assert [x for x, _ in split_items("市民政局、各区、市政府")] == ["市民政局", "各区、市政府"]
+    assert [x for x, _ in split_items("各区、县级市政府、市财政局")] == ["各区、县级市政府", "市财政局"]
+    assert [x for x, _ in split_items("各区、市民政局")] == ["各区", "市民政局"]
