@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .agencies import AgencyContext, AgencyResolver, split_items
 from .citations import dedupe
-from .metadata import infer_division, jurisdiction_of, read_metadata
+from .metadata import infer_division, is_national, jurisdiction_of, read_metadata
 from .normalize import NormText, normalize
 from .pipeline import Marks, annotate, default_pipeline, shift_clause
 from .read import LoaderError, Source, read_source, readable_name
@@ -77,8 +77,9 @@ def extract_text(norm: NormText, source_name: str) -> list[Document]:
 def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Document | None, nlp) -> Document:
     text = norm.text
     meta = read_metadata(text, seg.start, seg.body_start, seg.end, seg.title)
-    division = infer_division([" ".join(n for n, _, _ in meta.issuer_names), seg.title or ""],
-                              text[seg.body_start:seg.end])
+    national = bool(meta.issuer_names) and all(is_national(n) for n, _, _ in meta.issuer_names)
+    division = None if national else infer_division([" ".join(n for n, _, _ in meta.issuer_names), seg.title or ""],
+                                                    text[seg.body_start:seg.end])
     juris = jurisdiction_of(division)
     if parent is not None and (division is None or seg.kind == "promulgated" and
                                not (seg.title and division.name in seg.title)):

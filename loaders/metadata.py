@@ -13,7 +13,8 @@ from .records import DocNumber, Jurisdiction
 from .structure import Line, split_lines
 from .vocab import Vocabulary, vocabulary
 
-_NOT_ISSUER = re.compile(r"(网|网站|日报|晚报|报社|新闻|电视台|融媒|客户端|公众号|平台|门户)$")
+# a 来源 that names a reposting site, a newspaper or a document database, not an issuing body (GUIDE §7)
+_NOT_ISSUER = re.compile(r"(网|网站|日报|晚报|报社|新闻|电视台|融媒|客户端|公众号|平台|门户|数据库|法规库|资料库|数据中心)$")
 _ORG_END = ORG_END
 _ORG_ANY = re.compile(_ORG_END.pattern.rstrip("$"))
 _DATE_LINE = re.compile(r"^((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|"
@@ -236,6 +237,19 @@ def _strip_citations(s: str) -> str:
     return re.sub(r"《[^《》]*(?:《[^《》]*》[^《》]*)*》", "", s)
 
 
+_RELATIVE_LEVELS = ("省", "自治区", "市", "州", "盟", "县", "区", "旗", "乡", "镇", "街道")
+
+
+def is_national(name: str, table: DivisionTable | None = None, vocab: Vocabulary | None = None) -> bool:
+    """A body of the central government or party (国务院办公厅, 教育部, 国家发展改革委): no place in its name,
+    and a national opening or ending (extraction_rules.toml)."""
+    table, vocab = table or division_table(), vocab or vocabulary()
+    if not name or table.mentions(name) or name.startswith(_RELATIVE_LEVELS):
+        return False  # a place, or a relative one (市委组织部, 县教育局), makes it local
+    return name.startswith(tuple(vocab.rule("agencies", "national_prefixes"))) or \
+        name.endswith(tuple(vocab.rule("agencies", "national_endings")))
+
+
 def infer_division(priority_texts: list[str], body: str, table: DivisionTable | None = None) -> Division | None:
     """The issuing area: from issuer names, then the title (citations removed), then the body's places."""
     table = table or division_table()
@@ -250,6 +264,11 @@ def infer_division(priority_texts: list[str], body: str, table: DivisionTable | 
         if is_full and len(key) >= 3:
             div = table.resolve(key)
             if div is not None:
+                counts[div.code] += 1
+    if not counts:  # no full name: explicit short names of provinces and cities (天津 with 本市, 青岛特色)
+        for start, end, key, is_full in table.mentions(text):
+            div = None if is_full else table.resolve(key)
+            if div is not None and div.level <= 2 and len(key) >= 2:
                 counts[div.code] += 1
     if not counts:
         return None

@@ -251,3 +251,23 @@ def test_layout_gaps_in_a_title_close_but_the_gap_between_joint_issuers_stays():
     assert _close_layout_gaps("曲靖市人民政府关于推行终身职业技能培 训制度的实施意见") == "曲靖市人民政府关于推行终身职业技能培训制度的实施意见"
     assert _close_layout_gaps("某某办公室关于印发 某某实施方案的通知") == "某某办公室关于印发某某实施方案的通知"
     assert _close_layout_gaps("甲委员会办公室 乙人民政府办公厅关于深化改革的实施意见") == "甲委员会办公室 乙人民政府办公厅关于深化改革的实施意见"
+
+
+def test_national_issuers_have_no_jurisdiction_and_untitled_texts_take_explicit_short_place_names():
+    from loaders.extract import extract_string
+    from loaders.metadata import is_national
+
+    assert all(is_national(n) for n in ("国务院办公厅", "教育部办公厅", "国家发展改革委", "中国银保监会", "财政部"))
+    assert not any(is_national(n) for n in ("曲靖市教育体育局", "市委组织部", "五华区人民政府"))
+    national = extract_string("教育部办公厅关于开展产教联合体建设的通知\n各省、自治区教育厅：\n新疆、上海等地已先行试点。"
+                              "新疆、上海要总结经验。\n教育部办公厅\n2023年4月18日\n")[0]
+    assert national.jurisdiction.province is None
+    untitled = extract_string("一、总体要求\n坚持以天津工作提出的要求为纲，推进在天津的实施。\n")[0]
+    assert untitled.title is None and untitled.jurisdiction.province == "天津市"
+
+
+def test_a_document_database_named_as_source_is_not_an_issuer():
+    from loaders.extract import extract_string
+
+    doc = extract_string("来源:国资数据中心\n教育部办公厅关于开展产教联合体建设的通知\n各省教育厅：\n现通知如下。\n")[0]
+    assert [a.name for a in doc.issuers] == ["教育部办公厅"]
