@@ -195,7 +195,7 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
             target = assignment_target(owner)
             by_unit.setdefault(id(target), _Assignment(unit=target)).clauses.append(c)
         elif c.kind in ("parenthetical", "sentence"):
-            if c.kind == "sentence" and not _resolves_fully(resolver, c):
+            if c.kind == "sentence" and not _resolves_fully(resolver, c, grounded=True):
                 continue
             owner = index.innermost(c.start)
             key = id(owner) if owner is not None else -c.start
@@ -246,7 +246,8 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
             any_explicit = True
     if any_explicit:
         for unit, c in subjects:
-            if unit is None or id(unit) in by_unit or id(unit) in with_inline or not _resolves_fully(resolver, c):
+            if unit is None or id(unit) in by_unit or id(unit) in with_inline or \
+                    not _resolves_fully(resolver, c, grounded=True):
                 continue
             body = text[c.start:c.end].strip()
             task = _make_task(norm, resolver, [c], unit.marker, unit.heading, body, unit.path(), c.start,
@@ -319,13 +320,25 @@ def _first_listed_leads(resolver: AgencyResolver, clauses: list[RoleClause], rol
                 return
 
 
-def _resolves_fully(resolver: AgencyResolver, clause: RoleClause) -> bool:
-    """Every item of every list names an agency (so a sentence like 推进工作落实 is no assignment)."""
+def _resolves_fully(resolver: AgencyResolver, clause: RoleClause, grounded: bool = False) -> bool:
+    """Every item of every list names an agency (so a sentence like 推进工作落实 is no assignment); with
+    `grounded`, a real body too — a sentence's subject such as 高等职业学校 or 地方政府 names a kind of body,
+    not one (GUIDE §7)."""
     for rl in clause.lists:
         named = [x for x in (resolver.clean(i) for i, _ in split_items(rl.text)) if x and not resolver.is_unspecified(x)]
-        if not named or len(resolver.resolve_list(rl.text)) != len(named):
+        resolved = resolver.resolve_list(rl.text)
+        if not named or len(resolved) != len(named):
+            return False
+        if grounded and not all(_is_grounded(resolver, a) for a, _, _ in resolved):
             return False
     return True
+
+
+def _is_grounded(resolver: AgencyResolver, agency: Agency) -> bool:
+    """A particular body: a known department, a collective, a national body, or a name that carries its place."""
+    surface = resolver.clean(agency.surface)
+    return bool(agency.functional_type or agency.collective or is_national(surface)
+                or resolver.leading_place(surface) is not None or re.match(r"^(省|自治区|市|州|县|区|旗)", surface))
 
 
 class _Lines:
