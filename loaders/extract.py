@@ -230,6 +230,8 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
     with_inline = {id(u) for u, _ in standalone if u is not None}
     inline_starts = sorted(c.start for _, c in standalone)
     for unit, c in standalone:
+        if not _resolves_fully(resolver, c, grounded=True):
+            continue  # 促进职业院校… / 由行业协会牵头: no particular body
         end = _inline_end(text, lines, c, inline_starts, unit)
         body = text[c.start:end].strip().rstrip("；;")
         task = _make_task(norm, resolver, [c], unit.marker if unit else None, unit.heading if unit else None,

@@ -235,6 +235,7 @@ def test_a_convention_note_in_a_label_line_is_no_party():
 
 def test_a_kind_of_body_as_a_sentence_subject_is_no_agency():
     text = ("曲靖市推进职业教育的实施方案\n一、任务\n（一）发展高职。高等职业学校要培养高素质技术技能人才。（市教育体育局牵头）\n"
-            "（二）落实经费。地方政府要制定生均经费标准。\n（三）扩大招生。市教育体育局负责扩大招生规模。\n")
+            "（二）落实经费。地方政府要制定生均经费标准。\n（三）扩大招生。市教育体育局负责扩大招生规模。\n"
+            "（四）加强培训。由行业协会牵头开展培训。\n")
     assert [(n, lead, resp) for n, lead, resp, _ in _roles(text)] == [
         ("（一）", ["曲靖市教育体育局"], []), ("（三）", [], ["曲靖市教育体育局"])]
