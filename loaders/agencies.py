@@ -22,6 +22,7 @@ class AgencyContext:
 
     jurisdiction: Jurisdiction
     code: str | None = None
+    national: bool = False  # issued by central bodies: functional names (教育行政部门) are the ministries
 
 
 # 以及; and 等和 / 等及 / 等与 closing an open list before the next party (A、B等和各省级人民政府: the 等 is dropped)
@@ -227,6 +228,9 @@ class AgencyResolver:
                     name = div.name + item[m.end():]
             return Agency(name=name, surface=surface, jurisdiction=own, canonical=name, collective=True,
                           division_code=lowest_code, org_class="Collective"), state
+        central = self._national_functional(item)
+        if central is not None:
+            return central, state
         # party organs: 市委组织部 → 中共中卫市委组织部; 团市委 → 共青团中卫市委
         m = _LEAGUE.match(item)
         if m:
@@ -291,6 +295,19 @@ class AgencyResolver:
         # bare name: inherits the list's prefix, else the document's own level
         div = state or (self.table.by_code.get(lowest_code) if lowest_code else None)
         return self._build(None, surface, item, div), state
+
+    def _national_functional(self, item: str) -> Agency | None:
+        """国务院教育行政部门 anywhere, and 教育行政部门 / 人力资源社会保障部门 in a national document → the
+        central body of that function (教育部, 人力资源社会保障部; GUIDE §7)."""
+        core = item[3:] if item.startswith("国务院") else item if self.ctx.national else None
+        if not core or not core.endswith("部门"):
+            return None
+        dept, _ = self._dept(core.replace("行政部门", "部门").replace("主管部门", "部门"))
+        name = self.vocab.national_bodies.get(dept.functional_type) if dept is not None else None
+        if name is None:
+            return None
+        return Agency(name=name, surface=item, jurisdiction=None, canonical=name,
+                      functional_type=dept.functional_type, org_class="Bureau")  # a working department, central level
 
     def _is_word_start(self, item: str) -> bool:
         """市场…, 区域…, 县域…: the first character is part of a word, not a prefix — unless the rest names a

@@ -77,7 +77,9 @@ def extract_text(norm: NormText, source_name: str) -> list[Document]:
 def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Document | None, nlp) -> Document:
     text = norm.text
     meta = read_metadata(text, seg.start, seg.body_start, seg.end, seg.title)
-    national = bool(meta.issuer_names) and all(is_national(n) for n, _, _ in meta.issuer_names)
+    national = bool(meta.issuer_names) and all(is_national(n) for n, _, _ in meta.issuer_names) or \
+        not meta.issuer_names and parent is not None and bool(parent.issuers) and \
+        all(is_national(a.name) for a in parent.issuers)  # a plan or attachment carried by a national document
     division = None if national else infer_division([" ".join(n for n, _, _ in meta.issuer_names), seg.title or ""],
                                                     text[seg.body_start:seg.end])
     juris = jurisdiction_of(division)
@@ -85,7 +87,7 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
                                not (seg.title and division.name in seg.title)):
         juris = parent.jurisdiction if parent.jurisdiction.code and (
             division is None or parent.jurisdiction.code.startswith(division.code.rstrip("0")[:4])) else juris
-    resolver = AgencyResolver(AgencyContext(juris, juris.code))
+    resolver = AgencyResolver(AgencyContext(juris, juris.code, national=national))
     issuers = _dedupe_agencies([a for name, s, e in meta.issuer_names
                                 for a in _resolve_one(resolver, name, norm, s, e)])
     date = meta.date
@@ -337,9 +339,10 @@ def _resolves_fully(resolver: AgencyResolver, clause: RoleClause, grounded: bool
 
 
 def _is_grounded(resolver: AgencyResolver, agency: Agency) -> bool:
-    """A particular body: a known department, a collective, a national body, or a name that carries its place."""
+    """A particular body: a known department, a 各… collective, a national body, or a name that carries its place."""
     surface = resolver.clean(agency.surface)
-    return bool(agency.functional_type or agency.collective or is_national(surface)
+    collective = agency.collective and surface.startswith("各")  # 各县（区）人民政府, not 职业院校 as a kind
+    return bool(agency.functional_type or collective or is_national(surface)
                 or resolver.leading_place(surface) is not None or re.match(r"^(省|自治区|市|州|县|区|旗)", surface))
 
 

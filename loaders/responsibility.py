@@ -61,8 +61,10 @@ class RolePatterns:
             self.label_role[w] = "deadline"
         self.label = re.compile(rf"({_alternation(list(self.label_role))})\s*[:：]")
         self.ongoing = r["ongoing_words"]
-        self.subject = re.compile(r"(?:^|(?<=[。；;，,\n]))(?P<subject>[^，。；、：\s“”,;:]{1,29}[局委办府会室部心校联])"
-                                  rf"(?=(?:{_alternation(r['subject_verbs'])}))")
+        # a subject may list bodies (国务院教育行政部门、人力资源社会保障行政部门) and end in 部门
+        self.subject = re.compile(r"(?:^|(?<=[。；;，,\n]))(?P<subject>[^，。；：\s“”,;:]{1,40}?[局委办府会室部心校联门])"
+                                  rf"(?P<verb>{_alternation(r['subject_verbs'])})")
+        self.subject_lead = set(r.get("subject_lead_verbs", []))
         self.deadline_like = re.compile(r"(\d{4}\s*年|年底|年内|月底|前完成|长期坚持|持续推进|长期|每年|逐年)")
 
 
@@ -262,7 +264,8 @@ def find_subjects(text: str, pats: RolePatterns) -> list[RoleClause]:
         i = bisect.bisect_right(stops, s)
         end = stops[i] if i < len(stops) else len(text)
         clause = RoleClause("subject", s, end)
-        clause.lists.append(RoleList("responsible", m.group("subject"), s, m.end("subject")))
+        role = "lead" if m.group("verb") in pats.subject_lead else "responsible"
+        clause.lists.append(RoleList(role, m.group("subject"), s, m.end("subject")))
         out.append(clause)
     return out
 

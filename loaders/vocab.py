@@ -48,6 +48,7 @@ class Vocabulary:
     topics: list[Concept] = field(default_factory=list)
     rules: dict = field(default_factory=dict)
     functional_types: dict[str, str] = field(default_factory=dict)  # label → IRI
+    national_bodies: dict[str, str] = field(default_factory=dict)  # functional type label → central body name
 
     def department(self, core: str) -> Department | None:
         """The department a place-free name denotes (prefLabel or alias), if known."""
@@ -118,6 +119,10 @@ def vocabulary(vocab_dir: Path = VOCAB_DIR) -> Vocabulary:
             functional_iri=str(ft) if ft is not None else None,
         ))
     vocab = Vocabulary(departments=depts, functional_types={label: iri for iri, label in ft_labels.items()})
+    for iri, label in ft_labels.items():
+        central = _literals(g, URIRef(iri), URIRef(PK + "nationalBody"), "zh")
+        if central:
+            vocab.national_bodies[label] = central[0]
     for d in depts:
         for label in (d.pref, *d.aliases):
             vocab.by_label.setdefault(label, d)

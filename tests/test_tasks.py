@@ -239,3 +239,19 @@ def test_a_kind_of_body_as_a_sentence_subject_is_no_agency():
             "（四）加强培训。由行业协会牵头开展培训。\n")
     assert [(n, lead, resp) for n, lead, resp, _ in _roles(text)] == [
         ("（一）", ["曲靖市教育体育局"], []), ("（三）", [], ["曲靖市教育体育局"])]
+
+
+def test_national_functional_names_are_the_ministries_and_subject_clauses_carry_their_role():
+    text = ("国务院办公厅关于推进职业教育改革的意见\n各省、自治区、直辖市人民政府：\n现提出以下意见。\n一、任务\n"
+            "（一）扩大试点。启动试点工作。（教育部牵头）\n"
+            "（二）提高待遇。国务院人力资源社会保障行政部门会同有关部门，适时组织清理歧视政策。\n"
+            "（三）完善制度。国务院教育行政部门、人力资源社会保障行政部门和其他有关部门在职责范围内，分别负责有关工作。\n"
+            "（四）开发标准。财政部牵头研究经费保障办法。\n")
+    assert [(n, lead, resp) for n, lead, resp, _ in _roles(text)] == [
+        ("（一）", ["教育部"], []), ("（二）", [], ["人力资源社会保障部"]),
+        ("（三）", [], ["教育部", "人力资源社会保障部"]), ("（四）", ["财政部"], [])]
+
+
+def test_functional_names_stay_local_in_a_local_document():
+    text = "曲靖市推进职业教育的实施方案\n一、任务\n（一）扩大试点。教育行政部门负责扩大试点。（市教育体育局牵头）\n"
+    assert _roles(text)[0][1] == ["曲靖市教育体育局"]
