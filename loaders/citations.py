@@ -77,6 +77,8 @@ def is_policy_title(title: str, vocab: Vocabulary) -> bool:
     t = re.sub(r"[（(][^（）()]*[)）]$", "", title).strip()
     if len(t) < 2 or t in vocab.rule("citations", "non_document_titles"):
         return False
+    if t.endswith("表") and not t.endswith(tuple(vocab.rule("citations", "document_table_endings"))):
+        return False  # a form to fill in, not a document
     return not any(t.endswith(e) for e in vocab.rule("citations", "non_document_endings"))
 
 

@@ -69,3 +69,13 @@ def test_citations_are_deduplicated_keeping_a_later_number():
     found = dedupe(find_citations(text))
     assert len(found) == 1
     assert found[0].doc_number.text == "曲政办发〔2020〕8号"
+
+
+def test_forms_ending_in_biao_are_no_documents_but_task_tables_are():
+    from loaders.citations import is_policy_title
+    from loaders.vocab import vocabulary
+
+    v = vocabulary()
+    assert not is_policy_title("诉讼要素表", v) and not is_policy_title("有效抗辩释明表", v)
+    assert is_policy_title("关于推进家庭医生签约服务高质量发展工作的任务分工表", v)
+    assert is_policy_title("国家职业教育改革实施方案", v)
