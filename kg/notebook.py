@@ -8,12 +8,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def sample_graph() -> Path:
-    """The build folder to use: $KG_OUT, else ./out, built from examples/ when it is not there yet."""
+    """The build folder to use: $KG_OUT, else ./out, built from examples/ (as the README's first command does)
+    when it is not there yet."""
     out = Path(os.environ.get("KG_OUT") or ROOT / "out")
     if not (out / "graph.lbug").exists():
+        from loaders.read import iter_paths
+
         from .build import build
 
-        build(sorted((ROOT / "examples").glob("*.txt")), out)
+        build(iter_paths([ROOT / "examples"]), out)
     return out
 
 

@@ -82,6 +82,8 @@ class AgencyResolver:
         self.table = table or division_table()
         rules = self.vocab.rules["agencies"]
         self.org_suffixes = sorted(rules["org_suffixes"], key=len, reverse=True)
+        self._org_endings = tuple(self.org_suffixes)  # str.endswith takes a tuple: one call, not one per suffix
+        self._org_endings_but_bumen = tuple(x for x in self.org_suffixes if x != "部门")
         self.unspecified_words = rules["unspecified_words"]
         self.unspecified_names = set(rules["unspecified_names"])
         self.collective_prefixes = rules["collective_prefixes"]
@@ -94,7 +96,7 @@ class AgencyResolver:
     def is_org(self, core: str) -> bool:
         """Whether a place-free name reads as an organisation."""
         return bool(core) and (core in self.vocab.by_label or core in self.vocab.by_stem and len(core) >= 2 and
-                               self._stem_only(core) or any(core.endswith(s) for s in self.org_suffixes))
+                               self._stem_only(core) or core.endswith(self._org_endings))
 
     def _stem_only(self, core: str) -> bool:
         """A function-only short form that stands alone as a name (园区, 政府办), not a bare stem (教育)."""
@@ -217,8 +219,7 @@ class AgencyResolver:
             return None, state
         lowest_code = self.ctx.code
         own = self.ctx.jurisdiction.lowest
-        collective = any(item.startswith(p) for p in self.collective_prefixes) or any(
-            item.endswith(s) for s in self.collective_suffixes)
+        collective = item.startswith(tuple(self.collective_prefixes)) or item.endswith(tuple(self.collective_suffixes))
         if collective:
             name = item
             m = _LEVEL_PREFIX.match(item)
@@ -321,7 +322,7 @@ class AgencyResolver:
         """(department, expand?) — a function-only form (人社部门, 园区, 政府办) expands to the canonical name."""
         dept = self.vocab.department(core)
         if dept is not None:
-            return dept, not any(core.endswith(s) for s in self.org_suffixes if s != "部门")
+            return dept, not core.endswith(self._org_endings_but_bumen)
         if core.endswith("部门"):
             stem = core[:-2]
             dept = self.vocab.by_stem.get(stem) or self.vocab.department(stem + "局")

@@ -8,8 +8,12 @@ def topics_in(text: str, min_count: int = 1, vocab: Vocabulary | None = None) ->
     """Preferred labels of the topics mentioned at least min_count times in text, in vocabulary order."""
     vocab = vocab or vocabulary()
     out = []
-    for concept in vocab.topics:
-        n = sum(text.count(label) for label in set(concept.labels) if len(label) >= 2)
-        if n >= min_count:
-            out.append(concept.pref)
+    for concept, labels in vocab.topic_labels:
+        n = 0
+        for label in labels:
+            n += text.count(label)
+            if n >= min_count:
+                out.append(concept.pref)
+                break
     return out
+

@@ -55,6 +55,11 @@ class Vocabulary:
         return self.by_label.get(core)
 
     @cached_property
+    def topic_labels(self) -> list[tuple[Concept, list[str]]]:
+        """Each topic with its distinct labels of two characters or more (counted in texts)."""
+        return [(c, sorted({x for x in c.labels if len(x) >= 2})) for c in self.topics]
+
+    @cached_property
     def doc_type_end(self) -> re.Pattern[str]:
         """A line or title that ends with a 文种 of the vocabulary (…的通知, …实施方案)."""
         return re.compile(self._doc_type_alternation() + r"\s*$")

@@ -33,3 +33,28 @@ def test_seed_scores_meet_the_thresholds(seed_docs, tmp_path):
     assert report["tasks"]["f1"] >= 0.95
     assert report["agency_roles"]["f1"] >= 0.92
     assert report["lead_agencies"]["f1"] >= 0.95
+
+
+def test_development_set_scores_meet_the_issue_10_thresholds(tmp_path):
+    """The real documents of ../shared/corpus/dev (bundled in examples/dev) against ../shared/eval/gold-dev."""
+    import pytest
+
+    from loaders import extract_file
+
+    gold = SHARED / "gold-dev"
+    if not gold.is_dir():
+        pytest.skip(f"no development gold at {gold} (the shared evaluation folder is not beside this clone)")
+    pred = tmp_path / "pred.jsonl"
+    with pred.open("w", encoding="utf-8") as fh:
+        for path in sorted((ROOT / "examples" / "dev").glob("*.txt")):
+            for d in extract_file(path):
+                fh.write(json.dumps(document_to_contract(d), ensure_ascii=False) + "\n")
+    report = _scorer().score(gold, pred)
+    found, total = map(int, report["documents_found"].split("/"))
+    assert found / total >= 0.97, report["documents_found"]
+    for field, value in report["metadata_accuracy"].items():
+        assert value >= 0.95, (field, value)
+    assert report["citations"]["f1"] >= 0.95
+    assert report["tasks"]["f1"] >= 0.95
+    assert report["agency_roles"]["f1"] >= 0.93
+    assert report["lead_agencies"]["f1"] >= 0.95
