@@ -461,6 +461,14 @@ def _unique_sources(files: list[tuple[str, list[Document]]]) -> list[tuple[str, 
     return out
 
 
+def _findings(report: BuildReport) -> dict:
+    """Findings to check, counted by code over the build and per file (files with none left out)."""
+    from loaders.diagnostics import summarise
+
+    per_file = {readable_name(f.path.name): summarise(f.documents) for f in report.files if not f.error}
+    return {"total": summarise(report.documents), "files": {k: v for k, v in sorted(per_file.items()) if v}}
+
+
 def write_build_info(report: BuildReport, folder: Path) -> None:
     """build-info.json: the build's time and figures, no host name or absolute path (kept out of the graph)."""
     info = {
@@ -472,6 +480,7 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "files_from_cache": sum(f.cached for f in report.files),
         "files_failed": [{"file": readable_name(f.path.name), "error": f.error} for f in report.failed],
         "documents": len(report.documents),
+        "warnings": _findings(report),
         "tasks": sum(len(d.tasks) for d in report.documents),
         "triples": report.triples,
         "property_graph": {"nodes": report.nodes, "relationships": report.relationships},

@@ -44,8 +44,10 @@ def extract(
     paths: list[Path] = typer.Argument(..., help="Files or folders (.txt, .docx, .pdf, .html)."),
     fmt: str = typer.Option("jsonl", "--format", help="Output format: jsonl (the extraction contract)."),
     max_mb: float = typer.Option(20.0, "--max-mb", help="Refuse files larger than this many MB."),
+    report: bool = typer.Option(False, "--report", help="Also print, on stderr, each file's findings to check "
+                                                        "(no title, repaired date, unknown agency …) by code."),
 ) -> None:
-    """Print one JSON object per document found (shared/eval/CONTRACT.md)."""
+    """Print one JSON object per document found (shared/eval/CONTRACT.md); each carries its "warnings"."""
     from kg.extraction import extract_paths
     from loaders import document_to_contract, iter_paths
     from loaders.read import readable_name
@@ -58,6 +60,7 @@ def extract(
         typer.echo("kg extract: no input files found", err=True)
         raise typer.Exit(2)
     failed = 0
+    findings: list = []
     out = sys.stdout.buffer
     with _progress(len(files), "extract") as bar:
         for result in extract_paths(files, max_mb=max_mb):
@@ -71,7 +74,28 @@ def extract(
                 line = json.dumps(document_to_contract(doc), ensure_ascii=False) + "\n"
                 out.write(line.encode("utf-8", "backslashreplace"))  # a stray surrogate stays a JSON escape
             out.flush()
+            if report:
+                findings.append((readable_name(result.path), result.documents))
+    if report:
+        _print_findings(findings)
     raise typer.Exit(1 if failed else 0)
+
+
+def _print_findings(findings: list) -> None:
+    """Per file: documents, tasks and the count of each finding code — the files to check first come first."""
+    from loaders.diagnostics import CODES, summarise
+
+    rows = [(name, len(docs), sum(len(d.tasks) for d in docs), summarise(docs)) for name, docs in findings]
+    rows.sort(key=lambda r: (-sum(r[3].values()), r[0]))
+    typer.echo("kg extract: findings per file (see loaders/diagnostics.py for each code)", err=True)
+    for name, n_docs, n_tasks, counts in rows:
+        found = ", ".join(f"{code} {n}" for code, n in counts.items()) or "none"
+        typer.echo(f"  {name}: {n_docs} documents, {n_tasks} tasks; {found}", err=True)
+    total = summarise(d for _, docs in findings for d in docs)
+    typer.echo("  total: " + (", ".join(f"{code} {n}" for code, n in total.items()) or "none"), err=True)
+    unknown = sorted(set(total) - set(CODES))
+    if unknown:  # a code added without a description would be a bug
+        typer.echo(f"  (undocumented codes: {', '.join(unknown)})", err=True)
 
 
 @app.command()

@@ -121,6 +121,10 @@ class AgencyResolver:
             if item.endswith(w) and len(item) > len(w) + 1:
                 item = item[: -len(w)]
                 break
+        if "由" in item[1:]:  # 技工院校内由人力资源社会保障行政部门: the body is what follows 由
+            tail = item.rsplit("由", 1)[1]
+            if len(tail) >= 2 and self.is_org(tail):
+                item = tail
         return _LEADING_VERBS.sub("", item) if len(item) > 4 else item
 
     def level_division(self, level_word: str) -> Division | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .agencies import AgencyContext, AgencyResolver, split_items
 from .citations import dedupe
+from .diagnostics import diagnose
 from .metadata import infer_division, is_national, jurisdiction_of, read_metadata
 from .normalize import NormText, normalize
 from .pipeline import Marks, annotate, default_pipeline, shift_clause
@@ -97,7 +98,7 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
     marks = annotate(nlp, text[seg.start:seg.end])
     citations = _citations(marks, norm, seg.start)
     tasks = _tasks(marks, norm, seg, resolver)
-    return Document(
+    doc = Document(
         doc_id=doc_id, source=source, part_of=parent.doc_id if parent else None,
         title=seg.title, doc_number=meta.doc_number, doc_type=meta.doc_type, date=date,
         issuers=issuers, jurisdiction=juris, recipients=meta.recipients, citations=citations, tasks=tasks,
@@ -108,6 +109,13 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
         topics=sorted(set(topics_in(seg.title or "")) | set(topics_in(text[seg.start:seg.end], min_count=3)),
                       key=_topic_order),
     )
+    doc.diagnostics = diagnose(doc, meta.date_note if date == meta.date else None,
+                               national=national or juris.code is None and _carried_by_national(parent))
+    return doc
+
+
+def _carried_by_national(parent: Document | None) -> bool:
+    return parent is not None and bool(parent.issuers) and all(is_national(a.name) for a in parent.issuers)
 
 
 def _topic_order(label: str) -> int:

@@ -33,6 +33,7 @@ class Metadata:
     issuer_names: list[tuple[str, int, int]] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
+    date_note: str | None = None  # date_repaired | date_from_publication (see loaders/diagnostics.py)
 
 
 def header_fields(line: str) -> dict[str, str]:
@@ -151,11 +152,14 @@ def read_metadata(text: str, start: int, body_start: int, end: int, title: str |
         if who and not _NOT_ISSUER.search(who):
             meta.issuer_names.append((who, who_start, who_start + len(who)))
     if date_line is not None:
-        meta.date = parse_date(date_line.text) or _glyphless_date(date_line.text, meta.published)
+        meta.date = parse_date(date_line.text)
+        if meta.date is None:
+            meta.date = _glyphless_date(date_line.text, meta.published)
+            meta.date_note = "date_repaired" if meta.date else None
     elif printed:
         meta.date = parse_date(printed[0].text)
     elif meta.published:
-        meta.date = meta.published
+        meta.date, meta.date_note = meta.published, "date_from_publication"
     # issuers: signature, 印发 lines, header 来源 / 发布机构, the title's own "X关于…"
     for ln in sig:
         for part in re.split(r"\s+|、", ln.text.strip()):

@@ -113,6 +113,15 @@ class Task:
 
 
 @dataclass
+class Diagnostic:
+    """A finding a researcher should check (loaders/diagnostics.py lists the codes), with its span if any."""
+
+    code: str
+    message: str
+    span: Span | None = None
+
+
+@dataclass
 class Document:
     """One document found in a file: a notice, the plan it promulgates, an attachment."""
 
@@ -132,6 +141,7 @@ class Document:
     published: str | None = None
     title_span: Span | None = None
     topics: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def _agency_json(a: Agency) -> dict[str, Any]:
@@ -193,4 +203,5 @@ def document_to_contract(doc: Document) -> dict[str, Any]:
         "published": doc.published,
         "extent": list(doc.extent) if doc.extent else None,
         "title_span": asdict(doc.title_span) if doc.title_span else None,
+        "warnings": [asdict(d) for d in doc.diagnostics],
     }

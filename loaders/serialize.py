@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from .records import Agency, Citation, Deadline, DocNumber, Document, Jurisdiction, Span, Target, Task
+from .records import Agency, Citation, Deadline, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
 
 
 def documents_to_data(docs: list[Document]) -> list[dict[str, Any]]:
@@ -50,5 +50,6 @@ def documents_from_data(data: list[dict[str, Any]]) -> list[Document]:
             extent=tuple(d["extent"]) if d.get("extent") else None,
             published=d.get("published"), title_span=_span(d.get("title_span")),
             topics=list(d.get("topics", [])),
+            diagnostics=[Diagnostic(x["code"], x["message"], _span(x.get("span"))) for x in d.get("diagnostics", [])],
         ))
     return out
