@@ -1,6 +1,8 @@
 """Agency lists → agencies resolved to their jurisdiction (GUIDE §5): prefixes, coordination, aliases."""
 from __future__ import annotations
 
+from typing import Optional
+
 import re
 from dataclasses import dataclass
 
@@ -70,6 +72,10 @@ def split_items(text: str) -> list[tuple[str, int]]:
         if stripped:
             out.append((stripped, off + item.index(stripped)))
     return out
+
+
+# A small resolver's answer: (agency or None, the list state), or None when the name is not one it knows.
+Step = Optional[tuple[Optional[Agency], Optional[Division]]]
 
 
 class AgencyResolver:
@@ -217,89 +223,123 @@ class AgencyResolver:
         return item
 
     def resolve_one(self, item: str, state: Division | None = None) -> tuple[Agency | None, Division | None]:
-        """One list item → an Agency (or None when it names no particular body), and the list state."""
-        surface = item
+        """One list item → an Agency (or None when it names no particular body), and the list state.
+
+        The small resolvers below are tried in order; each answers for the names it knows and passes (None)
+        on the others: collectives, national functional names, league and party organs, names with a place
+        inside or in front, relative prefixes, and bare names last."""
         if not item or self.is_unspecified(item):
             return None, state
-        lowest_code = self.ctx.code
-        own = self.ctx.jurisdiction.lowest
-        collective = item.startswith(tuple(self.collective_prefixes)) or item.endswith(tuple(self.collective_suffixes))
-        if collective:
-            name = item
-            m = _LEVEL_PREFIX.match(item)
-            if m and not item.startswith("各"):
-                div = self.level_division(m.group(1))
-                if div is not None:
-                    name = div.name + item[m.end():]
-            return Agency(name=name, surface=surface, jurisdiction=own, canonical=name, collective=True,
-                          division_code=lowest_code, org_class="Collective"), state
-        central = self._national_functional(item)
-        if central is not None:
-            return central, state
-        # party organs: 市委组织部 → 中共中卫市委组织部; 团市委 → 共青团中卫市委
-        m = _LEAGUE.match(item)
-        if m:
-            div = self.level_division(m.group(1))
-            if div is not None:
-                name = f"共青团{div.name}委"
-                return Agency(name=name, surface=surface, jurisdiction=div.name, canonical=name,
-                              functional_type="群团", org_class="MassOrganization",
-                              division_code=div.code), state
-        m = _PARTY.match(item)
-        if m and (m.group(2) == "" or self.is_org(m.group(2)) or m.group(2) in self.vocab.by_label):
-            div = self.level_division(m.group(1))
-            if div is not None:
-                rest = m.group(2)
-                dept = self.vocab.department(rest) or self.vocab.department("委" + rest)
-                name = f"中共{div.name}委{rest}"
-                return Agency(name=name, surface=surface, jurisdiction=div.name, canonical=name,
-                              functional_type=dept.functional_type if dept else "党委",
-                              org_class="PartyOrgan", division_code=div.code), state
-        m = _PARTY_PLACE.match(item)
-        if m:
-            div = self.table.resolve(m.group(1), self.ctx.code)
-            if div is not None:
-                dept = self.vocab.department(m.group(2)) if m.group(2) else None
-                return Agency(name=item, surface=surface, jurisdiction=div.name, canonical=item,
-                              functional_type=dept.functional_type if dept else "党委",
-                              org_class="PartyOrgan", division_code=div.code), state
-        # a full place name inside the name: 共青团曲靖市委, 云南省曲靖市第一中学
-        inner = [m for m in self.table.mentions(item) if m[3] and m[0] > 0]
-        if inner and self.is_org(item) and not _LEVEL_PREFIX.match(item):
-            div = self.table.resolve(inner[0][2], self.ctx.code)
-            if div is not None:
-                dept, _ = self._dept(item[inner[0][1]:])
-                return Agency(name=item, surface=surface, jurisdiction=div.name, canonical=item,
-                              functional_type=dept.functional_type if dept else None,
-                              org_class=dept.org_class if dept else _guess_class(item),
-                              division_code=div.code), state
-        # explicit place: 中宁县人民政府, 昆明市第一职业中等专业学校, 五华发展和改革局
-        lp = self.leading_place(item)
-        if lp is not None:
-            div, n = lp
-            core = item[n:]
-            if core.startswith("委") and self.vocab.department(core[1:]) and \
-                    self.vocab.department(core[1:]).org_class == "PartyOrgan":
-                return self._build(f"中共{div.name}委{core[1:]}", surface, core[1:], div), state
-            dept, _ = self._dept(core)
-            if not self.is_org(core) and dept is None:
-                return None, state
-            return self._build(item, surface, core, div, explicit=True), state
-        # relative prefix: 市教育局, 区总工会, 县委… (not 市场监督管理局)
+        for step in (self.resolve_collective, self.resolve_national, self.resolve_league, self.resolve_party,
+                     self.resolve_party_place, self.resolve_inner_place, self.resolve_leading_place,
+                     self.resolve_relative):
+            got = step(item, state)
+            if got is not None:
+                return got
+        return self.resolve_bare(item, state)
+
+    def resolve_collective(self, item: str, state: Division | None) -> Step:
+        """各县（区）人民政府, 市直各部门, …职业院校: collectives keep their 各 (GUIDE §5)."""
+        if not (item.startswith(tuple(self.collective_prefixes)) or item.endswith(tuple(self.collective_suffixes))):
+            return None
+        name = item
         m = _LEVEL_PREFIX.match(item)
-        if m and item not in self.vocab.by_label and not self._is_word_start(item):
+        if m and not item.startswith("各"):
             div = self.level_division(m.group(1))
-            core = item[m.end():]
-            if div is None and m.group(1) in ("县", "区") and self.by_level.get(2) is not None:
-                # 县人民政府 in a city document: every county of the city
-                name = "各县（区）" + core
-                return Agency(name=name, surface=surface, jurisdiction=own, canonical=name, collective=True,
-                              division_code=lowest_code, org_class="Collective"), state
             if div is not None:
-                return self._build(None, surface, core, div), div
-        # bare name: inherits the list's prefix, else the document's own level
-        div = state or (self.table.by_code.get(lowest_code) if lowest_code else None)
-        return self._build(None, surface, item, div), state
+                name = div.name + item[m.end():]
+        return Agency(name=name, surface=item, jurisdiction=self.ctx.jurisdiction.lowest, canonical=name,
+                      collective=True, division_code=self.ctx.code, org_class="Collective"), state
+
+    def resolve_national(self, item: str, state: Division | None) -> Step:
+        """国务院教育行政部门 (and 教育行政部门 in a national document) → 教育部."""
+        central = self._national_functional(item)
+        return (central, state) if central is not None else None
+
+    def resolve_league(self, item: str, state: Division | None) -> Step:
+        """团市委 → 共青团中卫市委."""
+        m = _LEAGUE.match(item)
+        div = self.level_division(m.group(1)) if m else None
+        if div is None:
+            return None
+        name = f"共青团{div.name}委"
+        return Agency(name=name, surface=item, jurisdiction=div.name, canonical=name, functional_type="群团",
+                      org_class="MassOrganization", division_code=div.code), state
+
+    def resolve_party(self, item: str, state: Division | None) -> Step:
+        """市委组织部 → 中共中卫市委组织部; 县委 → 中共…县委."""
+        m = _PARTY.match(item)
+        if not (m and (m.group(2) == "" or self.is_org(m.group(2)) or m.group(2) in self.vocab.by_label)):
+            return None
+        div = self.level_division(m.group(1))
+        if div is None:
+            return None
+        rest = m.group(2)
+        dept = self.vocab.department(rest) or self.vocab.department("委" + rest)
+        name = f"中共{div.name}委{rest}"
+        return Agency(name=name, surface=item, jurisdiction=div.name, canonical=name,
+                      functional_type=dept.functional_type if dept else "党委", org_class="PartyOrgan",
+                      division_code=div.code), state
+
+    def resolve_party_place(self, item: str, state: Division | None) -> Step:
+        """中共中卫市委宣传部: a party organ that names its place."""
+        m = _PARTY_PLACE.match(item)
+        div = self.table.resolve(m.group(1), self.ctx.code) if m else None
+        if div is None:
+            return None
+        dept = self.vocab.department(m.group(2)) if m.group(2) else None
+        return Agency(name=item, surface=item, jurisdiction=div.name, canonical=item,
+                      functional_type=dept.functional_type if dept else "党委", org_class="PartyOrgan",
+                      division_code=div.code), state
+
+    def resolve_inner_place(self, item: str, state: Division | None) -> Step:
+        """共青团曲靖市委, 云南省曲靖市第一中学: a full place name inside the name."""
+        inner = [m for m in self.table.mentions(item) if m[3] and m[0] > 0]
+        if not (inner and self.is_org(item) and not _LEVEL_PREFIX.match(item)):
+            return None
+        div = self.table.resolve(inner[0][2], self.ctx.code)
+        if div is None:
+            return None
+        dept, _ = self._dept(item[inner[0][1]:])
+        return Agency(name=item, surface=item, jurisdiction=div.name, canonical=item,
+                      functional_type=dept.functional_type if dept else None,
+                      org_class=dept.org_class if dept else _guess_class(item), division_code=div.code), state
+
+    def resolve_leading_place(self, item: str, state: Division | None) -> Step:
+        """中宁县人民政府, 昆明市第一职业中等专业学校, 五华发展和改革局: a place in front."""
+        lp = self.leading_place(item)
+        if lp is None:
+            return None
+        div, n = lp
+        core = item[n:]
+        if core.startswith("委") and self.vocab.department(core[1:]) and \
+                self.vocab.department(core[1:]).org_class == "PartyOrgan":
+            return self._build(f"中共{div.name}委{core[1:]}", item, core[1:], div), state
+        dept, _ = self._dept(core)
+        if not self.is_org(core) and dept is None:
+            return None, state
+        return self._build(item, item, core, div, explicit=True), state
+
+    def resolve_relative(self, item: str, state: Division | None) -> Step:
+        """市教育局, 区总工会 (not 市场监督管理局): a level prefix read against the document's places."""
+        m = _LEVEL_PREFIX.match(item)
+        if not (m and item not in self.vocab.by_label and not self._is_word_start(item)):
+            return None
+        div = self.level_division(m.group(1))
+        core = item[m.end():]
+        if div is None and m.group(1) in ("县", "区") and self.by_level.get(2) is not None:
+            # 县人民政府 in a city document: every county of the city
+            name = "各县（区）" + core
+            return Agency(name=name, surface=item, jurisdiction=self.ctx.jurisdiction.lowest, canonical=name,
+                          collective=True, division_code=self.ctx.code, org_class="Collective"), state
+        if div is None:
+            return None
+        return self._build(None, item, core, div), div
+
+    def resolve_bare(self, item: str, state: Division | None) -> tuple[Agency | None, Division | None]:
+        """A bare name inherits the list's prefix, else the document's own level."""
+        div = state or (self.table.by_code.get(self.ctx.code) if self.ctx.code else None)
+        return self._build(None, item, item, div), state
 
     def _national_functional(self, item: str) -> Agency | None:
         """国务院教育行政部门 anywhere, and 教育行政部门 / 人力资源社会保障部门 in a national document → the

@@ -128,3 +128,33 @@ def test_collectives_of_levels_are_one_item():
     assert [x for x, _ in split_items("市民政局、各区、市政府")] == ["市民政局", "各区、市政府"]
     assert [x for x, _ in split_items("各区、县级市政府、市财政局")] == ["各区、县级市政府", "市财政局"]
     assert [x for x, _ in split_items("各区、市民政局")] == ["各区", "市民政局"]
+
+
+def _name(step, item: str) -> str | None:
+    got = step(item, None)
+    return None if got is None or got[0] is None else got[0].name
+
+
+@pytest.mark.parametrize("step, item, name", [
+    ("resolve_collective", "各县（区）人民政府", "各县（区）人民政府"),
+    ("resolve_collective", "市教育局", None),
+    ("resolve_league", "团市委", "共青团中卫市委"),
+    ("resolve_league", "市教育局", None),
+    ("resolve_party", "市委组织部", "中共中卫市委组织部"),
+    ("resolve_party", "市教育局", None),
+    ("resolve_party_place", "中共中卫市委宣传部", "中共中卫市委宣传部"),
+    ("resolve_inner_place", "共青团中卫市委", "共青团中卫市委"),
+    ("resolve_leading_place", "中宁县人民政府", "中宁县人民政府"),
+    ("resolve_leading_place", "市教育局", None),
+    ("resolve_relative", "市教育局", "中卫市教育局"),
+    ("resolve_relative", "市场监督管理局", None),
+    ("resolve_national", "国务院教育行政部门", "教育部"),
+    ("resolve_national", "教育行政部门", None),  # a local document: not the ministry
+])
+def test_each_small_resolver_answers_for_its_own_names_and_passes_on_the_rest(step, item, name):
+    assert _name(getattr(resolver("中卫市"), step), item) == name
+
+
+def test_the_bare_resolver_is_the_last_and_takes_the_documents_level():
+    agency, _ = resolver("中卫市").resolve_bare("教育局", None)
+    assert agency.name == "中卫市教育局"
