@@ -103,14 +103,15 @@ def _starts_body(s: str) -> bool:
     return bool(marker_of(s) or LABEL.match(s)) or (len(s) > 60 and bool(re.search(r"[。；]", s)))
 
 
-def find_title(lines: list[Line], max_lines: int = 40, header_title: str | None = None
+def find_title(lines: list[Line], max_lines: int = 40, header_title: tuple[str, int, int, int] | None = None
                ) -> tuple[str, int, int, int] | None:
     """The title at the head of lines: (title, start, end, index of the first line after it).
 
     Candidates are the title-like lines (joined with their continuation lines) above the body, below any
     page chrome, header rows and 版头. The one a header table names (标题：) wins; else the first that ends
     in a 文种 or reads 关于 — and when a page prints the title twice, the document's own (later) lines; a
-    text with nothing above its first line takes that line, as before."""
+    text with nothing above its first line takes that line, as before. When the header names a title that
+    no line of the text repeats, the header's value is the title (header_title is found that way)."""
     candidates: list[tuple[int, tuple[str, int, int, int]]] = []
     skipped = False
     i = 0
@@ -128,13 +129,15 @@ def find_title(lines: list[Line], max_lines: int = 40, header_title: str | None 
             i = max(found[3], i + 1)
         else:
             i += 1
-    if not candidates:
-        return None
     if header_title:
-        key = _norm(header_title)
+        key = _norm(header_title[0])
         same = [c for _, c in candidates if _norm(c[0]) == key]
         if same:
             return same[-1]
+        if not any(_titled(c[0]) for _, c in candidates):
+            return header_title  # the header table is the only place the title is written
+    if not candidates:
+        return None
     first_at, first = candidates[0]
     plain_head = not skipped and all(is_place_banner(x.text) for x in lines[:first_at])
     scored = [c for _, c in candidates if _titled(c[0])]
@@ -148,14 +151,16 @@ def find_title(lines: list[Line], max_lines: int = 40, header_title: str | None 
     return later[0] if later else chosen
 
 
-def _header_title(lines: list[Line]) -> str | None:
-    """The 标题 of a header table at the head of a page (标　　题：…), if it has one."""
+def _header_title(lines: list[Line]) -> tuple[str, int, int, int] | None:
+    """The 标题 of a header table at the head of a page (标　　题：…), as find_title answers: (title, start,
+    end, index of the line after it), if it has one."""
     from .metadata import header_fields
 
-    for ln in lines[:15]:
+    for k, ln in enumerate(lines[:15]):
         value = header_fields(ln.text).get("标题")
         if value:
-            return value
+            at = ln.start + ln.text.find(value)
+            return _close_layout_gaps(value), at, at + len(value), k + 1
     return None
 
 

@@ -271,3 +271,12 @@ def test_a_document_database_named_as_source_is_not_an_issuer():
 
     doc = extract_string("来源:国资数据中心\n教育部办公厅关于开展产教联合体建设的通知\n各省教育厅：\n现通知如下。\n")[0]
     assert [a.name for a in doc.issuers] == ["教育部办公厅"]
+
+
+def test_a_title_written_only_in_the_header_table_is_the_title():
+    from loaders.extract import extract_string
+
+    doc = extract_string("索 引 号：\t0001/2021-1\t主题分类：\t教育\n标　　题：\t某某省人民政府关于推进产教融合的实施意见\n"
+                         "发文字号：\t某政发〔2021〕3号\n各市人民政府：\n为推进产教融合，提出以下意见。\n一、建设实训基地。（省教育厅牵头）\n")[0]
+    assert doc.title == "某某省人民政府关于推进产教融合的实施意见"
+    assert doc.title_span.quote == "某某省人民政府关于推进产教融合的实施意见" and len(doc.tasks) == 1
