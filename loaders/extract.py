@@ -227,6 +227,15 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
             standalone.append((unit, c))
     for a in by_unit.values():
         unit = a.unit
+        parts = _separate_assignments(text, a) if unit is not None else []
+        if len(parts) > 1:  # several assignments in one item: a task each (GUIDE §7)
+            for (p_start, p_end), clauses in parts:
+                task = _make_task(norm, resolver, clauses, unit.marker, unit.heading,
+                                  text[p_start:p_end].strip().lstrip("；;，,。 ").strip(), unit.path(), p_start, p_end,
+                                  targets, first_leads_from)
+                if task is not None:
+                    tasks.append((p_start, task))
+            continue
         if unit is not None:
             start, end = unit.body_start, unit.end
             body = _unit_text(text, unit)
@@ -301,6 +310,22 @@ def _add_blanket(task: Task, role: str, names: str, resolver: AgencyResolver) ->
     for agency, _, _ in resolver.resolve_list(names):
         if (agency.canonical or agency.name) not in have:
             getattr(task, role).append(agency)
+
+
+def _separate_assignments(text: str, a: _Assignment) -> list[tuple[tuple[int, int], list[RoleClause]]]:
+    """An item whose assignments are all parentheticals, two or more with the item's text between them
+    (建设基地（A牵头）；开展培训（B负责）。): each parenthetical with the text before it, as its own task."""
+    unit = a.unit
+    parens = sorted(a.clauses, key=lambda c: c.start)
+    if len(parens) < 2 or any(c.kind != "parenthetical" for c in parens):
+        return []
+    out, pos = [], unit.body_start
+    for c in parens:
+        if not re.search(r"[\u4e00-\u9fff]", text[pos:c.start]):
+            return []  # two brackets side by side: one assignment written in two parts
+        out.append(((pos, c.end), [c]))
+        pos = c.end
+    return out
 
 
 def _first_listed_leads_from(text: str, seg: Segment) -> int | None:

@@ -95,7 +95,8 @@ class RoleClauseFinder:
         inside = covered([(c.start, c.end) for c in clauses])
         clauses += [c for c in find_trailing_sentences(text, self.patterns) if not inside(c.start)]
         inside = covered([(c.start, c.end) for c in clauses])
-        clauses += [c for c in find_inline(text, self.patterns) if not inside(c.start)]
+        # an inline clause that runs into a parenthetical or label (完善条件（市教育局牵头…) is part of it, not a clause
+        clauses += [c for c in find_inline(text, self.patterns) if not inside(c.start) and not inside(c.end - 1)]
         clauses += [c for c in find_subjects(text, self.patterns) if not inside(c.start)]
         spans = []
         for c in sorted(clauses, key=lambda c: (c.start, c.end)):

@@ -255,3 +255,14 @@ def test_national_functional_names_are_the_ministries_and_subject_clauses_carry_
 def test_functional_names_stay_local_in_a_local_document():
     text = "曲靖市推进职业教育的实施方案\n一、任务\n（一）扩大试点。教育行政部门负责扩大试点。（市教育体育局牵头）\n"
     assert _roles(text)[0][1] == ["曲靖市教育体育局"]
+
+
+def test_several_parentheticals_in_one_item_are_a_task_each():
+    text = ("曲靖市推进产教融合的实施方案\n一、任务\n"
+            "（一）建设实训基地，完善实训条件（市教育体育局牵头，市财政局配合）；开展职工培训，提升技能水平（市人力资源社会保障局负责）。\n"
+            "（二）深化校企合作。（市工业和信息化局牵头）（市财政局配合）\n")
+    assert _roles(text) == [
+        ("（一）", ["曲靖市教育体育局"], [], ["曲靖市财政局"]),
+        ("（一）", [], ["曲靖市人力资源社会保障局"], []),
+        ("（二）", ["曲靖市工业和信息化局"], [], ["曲靖市财政局"]),  # brackets side by side: one assignment
+    ]
