@@ -56,9 +56,8 @@ def _split(line: str, base: int) -> list[Cell] | None:
         out.append((s, base + pos + off, base + pos + off + len(s)))
         pos += len(raw) + 1
     if sep == "|":  # | a | b | → the empty edges are not cells
-        while out and not out[0][0] and line.lstrip().startswith("|"):
+        if out and not out[0][0] and line.lstrip().startswith("|"):
             out.pop(0)
-            line = line.lstrip()[1:]
         while out and not out[-1][0]:
             out.pop()
     return out
