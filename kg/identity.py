@@ -96,11 +96,14 @@ class Resolver:
         by_number: dict[str, str] = {}
         by_title: dict[str, list[tuple[str, str]]] = {}
         for doc, iri in loaded:
-            if doc.doc_number is not None:
-                by_number.setdefault(doc.doc_number.text, iri)
+            if doc.doc_number is not None:  # of several copies, the least IRI: the same whatever the file order
+                known = by_number.get(doc.doc_number.text)
+                by_number[doc.doc_number.text] = iri if known is None else min(known, iri)
             key = norm_title(doc.title)
             if key:
                 by_title.setdefault(key, []).append((iri, doc.source))
+        for items in by_title.values():
+            items.sort()
         return cls(by_number, by_title)
 
     def resolve(self, citation: Citation, source: str, citing_iri: str) -> str | None:

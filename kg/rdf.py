@@ -16,7 +16,7 @@ from loaders.records import Agency, Document, Span
 from loaders.vocab import vocabulary
 from ontology import ONTOLOGY_DIR, VOCAB_DIR
 
-from .identity import (BASE, Resolver, agency_iri, division_iri, document_iri, section_key, source_iri,
+from .identity import (BASE, Resolver, agency_iri, division_iri, document_iri, section_key, slug, source_iri,
                        stub_iri)
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -383,13 +383,34 @@ class FilePlan:
 
 def plan_files(files: list[tuple[str, list[Document]]]) -> list[FilePlan]:
     """Stable IRIs for every loaded document and the resolution of every citation across the corpus."""
-    iris = [[document_iri(doc, i) for i, doc in enumerate(docs)] for _, docs in files]
+    iris = distinct_document_iris(files)
     resolver = Resolver.of([(doc, iri) for (_, docs), file_iris in zip(files, iris)
                             for doc, iri in zip(docs, file_iris)])
     return [FilePlan(tuple(file_iris),
                      tuple(tuple(resolver.resolve(c, source, iri) for c in doc.citations)
                            for doc, iri in zip(docs, file_iris)))
             for (source, docs), file_iris in zip(files, iris)]
+
+
+def distinct_document_iris(files: list[tuple[str, list[Document]]]) -> list[list[str]]:
+    """Each loaded document's IRI, never shared by two documents: where several claim one (two files with the same
+    title and place and no 文号, a document saved twice), every claimant gets it qualified by its source file —
+    all of them, so no IRI depends on which file came first."""
+    iris = [[document_iri(doc, i) for i, doc in enumerate(docs)] for _, docs in files]
+    claims: dict[str, list[tuple[int, int]]] = {}
+    for f, file_iris in enumerate(iris):
+        for d, iri in enumerate(file_iris):
+            claims.setdefault(iri, []).append((f, d))
+    for iri, claimants in claims.items():
+        if len(claimants) < 2:
+            continue
+        per_file: dict[int, int] = {}
+        for f, _ in claimants:
+            per_file[f] = per_file.get(f, 0) + 1
+        for f, d in claimants:
+            qualified = f"{iri}/in/{slug(files[f][0])}"
+            iris[f][d] = qualified if per_file[f] == 1 else f"{qualified}/{d}"
+    return iris
 
 
 def is_own_subject(subject: str, doc_iris: tuple[str, ...], source: str) -> bool:

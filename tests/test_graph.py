@@ -206,3 +206,30 @@ def test_per_file_projections_merge_into_the_whole_graph_projection(seed_docs):
     parts = merge(project_graphs([(g.name.value, g.quads)]) for g in corpus.file_graphs())
     assert whole.counts() == parts.counts() == (284, 1179)
     assert whole.nodes == parts.nodes and whole.rels == parts.rels
+
+
+def test_no_two_documents_share_an_iri_and_no_iri_depends_on_file_order(tmp_path):
+    """Two files holding documents of the same title and place without 文号 (or one document saved twice) were
+    one node with two titles, two sources…: the merged graph failed the shapes though every file passed."""
+    from pyoxigraph import RdfFormat, parse, serialize
+
+    from kg.rdf import plan_files
+    from kg.validate import validate_ntriples_fast
+    from loaders import extract_file
+
+    plan = "曲靖市推进产教融合的实施方案\n一、任务\n（一）建设实训基地。（市教育局牵头）\n"
+    notice = "曲靖市人民政府关于印发某方案的通知\n曲政发〔2020〕3号\n一、任务\n（一）建设。（市教育局牵头）\n"
+    texts = {"a.txt": plan, "b.txt": plan.replace("实训", "培训"), "c.txt": notice, "d.txt": notice}
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    files = [(name, extract_file(tmp_path / name)) for name in sorted(texts)]
+    plans = plan_files(files)
+    iris = [i for p in plans for i in p.iris]
+    assert len(set(iris)) == len(iris) == 4
+    assert [p.iris for p in reversed(plan_files(list(reversed(files))))] == [p.iris for p in plans]
+    report = build(sorted(tmp_path.glob("*.txt")), tmp_path / "out", jobs=1)
+    assert report.conforms is True
+    merged = serialize((q.triple for q in parse(path=tmp_path / "out" / "graph.nq", format=RdfFormat.N_QUADS)),
+                       format=RdfFormat.N_TRIPLES).decode("utf-8")
+    whole = validate_ntriples_fast(merged, limit=0)
+    assert whole.conforms, whole.messages[:5]
