@@ -412,6 +412,19 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
         for t in ox.parse(g.shared, format=ox.RdfFormat.N_TRIPLES):
             shared.setdefault(str(t), t)
     report.triples = len(shared) + sum(g.own_triples for g in graphs)
+    if validate:  # what no single file shows: the nodes several files describe, with all they say of them
+        from .validate import validate_shared
+
+        t_shared = time.perf_counter()
+        across = validate_shared("".join(f"{key} .\n" for key in shared))
+        report.validated += 1
+        report.timings["validate_across_files"] = time.perf_counter() - t_shared
+        if not across.conforms:
+            report.conforms = False
+            report.violations = across.messages
+            write_atomic(out / "validation.txt", "\n".join(across.messages) + "\n")
+            write_atomic(out / "validation.ttl", across.report)
+            return report
     t3 = time.perf_counter()
     head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
     _concat(stage / "graph.nq", head_nq, [g.folder / "graph.nq" for g in graphs], separator=b"")

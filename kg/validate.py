@@ -120,13 +120,19 @@ def _with_supertypes_nt(nt: str) -> str:
     return nt + ("\n" + "\n".join(extra) + "\n" if extra else "")
 
 
-def validate_ntriples_fast(nt: str, limit: int = 50) -> ValidationResult:
-    """The fast engine straight on N-Triples text (what the build has): no rdflib graph is built."""
+def validate_ntriples_fast(nt: str, limit: int = 50, focus: set[str] | None = None,
+                           backwards: bool = True) -> ValidationResult:
+    """The fast engine straight on N-Triples text (what the build has): no rdflib graph is built. With `focus`,
+    only violations about those nodes count (the others are checked where their whole description is); without
+    `backwards`, none on a path followed backwards (sh:inversePath)."""
     report = _compiled_shapes().validate_text(_with_supertypes_nt(nt), format="ntriples", allow_warnings=True)
     names = _prefixes()
     messages, results = [], []
     for r in report.results:
         if r.severity.rsplit("#", 1)[-1] != "Violation":
+            continue
+        if focus is not None and r.focus_node.strip("<>") not in focus or not backwards and r.path and \
+                r.path.startswith("^"):
             continue
         results.append((r.focus_node.strip("<>"), (r.path or "").strip("<>"), r.component))
         focus = r.focus_node[1:-1] if r.focus_node.startswith("<") else r.focus_node
@@ -135,7 +141,8 @@ def validate_ntriples_fast(nt: str, limit: int = 50) -> ValidationResult:
         what = r.message or f"violates sh:{_lower_first(r.component.removesuffix('ConstraintComponent'))}"
         messages.append(f"{focus} — {path}: {what}")
     messages.sort()
-    return ValidationResult(bool(report.conforms), report.turtle, messages[:limit] if limit else messages,
+    conforms = bool(report.conforms) if focus is None else not results
+    return ValidationResult(conforms, report.turtle if not conforms else "", messages[:limit] if limit else messages,
                             checked=1, graphs=1, results=sorted(results))
 
 
@@ -223,3 +230,13 @@ def validate_graphs(graphs: list[tuple[str, bytes]], cache: Path | None = None, 
     report = "\n".join(results[n][2] for n in failing)
     return ValidationResult(not failing, report, messages, checked=len(todo), graphs=len(graphs),
                             failing=sorted(failing))
+
+
+def validate_shared(shared_nt: str) -> ValidationResult:
+    """What validation file by file cannot see: the nodes several files describe (agencies, divisions, cited
+    documents, concepts), validated with everything all files say of them — the build's merged shared part.
+    Document IRIs are unique per file by construction (kg.rdf.distinct_document_iris), so these are the only
+    nodes two files can disagree on. A path followed backwards (sh:inversePath, e.g. a cited document is cited
+    by something) leads into a file's own nodes: that was checked with the file, and is not counted here."""
+    subjects = {line[1:line.index(">")] for line in shared_nt.splitlines() if line.startswith("<")}
+    return validate_ntriples_fast(shared_nt, limit=0, focus=subjects, backwards=False)

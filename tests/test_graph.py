@@ -233,3 +233,22 @@ def test_no_two_documents_share_an_iri_and_no_iri_depends_on_file_order(tmp_path
                        format=RdfFormat.N_TRIPLES).decode("utf-8")
     whole = validate_ntriples_fast(merged, limit=0)
     assert whole.conforms, whole.messages[:5]
+
+
+def test_nodes_that_several_files_describe_are_validated_with_all_they_say(tmp_path, monkeypatch):
+    """Each file alone conforms; two files that give one agency node two different names do not, and the build
+    says so (the fault is made by minting one IRI for every bureau)."""
+    from kg import rdf
+
+    original = rdf.agency_iri
+    monkeypatch.setattr(rdf, "agency_iri", lambda name, code: original("某局", code) if name.endswith("局")
+                        else original(name, code))
+    for name, bureau in (("a", "市教育局"), ("b", "市财政局")):
+        (tmp_path / f"{name}.txt").write_text(f"曲靖市推进{name}产教融合的实施方案\n一、任务\n（一）建设实训基地。（{bureau}牵头）\n",
+                                              encoding="utf-8")
+    alone = build([tmp_path / "a.txt"], tmp_path / "alone", jobs=1)
+    assert alone.conforms is True and "validate_across_files" in alone.timings
+    both = build(sorted(tmp_path.glob("*.txt")), tmp_path / "both", jobs=1)
+    assert both.conforms is False
+    assert any("skos:prefLabel" in m and "maxCount" in m for m in both.violations), both.violations[:3]
+    assert not (tmp_path / "both" / "graph.ttl").exists()
