@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .divisions import Division, DivisionTable, division_table
 from .records import Agency, Jurisdiction
@@ -87,6 +87,7 @@ class AgencyResolver:
         self.vocab = vocab or vocabulary()
         self.table = table or division_table()
         rules = self.vocab.rules["agencies"]
+        self._memo: dict[tuple[str, str | None], tuple[Agency | None, Division | None]] = {}
         self.org_suffixes = sorted(rules["org_suffixes"], key=len, reverse=True)
         self._org_endings = tuple(self.org_suffixes)  # str.endswith takes a tuple: one call, not one per suffix
         self._org_endings_but_bumen = tuple(x for x in self.org_suffixes if x != "部门")
@@ -223,6 +224,16 @@ class AgencyResolver:
         return item
 
     def resolve_one(self, item: str, state: Division | None = None) -> tuple[Agency | None, Division | None]:
+        """One list item → an Agency (or None …), and the list state; remembered for this document, since a
+        plan names the same bodies in item after item (callers get their own copy: they set its span)."""
+        key = (item, state.code if state is not None else None)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = self._resolve_one(item, state)
+        agency, after = known
+        return (replace(agency) if agency is not None else None), after
+
+    def _resolve_one(self, item: str, state: Division | None = None) -> tuple[Agency | None, Division | None]:
         """One list item → an Agency (or None when it names no particular body), and the list state.
 
         The small resolvers below are tried in order; each answers for the names it knows and passes (None)
