@@ -12,29 +12,14 @@ import os
 import time
 from pathlib import Path
 
-from rdflib import Dataset, Graph
-
-from kg.validate import _validate_ntriples
-
-
-def file_graphs(folder: Path) -> list[Graph]:
-    ds = Dataset()
-    ds.parse(folder / "graph.nq", format="nquads")
-    out = []
-    for ctx in ds.graphs():
-        if len(ctx) and "/source/" in str(ctx.identifier):
-            g = Graph()
-            for t in ctx:
-                g.add(t)
-            out.append(g)
-    return out
+from kg.validate import _validate_ntriples, source_graphs
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
     args = ap.parse_args()
-    graphs = file_graphs(args.folder)
+    graphs = source_graphs(args.folder / "graph.nq")
     triples = sum(len(g) for g in graphs)
     texts = [(str(i), g.serialize(format="nt").encode("utf-8")) for i, g in enumerate(graphs)]
     times = {}

@@ -92,17 +92,12 @@ def _compiled_shapes():
 
 def validate(graph: Graph, limit: int = 50, engine: str | None = None) -> ValidationResult:
     """Validate one rdflib graph; messages read 'focus node — path: message' (the same with either engine)."""
+    if (engine or default_engine()) == "shacl":  # it adds the supertypes to the text itself
+        return validate_ntriples_fast(graph.serialize(format="nt"), limit)
     data = Graph()
     for t in graph:
         data.add(t)
-    data = _with_supertypes(data)
-    if (engine or default_engine()) == "shacl":
-        return _validate_fast(data, limit)
-    return _validate_reference(data, limit)
-
-
-def _validate_fast(data: Graph, limit: int) -> ValidationResult:
-    return validate_ntriples_fast(data.serialize(format="nt"), limit)
+    return _validate_reference(_with_supertypes(data), limit)
 
 
 _TYPE = f" <{RDF.type}> "
@@ -134,12 +129,12 @@ def validate_ntriples_fast(nt: str, limit: int = 50, focus: set[str] | None = No
         if focus is not None and r.focus_node.strip("<>") not in focus or not backwards and r.path and \
                 r.path.startswith("^"):
             continue
-        results.append((r.focus_node.strip("<>"), (r.path or "").strip("<>"), r.component))
-        focus = r.focus_node[1:-1] if r.focus_node.startswith("<") else r.focus_node
+        node = r.focus_node[1:-1] if r.focus_node.startswith("<") else r.focus_node
+        results.append((node, (r.path or "").strip("<>"), r.component))
         path = URIRef(r.path[1:-1]).n3(names) if r.path and r.path.startswith("<") and r.path.endswith(">") \
             else (r.path or "")
         what = r.message or f"violates sh:{_lower_first(r.component.removesuffix('ConstraintComponent'))}"
-        messages.append(f"{focus} — {path}: {what}")
+        messages.append(f"{node} — {path}: {what}")
     messages.sort()
     conforms = bool(report.conforms) if focus is None else not results
     return ValidationResult(conforms, report.turtle if not conforms else "", messages[:limit] if limit else messages,
@@ -230,6 +225,22 @@ def validate_graphs(graphs: list[tuple[str, bytes]], cache: Path | None = None, 
     report = "\n".join(results[n][2] for n in failing)
     return ValidationResult(not failing, report, messages, checked=len(todo), graphs=len(graphs),
                             failing=sorted(failing))
+
+
+def source_graphs(nq: Path) -> list[Graph]:
+    """The per-file named graphs of a build's graph.nq, each as an rdflib graph (to validate them one by one)."""
+    from rdflib import Dataset
+
+    ds = Dataset()
+    ds.parse(nq, format="nquads")
+    out = []
+    for ctx in ds.graphs():
+        if len(ctx) and "/source/" in str(ctx.identifier):
+            g = Graph()
+            for t in ctx:
+                g.add(t)
+            out.append(g)
+    return out
 
 
 def validate_shared(shared_nt: str) -> ValidationResult:

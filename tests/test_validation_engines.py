@@ -3,25 +3,12 @@ violations — focus node, path, constraint component — on real file graphs an
 from __future__ import annotations
 
 import pytest
-from rdflib import RDF, XSD, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
-from kg.validate import validate
+from kg.validate import source_graphs, validate, validate_ntriples_fast
 
 PK = Namespace("https://w3id.org/policykg/ontology#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
-
-
-def _file_graphs(built: "Path") -> list[Graph]:  # noqa: F821 - a path from the fixture
-    ds = Dataset()
-    ds.parse(built / "graph.nq", format="nquads")
-    graphs = []
-    for ctx in ds.graphs():
-        if len(ctx) and "/source/" in str(ctx.identifier):
-            g = Graph()
-            for t in ctx:
-                g.add(t)
-            graphs.append(g)
-    return graphs
 
 
 def _agree(g: Graph) -> tuple[bool, list]:
@@ -32,7 +19,7 @@ def _agree(g: Graph) -> tuple[bool, list]:
 
 
 def test_the_engines_agree_on_every_file_graph_of_the_samples(built_seeds):
-    graphs = _file_graphs(built_seeds)
+    graphs = source_graphs(built_seeds / "graph.nq")
     assert len(graphs) == 5
     for g in graphs:
         assert _agree(g) == (True, [])
@@ -64,7 +51,20 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_the_engines_report_the_same_injected_fault(built_seeds, fault):
-    g = max(_file_graphs(built_seeds), key=len)  # the sample with a report, a notice and a plan
+    g = max(source_graphs(built_seeds / "graph.nq"), key=len)  # the sample with a report, a notice and a plan
     FAULTS[fault](g)
     conforms, results = _agree(g)
     assert conforms is False and results
+
+
+def test_violations_about_several_focus_nodes_all_count():
+    """A focus set keeps every violation about its nodes (and only those), however many there are."""
+    task = "<https://w3id.org/policykg/ontology#Task>"
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    nt = "".join(f"<https://example.org/t{i}> {rdf_type} {task} .\n" for i in range(3))
+    everything = validate_ntriples_fast(nt, limit=0)
+    assert {f for f, _, _ in everything.results} == {f"https://example.org/t{i}" for i in range(3)}
+    two = validate_ntriples_fast(nt, limit=0, focus={"https://example.org/t1", "https://example.org/t2"})
+    assert {f for f, _, _ in two.results} == {"https://example.org/t1", "https://example.org/t2"}
+    assert two.conforms is False and len(two.messages) == len(two.results)
+    assert validate_ntriples_fast(nt, limit=0, focus={"https://example.org/none"}).conforms is True
