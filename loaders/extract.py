@@ -79,8 +79,7 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
     text = norm.text
     meta = read_metadata(text, seg.start, seg.body_start, seg.end, seg.title)
     national = bool(meta.issuer_names) and all(is_national(n) for n, _, _ in meta.issuer_names) or \
-        not meta.issuer_names and parent is not None and bool(parent.issuers) and \
-        all(is_national(a.name) for a in parent.issuers)  # a plan or attachment carried by a national document
+        not meta.issuer_names and _carried_by_national(parent)  # a plan or attachment of a national document
     division = None if national else infer_division([" ".join(n for n, _, _ in meta.issuer_names), seg.title or ""],
                                                     text[seg.body_start:seg.end])
     juris = jurisdiction_of(division)
@@ -115,6 +114,7 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
 
 
 def _carried_by_national(parent: Document | None) -> bool:
+    """Whether the document carrying this one was issued by central bodies only."""
     return parent is not None and bool(parent.issuers) and all(is_national(a.name) for a in parent.issuers)
 
 
@@ -275,17 +275,17 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
                               c.end, targets, first_leads_from)
             if task is not None:
                 tasks.append((c.start, task))
-    for at, role, names in blankets:
+    for at, names in blankets:
         for start, task in tasks:
             if start > at:
-                _add_blanket(task, role, names, resolver)
+                _add_blanket(task, names, resolver, norm)
         # every later item at the level of the one that states the clause is a task, also one naming nobody
         item = index.innermost(at)
         taken = sorted(start for start, _ in tasks)
         for unit in units if item is not None else []:
             k = bisect.bisect_left(taken, unit.start)  # a task already inside this unit?
             if unit.kind == item.kind and unit.start > at and not (k < len(taken) and taken[k] < unit.end):
-                clause = RoleClause("blanket", at, at, [RoleList(role, names, at, at)])
+                clause = RoleClause("blanket", names.start, names.end, [names])
                 task = _make_task(norm, resolver, [clause], unit.marker, unit.heading, _unit_text(text, unit),
                                   unit.path(), unit.body_start, unit.end, targets)
                 if task is not None:
@@ -294,22 +294,24 @@ def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver)
     return [t for _, t in tasks]
 
 
-def _blanket_assignments(text: str, seg: Segment) -> list[tuple[int, str, str]]:
-    """Blanket clauses of a segment (以下各项工作均需X负责落实，不再一一列出): (position, role, the bodies named)."""
+def _blanket_assignments(text: str, seg: Segment) -> list[tuple[int, RoleList]]:
+    """Blanket clauses of a segment (以下各项工作均需X负责落实，不再一一列出): (position, the bodies with their role)."""
     out = []
-    for pattern in vocabulary().rule("conventions", "blanket_assignments"):
-        for m in re.compile(pattern).finditer(text, seg.body_start, seg.end):
+    for pattern in vocabulary().blanket_assignments:
+        for m in pattern.finditer(text, seg.body_start, seg.end):
             role = "lead" if "牵头" in text[m.end("who"):m.end()] else "responsible"
-            out.append((m.start(), role, m.group("who")))
+            out.append((m.start(), RoleList(role, m.group("who"), m.start("who"), m.end("who"))))
     return out
 
 
-def _add_blanket(task: Task, role: str, names: str, resolver: AgencyResolver) -> None:
-    """Give a later task the bodies of a blanket clause, unless it names them already (GUIDE §7)."""
+def _add_blanket(task: Task, names: RoleList, resolver: AgencyResolver, norm: NormText) -> None:
+    """Give a later task the bodies of a blanket clause, quoting the clause, unless it names them already
+    (GUIDE §7)."""
     have = {a.canonical or a.name for r in ROLES for a in getattr(task, r)}
-    for agency, _, _ in resolver.resolve_list(names):
+    for agency, start, end in resolver.resolve_list(names.text, base=names.start):
         if (agency.canonical or agency.name) not in have:
-            getattr(task, role).append(agency)
+            agency.span = norm.span(start, end)
+            getattr(task, names.role).append(agency)
 
 
 def _separate_assignments(text: str, a: _Assignment) -> list[tuple[tuple[int, int], list[RoleClause]]]:

@@ -7,16 +7,15 @@ from dataclasses import dataclass, field
 
 from .citations import parse_doc_number
 from .divisions import Division, DivisionTable, division_table
-from .patterns import (ORG_END, ARABIC_DATE, CN_DATE, DOC_NUMBER, GLYPHLESS_DATE, HEADER_FIELD, glyphless_readings, header_label,
-                       parse_date)
+from .patterns import (ARABIC_DATE, CN_DATE, DOC_NUMBER, GLYPHLESS_DATE, HEADER_FIELD, ORG_END, PUBLICITY_NOTE,
+                       glyphless_readings, header_label, parse_date)
 from .records import DocNumber, Jurisdiction
 from .structure import Line, split_lines
 from .vocab import Vocabulary, vocabulary
 
 # a 来源 that names a reposting site, a newspaper or a document database, not an issuing body (GUIDE §7)
 _NOT_ISSUER = re.compile(r"(网|网站|日报|晚报|报社|新闻|电视台|融媒|客户端|公众号|平台|门户|数据库|法规库|资料库|数据中心)$")
-_ORG_END = ORG_END
-_ORG_ANY = re.compile(_ORG_END.pattern.rstrip("$"))
+_ORG_ANY = re.compile(ORG_END.pattern.rstrip("$"))
 _DATE_LINE = re.compile(r"^((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|"
                         r"[〇零一二三四五六七八九○0]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月(?:\s*[一二三四五六七八九十]{1,3}\s*日)?)"
                         r"\s*(印发|发布|印)?$")
@@ -66,9 +65,6 @@ def doc_type_of(title: str | None, body: str, vocab: Vocabulary | None = None) -
     return None
 
 
-_PUBLICITY_NOTE = re.compile(r"^[（(]此件.{0,12}[)）]$")  # 附注 under the 成文日期: （此件公开发布）
-
-
 def _signature_block(lines: list[Line]) -> tuple[list[Line], Line | None, list[Line]]:
     """(signature lines above the date, the date line, 印发 lines) of a document's own text."""
     date_idx = None
@@ -77,8 +73,8 @@ def _signature_block(lines: list[Line]) -> tuple[list[Line], Line | None, list[L
             date_idx = i
             break
         if i and GLYPHLESS_DATE.match(ln.text.replace(" ", "")) and (
-                _ORG_END.search(lines[i - 1].text.strip())
-                or i + 1 < len(lines) and _PUBLICITY_NOTE.match(lines[i + 1].text.replace(" ", ""))):
+                ORG_END.search(lines[i - 1].text.strip())
+                or i + 1 < len(lines) and PUBLICITY_NOTE.match(lines[i + 1].text.replace(" ", ""))):
             date_idx = i  # a 成文日期 that lost its 年月日, under a signature (GUIDE §7)
             break
     sig: list[Line] = []
@@ -87,7 +83,7 @@ def _signature_block(lines: list[Line]) -> tuple[list[Line], Line | None, list[L
             t = ln.text.strip()
             names = [p for p in re.split(r"\s+|、", t) if p]  # joint signatures: 甲委员会 乙局 on one line
             if len(t) > 60 or re.search(r"[。；，,：:]", t) or not names or \
-                    not all(_ORG_END.search(p) for p in names):
+                    not all(ORG_END.search(p) for p in names):
                 break
             sig.insert(0, ln)
     printed = [ln for ln in lines if ln.text.endswith(("印发", "印")) and re.search(r"\S\s{2,}\S", ln.text)
@@ -106,7 +102,7 @@ def _publication_line(head: list[Line]) -> tuple[str, str | None, int] | None:
         m = _PUBLICATION_LINE.match(ln.text.strip())
         if m:
             when = parse_date(m.group(1))
-            who = m.group(2) if _ORG_END.search(m.group(2)) else None
+            who = m.group(2) if ORG_END.search(m.group(2)) else None
             return (when, who, ln.start + ln.text.index(m.group(2))) if when else None
     return None
 
@@ -168,18 +164,18 @@ def read_metadata(text: str, start: int, body_start: int, end: int, title: str |
                 meta.issuer_names.append((part, off, off + len(part)))
     for ln in printed:
         m = re.match(r"^(.+?)\s{2,}", ln.text)
-        if m and _ORG_END.search(m.group(1).strip()):
+        if m and ORG_END.search(m.group(1).strip()):
             meta.issuer_names.append((m.group(1).strip(), ln.start, ln.start + len(m.group(1).strip())))
     for key in ("发文机关", "发布机构", "来源"):
         v = meta.header.get(key)
-        if v and _ORG_END.search(v) and not _NOT_ISSUER.search(v):
+        if v and ORG_END.search(v) and not _NOT_ISSUER.search(v):
             where = text.find(v, start, end)
             meta.issuer_names.append((v, where, where + len(v)))
     if title:
         m = re.match(r"^(.{2,60}?)关于", title)
         if m:
             for part in re.split(r"[、\s]+", m.group(1)):
-                if part and _ORG_END.search(part):
+                if part and ORG_END.search(part):
                     where = text.find(part, start, end)
                     meta.issuer_names.append((part, where, where + len(part)))
     # 主送机关: the first line ending with a colon before the body text

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
-from .patterns import ARABIC_DATE, CN_DATE, HEADER_FIELD, HEADER_LABELS, LABEL, ORG_END, TERMINAL, marker_of
+from .patterns import HEADER_FIELD, HEADER_LABELS, LABEL, ORG_END, TERMINAL, is_date_line, marker_of
 from .records import Span
 from .vocab import vocabulary
 
@@ -83,7 +83,7 @@ def _is_signature_or_date(line: str) -> bool:
     s = line.strip()
     if len(s) > 60 or re.search(r"[，。；：:,、]", s):  # joint signatures are set apart by spaces, not 、
         return False
-    if ARABIC_DATE.fullmatch(s) or CN_DATE.fullmatch(s):
+    if is_date_line(s):
         return True
     parts = [x for x in re.split(r"[\s、]+", s) if x]
     return bool(parts) and all(ORG_END.search(x) for x in parts)

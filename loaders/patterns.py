@@ -87,6 +87,17 @@ ORG_END = re.compile(r"(人民政府|政府|国务院|人民法院|人民检察�
                       r"总工会|协会|公司|研究院|党委|小组|工委|政协|人大常委会)$")
 
 
+_DATE_ALONE = re.compile(r"((19|20)\d{2}年\d{1,2}月(\d{1,2}日)?|(19|20)\d{2}[-./]\d{1,2}([-./]\d{1,2})?)")
+# 附注 under the 成文日期 (GB/T 9704 §7.3.7): （此件公开发布）
+PUBLICITY_NOTE = re.compile(r"^[（(]此件.{0,12}[)）]$")
+
+
+def is_date_line(s: str) -> bool:
+    """A line that is only a date (2021年3月1日, 2021-03-01, 二〇二一年三月一日): a 成文日期 or a date bar."""
+    s = s.replace(" ", "")
+    return bool(_DATE_ALONE.fullmatch(s) or CN_DATE.fullmatch(s))
+
+
 GLYPHLESS_DATE = re.compile(r"^((?:19|20)\d{2})(\d{2,4})$")
 
 

@@ -130,8 +130,8 @@ def _without_convention_note(content: str, notes: list[str]) -> str:
     """（A、B负责。列第一位者为牵头单位，下同） → A、B负责; （A牵头，B负责落实。以下各项工作均需B负责落实，不再一一
     列出。） → A牵头，B负责落实: a note that states a convention or a blanket assignment is no party of the item."""
     cut = min((i for note in notes if (i := content.find(note)) > 0), default=-1)
-    for pattern in vocabulary().rule("conventions", "blanket_assignments"):
-        m = re.search(pattern, content)
+    for pattern in vocabulary().blanket_assignments:
+        m = pattern.search(content)
         if m and m.start() > 0 and (cut < 0 or m.start() < cut):
             cut = m.start()
     return content[:cut].rstrip("。，,；; ") if cut > 0 else content

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .citations import find_citations
 from .divisions import division_table
-from .patterns import CN_DATE, DOC_NUMBER, HEADER_LINE, LABEL, ORG_END, marker_of
+from .patterns import DOC_NUMBER, HEADER_LINE, LABEL, ORG_END, PUBLICITY_NOTE, is_date_line, marker_of
 from .structure import Line, split_lines
 from .vocab import vocabulary
 
@@ -50,14 +50,8 @@ def _is_head_line(s: str) -> bool:
     return bool(m) and (m.start() == 0 and m.end() == len(compact) or bool(_SIGNER.search(compact)))
 
 
-def _is_date_line(s: str) -> bool:
-    s = s.replace(" ", "")
-    return bool(re.fullmatch(r"((19|20)\d{2}年\d{1,2}月(\d{1,2}日)?|(19|20)\d{2}[-./]\d{1,2}([-./]\d{1,2})?)", s)
-                or CN_DATE.fullmatch(s))
-
-
 def _title_like(s: str, first: bool) -> bool:
-    if not s or len(re.findall(r"[\u4e00-\u9fff]", s)) < 2 or HEADER_LINE.match(s) or LABEL.match(s) or marker_of(s) or _is_date_line(s):
+    if not s or len(re.findall(r"[\u4e00-\u9fff]", s)) < 2 or HEADER_LINE.match(s) or LABEL.match(s) or marker_of(s) or is_date_line(s):
         return False
     if re.search(r"[。；;！？]", s) or s.endswith(("：", ":", "，", ",")) or "\t" in s or s.count("|") >= 2:
         return False  # a sentence, a recipients line, a table row (tab or pipe separated)
@@ -96,7 +90,7 @@ def _before_title(s: str) -> bool:
     """Lines that may stand above a title without being it: page chrome, header-table rows, the 版头, a place
     banner, a date."""
     return (is_page_chrome(s) or bool(HEADER_LINE.match(s)) or _is_head_line(s) or is_place_banner(s)
-            or _is_date_line(s))
+            or is_date_line(s))
 
 
 def _starts_body(s: str) -> bool:
@@ -273,13 +267,14 @@ def _promulgated_start(text: str, seg: Segment, lines: list[Line]) -> int | None
     return None
 
 
-_CLOSING_NOTE = re.compile(r"^[（(]此件.{0,12}[)）]$|^抄送[:：]|\d{1,2}\s*日\s*印发$")
+_CLOSING_NOTE = re.compile(r"^抄送[:：]|\d{1,2}\s*日\s*印发$")
 _RECIPIENTS_LINE = re.compile(r"^[^。；;]{2,80}[:：]$")
 
 
 def _closes_document(line: str) -> bool:
     """A 成文日期 line or a line of the 版记 (此件公开发布, 抄送：, …日印发) that ends a 公文 (GB/T 9704 §7.3–7.4)."""
-    return _is_date_line(line) or bool(_CLOSING_NOTE.search(line.replace(" ", "")))
+    compact = line.replace(" ", "")
+    return is_date_line(line) or bool(PUBLICITY_NOTE.match(compact) or _CLOSING_NOTE.search(compact))
 
 
 def _opens_document(lines: list[Line], k: int) -> bool:

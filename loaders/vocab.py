@@ -55,6 +55,11 @@ class Vocabulary:
         return self.by_label.get(core)
 
     @cached_property
+    def blanket_assignments(self) -> list[re.Pattern[str]]:
+        """The blanket clauses of extraction_rules.toml [conventions], compiled once (group "who": the bodies)."""
+        return [re.compile(p) for p in self.rule("conventions", "blanket_assignments")]
+
+    @cached_property
     def topic_labels(self) -> list[tuple[Concept, list[str]]]:
         """Each topic with its distinct labels of two characters or more (counted in texts)."""
         return [(c, sorted({x for x in c.labels if len(x) >= 2})) for c in self.topics]

@@ -266,3 +266,15 @@ def test_several_parentheticals_in_one_item_are_a_task_each():
         ("（一）", [], ["曲靖市人力资源社会保障局"], []),
         ("（二）", ["曲靖市工业和信息化局"], [], ["曲靖市财政局"]),  # brackets side by side: one assignment
     ]
+
+
+def test_bodies_given_by_a_blanket_clause_quote_the_clause():
+    from loaders.extract import extract_string
+
+    text = ("昆明市人民政府办公厅关于推进基本养老服务体系建设的实施意见\n一、建立制度体系\n"
+            "1.健全清单制度。发布清单。（市民政局牵头，各区、市政府负责落实。以下各项工作均需各区、市政府负责落实，不再一一列出。）\n"
+            "2.健全兜底保障制度。健全救助供养制度。\n")
+    (doc,) = extract_string(text)
+    (given,) = doc.tasks[1].responsible
+    assert given.span is not None and given.span.quote == "各区、市政府"
+    assert text[given.span.start - 4:given.span.start] == "工作均需"  # the blanket clause, not the first item
