@@ -295,8 +295,9 @@ def _document_blocks(lines: list[Line], end: int) -> list[tuple[int, int]]:
     """(start, end) of each 公文 written one after another in one text (a compilation, a page of notices):
     a new one starts only right after a line that closes the one before and where a 公文's head opens."""
     starts = [0]
+    closes = [_closes_document(ln.text) for ln in lines]
     for k in range(1, len(lines)):
-        if _closes_document(lines[k - 1].text) and not _closes_document(lines[k].text) and _opens_document(lines, k):
+        if closes[k - 1] and not closes[k] and _opens_document(lines, k):
             starts.append(lines[k].start)
     return [(s, e) for s, e in zip(starts, starts[1:] + [end])]
 
@@ -351,10 +352,11 @@ def _segment_block(text: str, block_start: int, block_end: int) -> list[Segment]
         if plan_at is not None:
             plan = Segment(plan_at, seg.end, "promulgated", idx)
             seg.end = plan_at
-            found = find_title(split_lines(text, plan_at, plan.end))
+            plan_lines = [x for x in seg_lines if x.start >= plan_at]
+            found = find_title(plan_lines)
             if found:
                 plan.title, plan.title_start, plan.title_end, _ = found
-                rest_lines = [x for x in split_lines(text, plan_at, plan.end) if x.start > plan.title_end]
+                rest_lines = [x for x in plan_lines if x.start > plan.title_end]
                 plan.body_start = rest_lines[0].start if rest_lines else plan.end
             out.append(plan)
     # re-point attachment parents at the main document's index in the final list

@@ -27,11 +27,16 @@ def test_seed_scores_meet_the_thresholds(seed_docs, tmp_path):
                 fh.write(json.dumps(document_to_contract(d), ensure_ascii=False) + "\n")
     report = _scorer().score(EVAL / "gold", pred)
     assert report["documents_found"] == "9/9"
+    _meets(report, agency_roles=0.92)
+
+
+def _meets(report: dict, agency_roles: float) -> None:
+    """Every metadata field ≥ 0.95; citations, tasks and lead agencies F1 ≥ 0.95; agency roles as given."""
     for field, value in report["metadata_accuracy"].items():
         assert value >= 0.95, (field, value)
     assert report["citations"]["f1"] >= 0.95
     assert report["tasks"]["f1"] >= 0.95
-    assert report["agency_roles"]["f1"] >= 0.92
+    assert report["agency_roles"]["f1"] >= agency_roles
     assert report["lead_agencies"]["f1"] >= 0.95
 
 
@@ -52,9 +57,4 @@ def test_development_set_scores_meet_the_issue_10_thresholds(tmp_path):
     report = _scorer().score(gold, pred)
     found, total = map(int, report["documents_found"].split("/"))
     assert found / total >= 0.97, report["documents_found"]
-    for field, value in report["metadata_accuracy"].items():
-        assert value >= 0.95, (field, value)
-    assert report["citations"]["f1"] >= 0.95
-    assert report["tasks"]["f1"] >= 0.95
-    assert report["agency_roles"]["f1"] >= 0.93
-    assert report["lead_agencies"]["f1"] >= 0.95
+    _meets(report, agency_roles=0.93)
