@@ -22,6 +22,8 @@ _WIDTH_TABLE = {k: v for k, v in _FULLWIDTH.items() if v}
 _TRANSLATE = str.maketrans(_WIDTH_TABLE)
 _DROP = {k for k, v in _FULLWIDTH.items() if not v}
 _DROP_CHARS = frozenset(chr(k) for k in _DROP)
+_WIDE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_WIDTH_TABLE)) + "]")  # finds what to translate (str.translate
+# with a dict costs ~80 ns a character, and most lines have nothing to change)
 
 _PAGE_NUMBER = re.compile(r"^\s*([-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{1,4}\s*页(\s*(?:[,，/]\s*)?共\s*\d+\s*页)?|"
                           r"\d{1,4}\s*/\s*\d{1,4}|(?:[-—－–]\s*)?\d{1,3}(?:\s*[-—－–])?)\s*$")
@@ -61,8 +63,13 @@ def _is_traditional(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" and _t2s().convert(char) != char
 
 
-def _to_simplified(line: str) -> str:
-    if not any(_is_traditional(c) for c in set(line)):
+def traditional_in(text: str) -> frozenset[str]:
+    """The characters of a text that OpenCC's t2s changes (one pass over its distinct characters)."""
+    return frozenset(c for c in set(text) if _is_traditional(c))
+
+
+def _to_simplified(line: str, traditional: frozenset[str]) -> str:
+    if not traditional or traditional.isdisjoint(line):
         return line
     out = _t2s().convert(line)
     return out if len(out) == len(line) else line  # keep the 1:1 offset map
@@ -121,21 +128,27 @@ def _gloss_positions(line: str) -> set[int]:
     return {i for m in _PINYIN_GLOSS.finditer(line) for i in range(m.start(), m.end())}
 
 
-def _clean_line(raw: str, line_start: int) -> tuple[str, Sequence[int]]:
+def _widths(s: str) -> str:
+    """Full-width digits, letters and spaces as ASCII, one character for one."""
+    return s.translate(_TRANSLATE) if _WIDE.search(s) else s
+
+
+def _clean_line(raw: str, line_start: int, traditional: frozenset[str], drops: bool = True) -> tuple[str, Sequence[int]]:
     """One line simplified, width-normalised, pinyin glosses removed, closed up if letter-spaced and stripped,
-    with its offsets."""
-    conv = _to_simplified(raw.rstrip("\r"))
+    with its offsets (`traditional`: the text's characters that t2s changes; `drops`: whether the text has
+    characters to drop)."""
+    conv = _to_simplified(raw.rstrip("\r"), traditional)
     glosses = _gloss_positions(conv) if "(" in conv or "（" in conv else set()
     if glosses:
         keep = [i for i, c in enumerate(conv) if ord(c) not in _DROP and i not in glosses]
-        s = "".join(conv[i] for i in keep).translate(_TRANSLATE)
+        s = _widths("".join(conv[i] for i in keep))
         idx: Sequence[int] = [line_start + i for i in keep]
-    elif _DROP_CHARS.isdisjoint(conv):
-        s = conv.translate(_TRANSLATE)  # one character for one: offsets stay a range
+    elif not drops or _DROP_CHARS.isdisjoint(conv):
+        s = _widths(conv)  # one character for one: offsets stay a range
         idx = range(line_start, line_start + len(s))
     else:
         keep = [i for i, c in enumerate(conv) if ord(c) not in _DROP]
-        s = "".join(conv[i] for i in keep).translate(_TRANSLATE)
+        s = _widths("".join(conv[i] for i in keep))
         idx = [line_start + i for i in keep]
     if _LETTER_SPACED.match(s):
         keep = [k for k, c in enumerate(s) if c not in " \u3000"]
@@ -150,8 +163,10 @@ def normalize(original: str) -> NormText:
     """Normalise a document's text; every output character maps to an original offset."""
     lines: list[tuple[str, Sequence[int]]] = []
     pos = 0
+    traditional = traditional_in(original)
+    drops = not _DROP_CHARS.isdisjoint(original)
     for raw in original.split("\n"):
-        lines.append(_clean_line(raw, pos))
+        lines.append(_clean_line(raw, pos, traditional, drops))
         pos += len(raw) + 1
     # page numbers and running headers (short lines repeated three times or more)
     counts = Counter(s for s, _ in lines if s and len(s) <= 30 and not marker_of(s) and "\t" not in s)

@@ -282,11 +282,13 @@ def parse_deadline(text: str, pats: RolePatterns | None = None) -> Deadline:
 
 
 _TARGET = re.compile(
+    r"(?=[不达超至力建培打新完\d])"  # a quick first-character test: the scan no longer tries every comparator at every character
     r"(?:(?P<cmp>不低于|不少于|不超过|达到|超过|至少|力争|建成|培育|建设|打造|新增|完成)\s{0,3})?"
     r"(?P<value>\d+(?:\.\d+)?)\s{0,3}(?:[-—–~～]\s{0,3}\d+(?:\.\d+)?)?\s{0,3}"
     r"(?P<unit>万人次|万人|人次|个|家|名|人|门|所|项|支|批|期|亩|万元|亿元|元|%|％|天|学时|课时|小时|次)"
     r"(?P<after>以上|以下|左右)?")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s{0,3}年")
+_YEAR_AFTER = re.compile(r"\s{0,3}年")
 SENTENCE_WINDOW = 400  # characters: a target's sentence is looked for this far either side
 
 
@@ -298,6 +300,8 @@ def find_targets(text: str) -> list[tuple[Target, int, int]]:
         unit = m.group("unit").replace("％", "%")
         if unit in ("次", "天") and not m.group("cmp"):
             continue
+        if (1990 <= value <= 2100 and unit != "%") or _YEAR_AFTER.match(text, m.end()):
+            continue  # a year (2025个 is no count), or 3年 read as a figure
         # the sentence around the figure, looked for within a bounded window (linear in the text)
         lo = max(0, m.start() - SENTENCE_WINDOW)
         s_lo = max(text.rfind("。", lo, m.start()), text.rfind("；", lo, m.start()), text.rfind("\n", lo, m.start()))
@@ -305,8 +309,6 @@ def find_targets(text: str) -> list[tuple[Target, int, int]]:
         hi = min(len(text), m.end() + SENTENCE_WINDOW)
         s_hi = min([i for i in (text.find("。", m.end(), hi), text.find("；", m.end(), hi)) if i >= 0] or [hi])
         years = [int(y.group(1)) for y in _YEAR.finditer(text, sentence_start, m.start())]
-        if re.match(r"\s{0,3}年", text[m.end():m.end() + 8]) or (1990 <= value <= 2100 and unit not in ("%",)):
-            continue
         cmp_word = m.group("cmp") or ""
         after = m.group("after") or ""
         before = text[max(sentence_start, m.start() - 6): m.start()]
