@@ -86,13 +86,16 @@ def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
     return candidates[0][2], candidates[0][1]
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)  # C0 controls other than tab and line breaks
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if not head:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
 
 

@@ -1,14 +1,16 @@
 """The numbering hierarchy of a plan (一、（一）1.（1）一是) as units with section paths (GUIDE §4)."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .patterns import LABEL, MARKER_RANK, marker_of
 
 
-@dataclass
+@dataclass(frozen=True)
 class Line:
-    """A line of normalised text with its offsets."""
+    """A line of normalised text with its offsets (frozen: the lines of a text are shared by its readers)."""
 
     text: str
     start: int
@@ -44,15 +46,43 @@ class Unit:
 
 
 def split_lines(text: str, start: int, end: int) -> list[Line]:
-    """Lines of text[start:end] with absolute offsets (empty lines dropped)."""
-    out, pos = [], start
-    for raw in text[start:end].split("\n"):
-        s = pos + (len(raw) - len(raw.lstrip()))
-        e = pos + len(raw.rstrip())
-        if e > s:
-            out.append(Line(text[s:e], s, e))
-        pos += len(raw) + 1
+    """Lines of text[start:end] with absolute offsets (empty lines dropped).
+
+    The lines of the whole text are split once and shared (a document's segment, header, body and units ask
+    for overlapping ranges of one text); only the lines cut by `start` or `end` are split again."""
+    lines, starts, ends = _text_lines(text)
+    i = bisect.bisect_right(ends, start)  # the first raw line that ends after start
+    j = bisect.bisect_left(starts, end)  # the lines from j on start at or after end
+    out = []
+    for k in range(i, j):
+        ls, le, line = starts[k], ends[k], lines[k]
+        if ls >= start and le <= end:
+            if line is not None:
+                out.append(line)
+            continue
+        cut = _strip_line(text, max(ls, start), min(le, end))
+        if cut is not None:
+            out.append(cut)
     return out
+
+
+def _strip_line(text: str, s: int, e: int) -> Line | None:
+    raw = text[s:e]
+    a = s + (len(raw) - len(raw.lstrip()))
+    b = s + len(raw.rstrip())
+    return Line(text[a:b], a, b) if b > a else None
+
+
+@lru_cache(maxsize=1)  # the text being extracted: one at a time
+def _text_lines(text: str) -> tuple[list[Line | None], list[int], list[int]]:
+    """Every raw line of a text (None when blank) with its start and end offsets (end: its line break)."""
+    lines, starts, ends, pos = [], [], [], 0
+    for raw in text.split("\n"):
+        starts.append(pos)
+        ends.append(pos + len(raw))
+        lines.append(_strip_line(text, pos, pos + len(raw)) if raw.strip() else None)
+        pos += len(raw) + 1
+    return lines, starts, ends
 
 
 def _heading(first_line: str) -> str | None:
