@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Optional
 
 import re
-from dataclasses import dataclass, replace
+from copy import copy
+from dataclasses import dataclass
 
 from .divisions import Division, DivisionTable, division_table
 from .records import Agency, Jurisdiction
@@ -88,6 +89,7 @@ class AgencyResolver:
         self.table = table or division_table()
         rules = self.vocab.rules["agencies"]
         self._memo: dict[tuple[str, str | None], tuple[Agency | None, Division | None]] = {}
+        self._lists: dict[str, list[tuple[Agency, int, int]]] = {}
         self.org_suffixes = sorted(rules["org_suffixes"], key=len, reverse=True)
         self._org_endings = tuple(self.org_suffixes)  # str.endswith takes a tuple: one call, not one per suffix
         self._org_endings_but_bumen = tuple(x for x in self.org_suffixes if x != "部门")
@@ -188,7 +190,16 @@ class AgencyResolver:
 
     # ------------------------------------------------------------------ resolution
     def resolve_list(self, text: str, base: int = 0) -> list[tuple[Agency, int, int]]:
-        """Resolve a written list (市发展改革委、市教育局，中宁、海原县人民政府): [(agency, start, end)]."""
+        """Resolve a written list (市发展改革委、市教育局，中宁、海原县人民政府): [(agency, start, end)].
+
+        Remembered for this document, as resolve_one is (a plan repeats its lists); callers get their own
+        copies."""
+        known = self._lists.get(text)
+        if known is None:
+            known = self._lists[text] = self._resolve_list(text)
+        return [(copy(agency), start + base, end + base) for agency, start, end in known]
+
+    def _resolve_list(self, text: str, base: int = 0) -> list[tuple[Agency, int, int]]:
         raw = split_items(text)
         items = [(self.clean(it), off + base, off + base + len(it)) for it, off in raw]
         items = [x for x in items if x[0]]
@@ -231,7 +242,7 @@ class AgencyResolver:
         if known is None:
             known = self._memo[key] = self._resolve_one(item, state)
         agency, after = known
-        return (replace(agency) if agency is not None else None), after
+        return (copy(agency) if agency is not None else None), after
 
     def _resolve_one(self, item: str, state: Division | None = None) -> tuple[Agency | None, Division | None]:
         """One list item → an Agency (or None when it names no particular body), and the list state.

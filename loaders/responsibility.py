@@ -272,13 +272,13 @@ def find_subjects(text: str, pats: RolePatterns) -> list[RoleClause]:
 
 def parse_deadline(text: str, pats: RolePatterns | None = None) -> Deadline:
     """A 完成时限 as written → Deadline(text, YYYY-MM[-DD] date, ongoing flag)."""
-    pats = pats or RolePatterns()
+    ongoing = pats.ongoing if pats is not None else vocabulary().rules["roles"]["ongoing_words"]
     date = parse_date(text)
     if date is None:
         m = re.search(r"((?:19|20)\d{2})\s*年\s*(底|末|内)", text)
         if m:
             date = f"{m.group(1)}-12"
-    return Deadline(text=text, date=date, ongoing=any(w in text for w in pats.ongoing))
+    return Deadline(text=text, date=date, ongoing=any(w in text for w in ongoing))
 
 
 _TARGET = re.compile(
