@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Optional
 
 import re
-from copy import copy
 from dataclasses import dataclass
 
 from .divisions import Division, DivisionTable, division_table
@@ -73,6 +72,13 @@ def split_items(text: str) -> list[tuple[str, int]]:
         if stripped:
             out.append((stripped, off + item.index(stripped)))
     return out
+
+
+def _copy(agency: Agency) -> Agency:
+    """A shallow copy of an Agency (copy.copy goes through __reduce_ex__, several times slower)."""
+    twin = object.__new__(Agency)
+    twin.__dict__.update(agency.__dict__)
+    return twin
 
 
 # A small resolver's answer: (agency or None, the list state), or None when the name is not one it knows.
@@ -197,11 +203,11 @@ class AgencyResolver:
         known = self._lists.get(text)
         if known is None:
             known = self._lists[text] = self._resolve_list(text)
-        return [(copy(agency), start + base, end + base) for agency, start, end in known]
+        return [(_copy(agency), start + base, end + base) for agency, start, end in known]
 
-    def _resolve_list(self, text: str, base: int = 0) -> list[tuple[Agency, int, int]]:
+    def _resolve_list(self, text: str) -> list[tuple[Agency, int, int]]:
         raw = split_items(text)
-        items = [(self.clean(it), off + base, off + base + len(it)) for it, off in raw]
+        items = [(self.clean(it), off, off + len(it)) for it, off in raw]
         items = [x for x in items if x[0]]
         if raw and raw[-1][0].rstrip("。. ").endswith("部门"):  # 教育体育、工业信息等部门: a shared 部门
             items = [(it if self.is_org(it) else it + "部门", a, b) for it, a, b in items]
@@ -210,7 +216,7 @@ class AgencyResolver:
         for idx, (item, start, end) in enumerate(items):
             nxt = items[idx + 1][0] if idx + 1 < len(items) else None
             item = self._distribute(item, nxt)
-            agency, state = self.resolve_one(item, state)
+            agency, state = self._remembered(item, state)
             if agency is not None:
                 out.append((agency, start, end))
         return out
@@ -237,12 +243,16 @@ class AgencyResolver:
     def resolve_one(self, item: str, state: Division | None = None) -> tuple[Agency | None, Division | None]:
         """One list item → an Agency (or None …), and the list state; remembered for this document, since a
         plan names the same bodies in item after item (callers get their own copy: they set its span)."""
+        agency, after = self._remembered(item, state)
+        return (_copy(agency) if agency is not None else None), after
+
+    def _remembered(self, item: str, state: Division | None) -> tuple[Agency | None, Division | None]:
+        """_resolve_one's answer, computed once per document (shared: callers copy it before changing it)."""
         key = (item, state.code if state is not None else None)
         known = self._memo.get(key)
         if known is None:
             known = self._memo[key] = self._resolve_one(item, state)
-        agency, after = known
-        return (copy(agency) if agency is not None else None), after
+        return known
 
     def _resolve_one(self, item: str, state: Division | None = None) -> tuple[Agency | None, Division | None]:
         """One list item → an Agency (or None when it names no particular body), and the list state.

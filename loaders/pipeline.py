@@ -1,5 +1,5 @@
-"""The spaCy frame: a blank `zh` pipeline whose rule components mark agencies, citations, role
-clauses, deadlines and targets as span groups (no model downloads: rules and vocabularies only)."""
+"""The spaCy frame: a blank `zh` pipeline whose rule components mark citations, role clauses, deadlines and
+targets (and, on request, agency mentions) as span groups (no model downloads: rules and vocabularies only)."""
 from __future__ import annotations
 
 import re
@@ -178,19 +178,24 @@ def _make_targets(nlp: Language, name: str) -> TargetFinder:
     return TargetFinder()
 
 
-def build_pipeline() -> Language:
-    """A blank zh pipeline: agency span ruler fed from the department vocabulary, then rule components."""
+def build_pipeline(agency_mentions: bool = False) -> Language:
+    """A blank zh pipeline of rule components: citations, role clauses, deadlines, targets.
+
+    With `agency_mentions`, a span ruler fed from the department vocabulary first marks every agency name in
+    the text (doc.spans['agency'], each with its department IRI as id) for exploring where bodies are named.
+    Extraction leaves it out: the bodies of a task are resolved from its role clauses' lists, and marking
+    every mention of the whole text cost ~5 % of extraction for spans nothing read."""
     nlp = spacy.blank("zh")
     nlp.tokenizer = CharTokenizer(nlp.vocab)
     nlp.max_length = 50_000_000
-    ruler = nlp.add_pipe("span_ruler", name="agency_ruler", config={"spans_key": "agency"})
-    vocab = vocabulary()
-    patterns = []
-    for dept in vocab.departments:
-        for label in (dept.pref, *dept.aliases):
-            if len(label) >= 2:
-                patterns.append({"label": "AGENCY", "pattern": label, "id": dept.iri})
-    ruler.add_patterns(patterns)
+    if agency_mentions:
+        ruler = nlp.add_pipe("span_ruler", name="agency_ruler", config={"spans_key": "agency"})
+        patterns = []
+        for dept in vocabulary().departments:
+            for label in (dept.pref, *dept.aliases):
+                if len(label) >= 2:
+                    patterns.append({"label": "AGENCY", "pattern": label, "id": dept.iri})
+        ruler.add_patterns(patterns)
     nlp.add_pipe("policy_citations")
     nlp.add_pipe("policy_role_clauses")
     nlp.add_pipe("policy_deadlines")

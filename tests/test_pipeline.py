@@ -1,0 +1,29 @@
+"""The spaCy frame itself: character tokens, the components extraction runs, the optional agency gazetteer."""
+from loaders.pipeline import build_pipeline, default_pipeline
+
+TEXT = "（一）建设实训基地。（市教育局牵头，市财政局、市人力资源社会保障局配合）\n\n  完成时限：2025年底前。"
+
+
+def test_one_token_per_character_and_runs_of_space():
+    doc = default_pipeline().make_doc(TEXT)
+    assert doc.text == TEXT
+    assert [t.text for t in doc][:4] == ["（", "一", "）", "建"]
+    assert "\n\n  " in [t.text for t in doc]  # a run of white space stays one token
+
+
+def test_extraction_pipeline_marks_clauses_not_mentions():
+    nlp = default_pipeline()
+    assert "agency_ruler" not in nlp.pipe_names
+    doc = nlp(TEXT)
+    assert [sp.label_ for sp in doc.spans["role_clause"]] == ["PARENTHETICAL", "LABEL"]  # the 完成时限 line is a label clause
+    assert "agency" not in doc.spans
+
+
+def test_agency_mentions_on_request_carry_department_iris():
+    nlp = build_pipeline(agency_mentions=True)
+    doc = nlp(TEXT)
+    mentions = {sp.text: sp.id_ for sp in doc.spans["agency"]}
+    assert any("教育局" in name for name in mentions)
+    assert all(iri.startswith("http") for iri in mentions.values())
+    # the mentions do not change what the rule components mark
+    assert [sp.label_ for sp in doc.spans["role_clause"]] == ["PARENTHETICAL", "LABEL"]  # the 完成时限 line is a label clause
