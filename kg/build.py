@@ -8,13 +8,13 @@ import platform
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
 from kg import __version__
+from kg.executors import Executor, LocalProcesses, open_executor
 from kg.extraction import extract_one
 from kg.files import write_atomic
 from loaders.read import LoaderError, file_bytes, readable_name
@@ -100,8 +100,9 @@ def _extract_one(args: tuple[str, float]) -> tuple[str, list | None, str | None]
 
 
 def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.0,
-                progress: Callable[[int], None] | None = None) -> list[FileOutcome]:
-    """Extract every file, serving unchanged files from the cache; order follows `paths`."""
+                progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileOutcome]:
+    """Extract every file, serving unchanged files from the cache; order follows `paths`. The work runs on
+    `executor` (default: `jobs` local processes)."""
     outcomes: dict[int, FileOutcome] = {}
     todo: list[tuple[int, Path, Path | None]] = []
     for i, path in enumerate(paths):
@@ -126,14 +127,11 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
             except (ValueError, KeyError, TypeError):
                 pass  # a damaged cache entry is extracted again
         todo.append((i, path, cache))
-    jobs = jobs or os.cpu_count() or 1
     args = [(str(p), max_mb) for _, p, _ in todo]
-    if jobs > 1 and len(todo) > 1:
-        results = pool_map(_extract_one, args, jobs, progress,
-                           lost=lambda a: (a[0], None, "the process extracting this file died (killed by the "
-                                                       "system — out of memory?); other files are not affected"))
-    else:
-        results = _track(map(_extract_one, args), progress)
+    results = (executor or LocalProcesses(jobs)).map(
+        _extract_one, args, progress,
+        lost=lambda a: (a[0], None, "the process extracting this file died (killed by the system — out of "
+                                    "memory?); other files are not affected"))
     for (i, path, cache), (_, data, error) in zip(todo, results):
         if error is not None:
             outcomes[i] = FileOutcome(path, [], error=error)
@@ -141,57 +139,6 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
         write_atomic(cache, json.dumps(data, ensure_ascii=False))
         outcomes[i] = FileOutcome(path, documents_from_data(data), cache=cache)
     return [outcomes[i] for i in range(len(paths))]
-
-
-def pool_map(func, args: list, jobs: int, progress: Callable[[int], None] | None, lost: Callable) -> list:
-    """func over args in a process pool, in order. A worker killed mid-task (the OOM killer) breaks the whole
-    pool; what it took with it is run again one item per process, so only the item that kills its process
-    gets `lost(arg)` as its result."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    out: list = [None] * len(args)
-    done = [False] * len(args)
-    try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), initializer=_end_with_parent) as pool:
-            for k, result in enumerate(pool.map(func, args, chunksize=max(1, len(args) // (jobs * 8)))):
-                out[k], done[k] = result, True
-                if progress:
-                    progress(1)
-    except BrokenProcessPool:
-        pass
-    for k, arg in enumerate(args):
-        if done[k]:
-            continue
-        try:
-            with ProcessPoolExecutor(max_workers=1, initializer=_end_with_parent) as pool:
-                out[k] = pool.submit(func, arg).result()
-        except BrokenProcessPool:
-            out[k] = lost(arg)
-        if progress:
-            progress(1)
-    return out
-
-
-def _end_with_parent() -> None:
-    """Pool workers die with the build (Linux PR_SET_PDEATHSIG): a killed build leaves no orphan holding its lock."""
-    import ctypes
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
-        except OSError:
-            pass  # no libc by that name: workers still end when the pool shuts down
-    if os.getppid() == 1:  # the parent died before the call took effect
-        os._exit(1)
-
-
-def _track(results, progress):
-    for r in results:
-        if progress:
-            progress(1)
-        yield r
 
 
 @dataclass
@@ -277,9 +224,10 @@ def _strip_prefixes(turtle: bytes) -> bytes:
 
 
 def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: int, validate: bool,
-                progress: Callable[[int], None] | None = None) -> list[FileGraph | str]:
-    """Phase B over every file, in parallel; files whose content key is unchanged come from the cache.
-    A file whose graph could not be made (its worker died, its budget ran out) gives its error instead."""
+                progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileGraph | str]:
+    """Phase B over every file, in parallel on `executor` (default: `jobs` local processes); files whose content
+    key is unchanged come from the cache. A file whose graph could not be made (its worker died, its budget ran
+    out) gives its error instead."""
 
     from .rdf import plan_files
 
@@ -299,13 +247,10 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
                 continue
         tasks.append((name, str(cache_file), plan, str(folder), validate))
     computed = {t[0] for t in tasks}
-    jobs = jobs or os.cpu_count() or 1
-    if jobs > 1 and len(tasks) > 1:
-        done = pool_map(_graph_one_guarded, tasks, jobs, progress,
-                        lost=lambda t: (t[0], None, "the process building this file's graph died (killed by the "
-                                                    "system — out of memory?); other files are not affected"))
-    else:
-        done = _track(map(_graph_one_guarded, tasks), progress)
+    done = (executor or LocalProcesses(jobs)).map(
+        _graph_one_guarded, tasks, progress,
+        lost=lambda t: (t[0], None, "the process building this file's graph died (killed by the system — out of "
+                                    "memory?); other files are not affected"))
     for task, (_, meta, error) in zip(tasks, done):
         results[task[0]] = (Path(task[3]), meta) if error is None else error
     out_list: list[FileGraph | str] = []
@@ -341,16 +286,22 @@ def _concat(path: Path, head: bytes, parts: list[Path], tail: bytes = b"", separ
 
 
 def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
-          progress: Callable[[int], None] | None = None) -> BuildReport:
+          progress: Callable[[int], None] | None = None, engine: str = "process",
+          scheduler: str | None = None) -> BuildReport:
     """Build the knowledge graph of the given files into `out` (see README for the outputs), as a transaction:
     one builder at a time (BuildLocked otherwise); the previous build stays in place until the new one is whole,
-    and stays when every input failed."""
+    and stays when every input failed. Per-file work runs on `engine` (kg.executors: 'process', or 'dask' on
+    the cluster at `scheduler`); the outputs are the same either way."""
     from .publish import FolderLock, current_build, new_stage, swap_in
 
     out.mkdir(parents=True, exist_ok=True)
     with FolderLock(out):
         stage = new_stage(out)
-        report = _build(paths, out, stage, jobs, validate, max_mb, progress)
+        executor = open_executor(engine, jobs, scheduler, shared_folder=out)
+        try:
+            report = _build(paths, out, stage, jobs, validate, max_mb, progress, executor)
+        finally:
+            executor.close()
         inputs_failed = bool(report.files) and len(report.failed) == len(report.files)
         previous = current_build(out)
         if report.conforms is False or (inputs_failed and previous is not None):
@@ -364,7 +315,7 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
 
 
 def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool, max_mb: float,
-           progress: Callable[[int], None] | None) -> BuildReport:
+           progress: Callable[[int], None] | None, executor: Executor) -> BuildReport:
     """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
     import pickle
 
@@ -376,13 +327,13 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     report = BuildReport(out=out)
     t0 = time.perf_counter()
-    report.files = extract_all(paths, out, jobs=jobs, max_mb=max_mb, progress=progress)
+    report.files = extract_all(paths, out, jobs=jobs, max_mb=max_mb, progress=progress, executor=executor)
     t1 = time.perf_counter()
     report.timings["extract"] = t1 - t0
     ok = [f for f in report.files if not f.error]
     names = _unique_sources([(readable_name(f.path.name), f.documents) for f in ok])
     files = [(name, f.cache, docs) for (name, docs), f in zip(names, ok)]
-    made = graph_files(files, out, jobs, validate, progress=progress)
+    made = graph_files(files, out, jobs, validate, progress=progress, executor=executor)
     for f, got in zip(ok, made):
         if isinstance(got, str):  # its graph could not be made: the file fails, the build goes on
             f.error, f.documents = got, []

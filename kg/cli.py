@@ -105,13 +105,22 @@ def build(
     jobs: int = typer.Option(0, "--jobs", "-j", help="Extraction processes (0 = one per core)."),
     no_validate: bool = typer.Option(False, "--no-validate", help="Write the graph even if SHACL finds violations."),
     max_mb: float = typer.Option(20.0, "--max-mb", help="Refuse files larger than this many MB."),
+    engine: str = typer.Option("process", "--engine",
+                               help="Where per-file work runs: process (this machine) or dask (a Dask cluster)."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Dask scheduler address (tcp://host:8786; else $DASK_SCHEDULER_ADDRESS, "
+                                       "else a local cluster of --jobs workers)."),
 ) -> None:
     """Extract the documents and write the knowledge graph (Turtle, JSON-LD, N-Quads) into --out."""
     from kg.build import build as run_build
+    from kg.executors import ENGINES, ExecutorError
     from kg.publish import BuildLocked
     from loaders import iter_paths
     from loaders.read import readable_name
 
+    if engine not in ENGINES:
+        typer.echo(f"kg build: unknown --engine {engine!r} (choose {' or '.join(ENGINES)})", err=True)
+        raise typer.Exit(2)
     files = iter_paths(paths)
     if not files:
         typer.echo("kg build: no input files found", err=True)
@@ -119,8 +128,8 @@ def build(
     try:
         with _progress(2 * len(files), "build") as bar:  # each file: extraction, then its graph
             report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb,
-                               progress=bar.update)
-    except BuildLocked as err:
+                               progress=bar.update, engine=engine, scheduler=scheduler)
+    except (BuildLocked, ExecutorError) as err:
         typer.echo(f"kg build: {err}", err=True)
         raise typer.Exit(1)
     except OSError as err:

@@ -357,7 +357,7 @@ def _dies_on_three(n: int) -> int:
 
 
 def test_a_worker_killed_mid_task_costs_only_its_own_item():
-    from kg.build import pool_map
+    from kg.executors import pool_map
 
     got = pool_map(_dies_on_three, list(range(8)), 2, None, lost=lambda n: f"lost {n}")
     assert got == [0, 10, 20, "lost 3", 40, 50, 60, 70]

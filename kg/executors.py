@@ -1,0 +1,229 @@
+"""Where a build's per-file work runs: processes of this machine (default) or the workers of a Dask cluster.
+
+Both run the same functions on the same arguments and give results in argument order, so a build's outputs
+are byte-identical whichever runs it. See docs/scaling.md for pointing a build at a real cluster."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Protocol
+
+Progress = Callable[[int], None] | None
+ENGINES = ("process", "dask")
+
+
+class ExecutorError(Exception):
+    """The engine cannot run the build (no scheduler, workers that differ or cannot see the files)."""
+
+
+class Executor(Protocol):
+    """Runs func over args, in order; a task whose worker died gets lost(arg) as its result."""
+
+    def map(self, func: Callable, args: list, progress: Progress, lost: Callable) -> list: ...
+
+    def close(self) -> None: ...
+
+
+class LocalProcesses:
+    """A process pool of `jobs` processes on this machine (0: one per core); one process runs work in line."""
+
+    def __init__(self, jobs: int = 0):
+        self.jobs = jobs or os.cpu_count() or 1
+
+    def map(self, func: Callable, args: list, progress: Progress, lost: Callable) -> list:
+        if self.jobs > 1 and len(args) > 1:
+            return pool_map(func, args, self.jobs, progress, lost)
+        return list(track(map(func, args), progress))
+
+    def close(self) -> None:
+        pass
+
+
+class DaskCluster:
+    """Tasks on a Dask distributed cluster: the scheduler at `address`, else a local cluster of `workers`
+    processes with one thread each (the work is pure Python: threads would share one interpreter lock).
+
+    Connected on the first map that has work (a rebuild served from the caches starts no cluster). Workers
+    must run the same policykg (checked: code and vocabulary fingerprints) and see the input files and the
+    output folder at the same paths (checked with a probe file), since tasks read files and write their cached
+    results there. Files go out in batches, as the process pool's chunks do: one task per file costs the
+    scheduler more than a small file's work."""
+
+    def __init__(self, address: str | None = None, workers: int = 0, shared_folder: Path | None = None,
+                 timeout: float = 20.0):
+        self.address, self.workers, self.shared_folder, self.timeout = address, workers, shared_folder, timeout
+        self.client = None
+        self._cluster = None
+
+    def connect(self) -> None:
+        """Reach the scheduler (or start the local cluster) and check the workers; ExecutorError if not."""
+        if self.client is not None:
+            return
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as err:
+            raise ExecutorError("the dask engine needs the 'distributed' package: pip install 'policykg[cluster]'") \
+                from err
+        try:
+            if self.address:
+                self.client = Client(self.address, timeout=f"{self.timeout}s")
+            else:
+                self._cluster = LocalCluster(n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
+                                             processes=True, dashboard_address=None)
+                self.client = Client(self._cluster)
+        except (OSError, TimeoutError) as err:
+            self.close()
+            raise ExecutorError(f"cannot reach the Dask scheduler at {self.address}: {err}") from err
+        try:
+            self._check_workers(self.shared_folder)
+        except ExecutorError:
+            self.close()
+            raise
+
+    def _check_workers(self, shared_folder: Path | None) -> None:
+        from kg.build import graph_fingerprint
+
+        self.client.wait_for_workers(1, timeout=60)
+        mine = graph_fingerprint()
+        theirs = self.client.run(_fingerprint)
+        odd = sorted(w for w, fp in theirs.items() if fp != mine)
+        if odd:
+            raise ExecutorError(f"{len(odd)} Dask worker(s) run different policykg code or vocabularies "
+                                f"(fingerprint {theirs[odd[0]]}, here {mine}): install the same version on every "
+                                "worker")
+        if shared_folder is not None:
+            from kg.files import write_atomic
+
+            probe = shared_folder / f".dask-probe-{os.getpid()}"
+            write_atomic(probe, mine)
+            try:
+                seen = self.client.run(_reads, str(probe), mine)
+            finally:
+                probe.unlink(missing_ok=True)
+            blind = sorted(w for w, ok in seen.items() if not ok)
+            if blind:
+                raise ExecutorError(f"{len(blind)} Dask worker(s) cannot see {shared_folder}: the input files and "
+                                    "the output folder must be on a file system every worker mounts at the same "
+                                    "path")
+
+    def map(self, func: Callable, args: list, progress: Progress, lost: Callable) -> list:
+        if not args:
+            return []
+        self.connect()
+        from distributed import as_completed
+        from distributed.scheduler import KilledWorker
+
+        workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        size = max(1, len(args) // (workers * 8))
+        batches = [list(range(k, min(k + size, len(args)))) for k in range(0, len(args), size)]
+        futures = [self.client.submit(_run_batch, func, [args[k] for k in b], pure=False) for b in batches]
+        which = {f.key: b for f, b in zip(futures, batches)}
+        out: list = [None] * len(args)
+        retry: list[int] = []
+        for fut in as_completed(futures):
+            batch = which[fut.key]
+            try:
+                for k, result in zip(batch, fut.result()):
+                    out[k] = result
+                if progress:
+                    progress(len(batch))
+            except KilledWorker:  # a worker died each time it ran this batch (Dask retries elsewhere first)
+                retry.extend(batch)
+        for k in sorted(retry):  # one file per task now, so only a file that kills its worker is lost
+            try:
+                out[k] = self.client.submit(func, args[k], pure=False).result()
+            except KilledWorker:
+                out[k] = lost(args[k])
+            if progress:
+                progress(1)
+        return out
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def open_executor(engine: str = "process", jobs: int = 0, scheduler: str | None = None,
+                  shared_folder: Path | None = None) -> Executor:
+    """The executor named by `engine`: 'process' (jobs processes) or 'dask' (the scheduler at `scheduler`, or
+    $DASK_SCHEDULER_ADDRESS, else a local cluster of `jobs` workers)."""
+    if engine == "process":
+        return LocalProcesses(jobs)
+    if engine == "dask":
+        return DaskCluster(scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None, jobs, shared_folder)
+    raise ExecutorError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+
+
+def _run_batch(func: Callable, batch: list) -> list:
+    return [func(arg) for arg in batch]
+
+
+def _fingerprint() -> str:
+    from kg.build import graph_fingerprint
+
+    return graph_fingerprint()
+
+
+def _reads(path: str, expected: str) -> bool:
+    try:
+        return Path(path).read_text("utf-8") == expected
+    except OSError:
+        return False
+
+
+def pool_map(func, args: list, jobs: int, progress: Progress, lost: Callable) -> list:
+    """func over args in a process pool, in order. A worker killed mid-task (the OOM killer) breaks the whole
+    pool; what it took with it is run again one item per process, so only the item that kills its process
+    gets `lost(arg)` as its result."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    out: list = [None] * len(args)
+    done = [False] * len(args)
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), initializer=_end_with_parent) as pool:
+            for k, result in enumerate(pool.map(func, args, chunksize=max(1, len(args) // (jobs * 8)))):
+                out[k], done[k] = result, True
+                if progress:
+                    progress(1)
+    except BrokenProcessPool:
+        pass
+    for k, arg in enumerate(args):
+        if done[k]:
+            continue
+        try:
+            with ProcessPoolExecutor(max_workers=1, initializer=_end_with_parent) as pool:
+                out[k] = pool.submit(func, arg).result()
+        except BrokenProcessPool:
+            out[k] = lost(arg)
+        if progress:
+            progress(1)
+    return out
+
+
+def _end_with_parent() -> None:
+    """Pool workers die with the build (Linux PR_SET_PDEATHSIG): a killed build leaves no orphan holding its lock."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
+        except OSError:
+            pass  # no libc by that name: workers still end when the pool shuts down
+    if os.getppid() == 1:  # the parent died before the call took effect
+        os._exit(1)
+
+
+def track(results: Iterable, progress: Progress) -> Iterator:
+    """Pass results through, counting each on the progress bar."""
+    for r in results:
+        if progress:
+            progress(1)
+        yield r
