@@ -54,14 +54,19 @@ def extraction_rate(corpus: Path, limit: int = 300) -> tuple[float, float]:
 
 def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
     """Median milliseconds of every named query (run(query, params) → rows)."""
-    from kg.queries import ALL_ROWS, AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, lineage_query
+    from kg.queries import AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, lead_agencies, lineage_query, paging
+
+    def lead(topic: str = "", level: str = "", limit: int = 50) -> tuple[str, dict]:
+        query, params = lead_agencies(topic, level, limit)
+        return query.cypher, params
 
     cases = {
-        "lead-agencies --topic 产教融合": (LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": "", "limit": ALL_ROWS}),
-        "lead-agencies --level county": (LEAD_AGENCIES.cypher, {"topic": "", "level": "county", "limit": ALL_ROWS}),
-        "lead-agencies --topic 产教融合 --limit 50": (LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": "", "limit": 50}),
-        "co-responsibility --limit 50": (CO_RESPONSIBILITY.cypher, {"limit": 50}),
-        "agency --name 教育局": (AGENCY_TASKS.cypher, {"name": "教育局"}),
+        "lead-agencies --topic 产教融合 (first page of 50)": lead("产教融合"),
+        "lead-agencies --level county (first page of 50)": lead(level="county"),
+        "lead-agencies --topic 产教融合 --limit 0 (every row)": lead("产教融合", limit=0),
+        "co-responsibility (first page of 50)": (CO_RESPONSIBILITY.cypher, paging(50)),
+        "co-responsibility --page 10": (CO_RESPONSIBILITY.cypher, paging(50, 10)),
+        "agency --name 教育局 (first page of 100)": (AGENCY_TASKS.cypher, {"name": "教育局", **paging(100)}),
         "lineage (find document)": (FIND_DOCUMENT.cypher, {"text": "实施方案", "number": ""}),
         "lineage --up --depth 3": (lineage_query("up", 3).cypher, {"uri": uri}),
         "lineage --down --depth 3": (lineage_query("down", 3).cypher, {"uri": uri}),

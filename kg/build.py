@@ -321,7 +321,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     import pyoxigraph as ox
 
-    from .projection import merge, write_tables
+    from .projection import merge, summarise, write_tables
     from .rdf import PREFIXES, GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
@@ -392,7 +392,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    pg = merge(pickle.loads((g.folder / "rows.pickle").read_bytes()) for g in graphs)
+    pg = summarise(merge(pickle.loads((g.folder / "rows.pickle").read_bytes()) for g in graphs))
     report.outputs += write_tables(pg, stage)
     report.nodes, report.relationships = pg.counts()
     t5 = time.perf_counter()

@@ -197,6 +197,11 @@ def _run_query(prog: str, query_text: str, params: dict, db: Path, fmt: str, neo
     try:
         columns, rows = run(engine, query_text, params)
         sys.stdout.write(format_table(columns, rows, fmt))
+        limit = params.get("limit")
+        if "skip" in params and rows and len(rows) == limit:  # a full page: there may be more
+            page = params["skip"] // limit + 1
+            typer.echo(f"{prog}: page {page} of {limit} rows; --page {page + 1} for the next, --limit 0 for all",
+                       err=True)
     except (EngineError, ValueError) as err:
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(1)
@@ -228,47 +233,66 @@ query_app = typer.Typer(help="Named research queries (identical on the embedded 
 app.add_typer(query_app, name="query")
 
 
+LIMIT_OPTION = typer.Option(50, "--limit", help="Rows per page (0: every row).")
+PAGE_OPTION = typer.Option(1, "--page", help="Which page of --limit rows (1 is the first).")
+
+
+def _paging(prog: str, limit: int, page: int) -> dict:
+    from kg.queries import paging
+
+    try:
+        return paging(limit, page)
+    except ValueError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(2)
+
+
 @query_app.command("lead-agencies")
 def query_lead_agencies(
     topic: str = typer.Option("", "--topic", help="Only tasks about this topic (e.g. 产教融合)."),
     level: str = typer.Option("", "--level", help="city, county or province: the lead agency's level."),
-    limit: int = typer.Option(0, "--limit", help="Only the first N rows (0: all)."),
+    limit: int = LIMIT_OPTION, page: int = PAGE_OPTION,
     db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
-    """Which agencies lead tasks, by jurisdiction, with counts."""
-    from kg.queries import ALL_ROWS, LEAD_AGENCIES
+    """Which agencies lead tasks, by jurisdiction, with counts (most first, a page at a time)."""
+    from kg.queries import lead_agencies
 
+    prog = "kg query lead-agencies"
     if level not in ("", "city", "county", "province"):
-        typer.echo("kg query lead-agencies: --level is city, county or province", err=True)
+        typer.echo(f"{prog}: --level is city, county or province", err=True)
         raise typer.Exit(2)
-    _run_query("kg query lead-agencies", LEAD_AGENCIES.cypher,
-               {"topic": topic, "level": level, "limit": limit or ALL_ROWS}, db, fmt, neo4j_uri, user, database)
+    _paging(prog, limit, page)
+    query, params = lead_agencies(topic, level, limit, page)
+    _run_query(prog, query.cypher, params, db, fmt, neo4j_uri, user, database)
 
 
 @query_app.command("co-responsibility")
 def query_co_responsibility(
-    limit: int = typer.Option(50, "--limit", help="How many pairs."),
+    limit: int = LIMIT_OPTION, page: int = PAGE_OPTION,
     db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
-    """Pairs of agencies that share tasks, most shared first."""
+    """Pairs of agencies that share tasks, most shared first (a page at a time)."""
     from kg.queries import CO_RESPONSIBILITY
 
-    _run_query("kg query co-responsibility", CO_RESPONSIBILITY.cypher, {"limit": limit}, db, fmt, neo4j_uri,
-               user, database)
+    prog = "kg query co-responsibility"
+    _run_query(prog, CO_RESPONSIBILITY.cypher, _paging(prog, limit, page), db, fmt, neo4j_uri, user, database)
 
 
 @query_app.command("agency")
 def query_agency(
     name: str = typer.Option(..., "--name", help="Agency name, part of one, or an alias (市教育局…)."),
+    limit: int = typer.Option(100, "--limit", help="Rows per page (0: every row)."), page: int = PAGE_OPTION,
     db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
-    """Every task of one agency, with its role, the quote and where it is written."""
+    """The tasks of one agency, with its role, the quote and where it is written (a page at a time)."""
     from kg.queries import AGENCY_TASKS
 
-    _run_query("kg query agency", AGENCY_TASKS.cypher, {"name": name}, db, fmt, neo4j_uri, user, database)
+    prog = "kg query agency"
+    _run_query(prog, AGENCY_TASKS.cypher, {"name": name, **_paging(prog, limit, page)}, db, fmt, neo4j_uri, user,
+               database)
 
 
 @query_app.command("lineage")

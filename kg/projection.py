@@ -33,7 +33,7 @@ NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
              ("start", "INT64"), ("end", "INT64"), ("sources", "STRING[]")],
     "Agency": [("uri", "STRING"), ("name", "STRING"), ("aliases", "STRING[]"), ("org_class", "STRING"),
                ("functional_type", "STRING"), ("jurisdiction", "STRING"), ("collective", "BOOLEAN"),
-               ("sources", "STRING[]")],
+               ("tasks_led", "INT64"), ("sources", "STRING[]")],
     "Jurisdiction": [("uri", "STRING"), ("name", "STRING"), ("code", "STRING"), ("level", "STRING"),
                      ("sources", "STRING[]")],
     "Topic": [("uri", "STRING"), ("name", "STRING"), ("name_en", "STRING"), ("sources", "STRING[]")],
@@ -51,7 +51,11 @@ REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "WITHIN": ([("Jurisdiction", "Jurisdiction")], []),
     "ABOUT": ([("Document", "Topic"), ("Task", "Topic")], []),
     "SUB_ORGANIZATION_OF": ([("Agency", "Agency")], []),
+    # derived (summarise): counts the named queries read instead of aggregating every task at query time
+    "LEADS_ON": ([("Agency", "Topic")], [("tasks", "INT64")]),
+    "SHARES_TASKS": ([("Agency", "Agency")], [("tasks", "INT64")]),
 }
+DERIVED = frozenset({"LEADS_ON", "SHARES_TASKS"})  # not facts of a sentence: views of facts leave them out
 for _props in REL_SCHEMA.values():
     _props[1].append(("sources", "STRING[]"))
 
@@ -343,6 +347,58 @@ def merge(parts: Iterable[PropertyGraph]) -> PropertyGraph:
                 if acc[1] is not None:
                     row["aliases"] = sorted(acc[1])
     return out
+
+
+def summarise(pg: PropertyGraph) -> PropertyGraph:
+    """Fill the derived counts of a merged graph, in place: Agency.tasks_led (tasks it leads), LEADS_ON
+    (agency → topic: tasks it leads about the topic, the task's own topics or those of its document and the
+    documents that document is part of, up to three levels) and SHARES_TASKS (agency pair, the smaller uri
+    first: tasks both hold in any role). Each count is of distinct tasks, as the named queries' aggregations
+    over the facts were; computed from the merged rows, so it is right after any rebuild."""
+    from collections import Counter
+
+    about: dict[str, set[str]] = defaultdict(set)
+    for r in pg.rels["ABOUT"]:
+        about[r["from"]].add(r["to"])
+    parent = {r["from"]: r["to"] for r in pg.rels["PART_OF"]}
+
+    def doc_topics(doc: str) -> set[str]:
+        out, d = set(about.get(doc, ())), doc
+        for _ in range(3):  # PART_OF*0..3
+            d = parent.get(d)
+            if d is None:
+                break
+            out |= about.get(d, set())
+        return out
+
+    task_doc = {r["to"]: r["from"] for r in pg.rels["HAS_TASK"]}
+    led: Counter = Counter()
+    led_on: Counter = Counter()
+    for r in pg.rels["LEADS"]:
+        agency, task = r["from"], r["to"]
+        if task not in task_doc:
+            continue  # the named queries count tasks of a document only
+        led[agency] += 1
+        for topic in about.get(task, set()) | doc_topics(task_doc[task]):
+            led_on[(agency, topic)] += 1
+    holders: dict[str, set[str]] = defaultdict(set)
+    for rtype in ("LEADS", "RESPONSIBLE_FOR", "COOPERATES_ON"):
+        for r in pg.rels[rtype]:
+            holders[r["to"]].add(r["from"])
+    shared: Counter = Counter()
+    for agencies in holders.values():
+        ordered = sorted(agencies)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                shared[(a, b)] += 1
+    for row in pg.nodes["Agency"]:
+        row["tasks_led"] = led.get(row["uri"], 0)
+    topics = {r["uri"] for r in pg.nodes["Topic"]}
+    pg.rels["LEADS_ON"] = [{"from": a, "to": t, "from_label": "Agency", "to_label": "Topic", "tasks": n,
+                            "sources": []} for (a, t), n in sorted(led_on.items()) if t in topics]
+    pg.rels["SHARES_TASKS"] = [{"from": a, "to": b, "from_label": "Agency", "to_label": "Agency", "tasks": n,
+                                "sources": []} for (a, b), n in sorted(shared.items())]
+    return pg
 
 
 TABLES_DIR = "tables"

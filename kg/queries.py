@@ -24,21 +24,56 @@ class NamedQuery:
 
 LEAD_AGENCIES = NamedQuery(
     "lead-agencies",
-    "Which agencies lead tasks, by jurisdiction, with counts (optionally one topic, one level).",
+    "Which agencies lead tasks, by jurisdiction, with counts (optionally one level); a page of the ranking.",
     """
-MATCH (a:Agency)-[:LEADS]->(t:Task)<-[:HAS_TASK]-(d:Document)
-MATCH (a)-[:IN_JURISDICTION]->(j:Jurisdiction)
-WHERE ($level = '' OR j.level = $level)
-  AND ($topic = ''
-       OR EXISTS { MATCH (t)-[:ABOUT]->(:Topic {name: $topic}) }
-       OR EXISTS { MATCH (d)-[:PART_OF*0..3]->(:Document)-[:ABOUT]->(:Topic {name: $topic}) })
-RETURN j.name AS jurisdiction, j.level AS level, a.name AS agency, count(DISTINCT t) AS tasks
+MATCH (a:Agency)-[:IN_JURISDICTION]->(j:Jurisdiction)
+WHERE a.tasks_led > 0 AND ($level = '' OR j.level = $level)
+RETURN j.name AS jurisdiction, j.level AS level, a.name AS agency, a.tasks_led AS tasks
 ORDER BY tasks DESC, jurisdiction, agency
-LIMIT $limit
+SKIP $skip LIMIT $limit
 """,
-    ("topic", "level", "limit"),
+    ("level", "skip", "limit"),
 )
+LEAD_AGENCIES_ON_TOPIC = NamedQuery(
+    "lead-agencies",
+    "Which agencies lead tasks about one topic (the task's or its document's), by jurisdiction, with counts.",
+    """
+MATCH (a:Agency)-[s:LEADS_ON]->(:Topic {name: $topic})
+MATCH (a)-[:IN_JURISDICTION]->(j:Jurisdiction)
+WHERE $level = '' OR j.level = $level
+RETURN j.name AS jurisdiction, j.level AS level, a.name AS agency, s.tasks AS tasks
+ORDER BY tasks DESC, jurisdiction, agency
+SKIP $skip LIMIT $limit
+""",
+    ("topic", "level", "skip", "limit"),
+)
+
+
+def lead_agencies(topic: str = "", level: str = "", limit: int = 50, page: int = 1) -> tuple[NamedQuery, dict]:
+    """The lead-agencies query and its parameters: one page (1-based) of `limit` rows; limit 0 is every row.
+
+    Counts come from the build's derived LEADS_ON and tasks_led (kg.projection.summarise), so the query reads
+    one row per agency instead of aggregating every task."""
+    params = {"level": level, **paging(limit, page)}
+    if topic:
+        return LEAD_AGENCIES_ON_TOPIC, {"topic": topic, **params}
+    return LEAD_AGENCIES, params
+
+
+DEFAULT_LIMIT = 50  # rows per page of a named query unless asked otherwise
 ALL_ROWS = 1_000_000_000  # LIMIT for "no limit" (Cypher has no LIMIT ALL)
+
+
+def paging(limit: int = DEFAULT_LIMIT, page: int = 1) -> dict:
+    """{skip, limit} for one page (1-based) of `limit` rows; limit 0 means every row (one page)."""
+    if page < 1:
+        raise ValueError("page numbers start at 1")
+    if limit < 0:
+        raise ValueError("limit is 0 (every row) or more")
+    if limit == 0:
+        return {"skip": 0, "limit": ALL_ROWS}
+    return {"skip": (page - 1) * limit, "limit": limit}
+
 
 FIND_DOCUMENT = NamedQuery(
     "find-document",
@@ -84,28 +119,28 @@ def lineage_query(direction: str, depth: int) -> NamedQuery:
 
 CO_RESPONSIBILITY = NamedQuery(
     "co-responsibility",
-    "Pairs of agencies that share tasks (any role), with the number of shared tasks.",
-    f"""
-MATCH (a:Agency)-[:{ROLE_TYPES}]->(t:Task)<-[:{ROLE_TYPES}]-(b:Agency)
-WHERE a.uri < b.uri
-RETURN a.name AS agency_a, b.name AS agency_b, count(DISTINCT t) AS shared_tasks
+    "Pairs of agencies that share tasks (any role), with the number of shared tasks; a page of the ranking.",
+    """
+MATCH (a:Agency)-[s:SHARES_TASKS]->(b:Agency)
+RETURN a.name AS agency_a, b.name AS agency_b, s.tasks AS shared_tasks
 ORDER BY shared_tasks DESC, agency_a, agency_b
-LIMIT $limit
+SKIP $skip LIMIT $limit
 """,
-    ("limit",),
+    ("skip", "limit"),
 )
 
 AGENCY_TASKS = NamedQuery(
     "agency",
-    "Every task of one agency (by name, part of a name, or an alias), with its role and the quote.",
+    "Tasks of one agency (by name, part of a name, or an alias), with role and quote; a page of them.",
     f"""
 MATCH (a:Agency)-[r:{ROLE_TYPES}]->(t:Task)<-[:HAS_TASK]-(d:Document)
 WHERE a.name = $name OR a.name CONTAINS $name OR $name IN a.aliases
 RETURN a.name AS agency, r.role AS role, t.number AS number, t.heading AS heading, r.quote AS quote,
        d.name AS document, r.source AS source, r.start AS start, r.`end` AS `end`
 ORDER BY agency, source, start, role, number
+SKIP $skip LIMIT $limit
 """,
-    ("name",),
+    ("name", "skip", "limit"),
 )
 
 NAMED = {q.name: q for q in (LEAD_AGENCIES, CO_RESPONSIBILITY, AGENCY_TASKS, FIND_DOCUMENT)}

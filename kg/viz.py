@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import write_atomic
-from .projection import PropertyGraph
+from .projection import DERIVED, PropertyGraph
 
 CJK_FONTS = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'WenQuanYi Zen Hei', 'Microsoft YaHei', " \
             "'PingFang SC', 'Source Han Sans SC', sans-serif"
@@ -56,7 +56,9 @@ class Selection:
 
 def _neighbours(pg: PropertyGraph) -> dict[str, set[str]]:
     adj: dict[str, set[str]] = {}
-    for rows in pg.rels.values():
+    for rtype, rows in pg.rels.items():
+        if rtype in DERIVED:
+            continue
         for r in rows:
             adj.setdefault(r["from"], set()).add(r["to"])
             adj.setdefault(r["to"], set()).add(r["from"])
@@ -114,7 +116,8 @@ def select(pg: PropertyGraph, sel: Selection) -> tuple[list[dict], list[tuple[st
     for n in nodes:
         if n["label"] == "Task":
             n["jurisdiction"] = task_place.get(n["uri"])
-    rels = [(rtype, r) for rtype, rows in pg.rels.items() for r in rows if r["from"] in kept and r["to"] in kept]
+    rels = [(rtype, r) for rtype, rows in pg.rels.items() if rtype not in DERIVED
+            for r in rows if r["from"] in kept and r["to"] in kept]
     return nodes, rels
 
 

@@ -14,8 +14,9 @@ import networkx as nx
 import pytest
 
 from kg.build import build
-from kg.projection import read_tables
-from kg.queries import ALL_ROWS, AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, lineage_query
+from kg.projection import DERIVED, read_tables
+from kg.queries import (AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, LEAD_AGENCIES_ON_TOPIC,
+                        lead_agencies, lineage_query, paging)
 from kg.stores.ladybug import CypherError, LadybugReader
 from kg.stores.neo4j import Neo4jReader, connect, sync
 from kg.stores.nx import export, to_networkx
@@ -71,7 +72,9 @@ def test_missing_database_is_a_clear_error(tmp_path):
 def test_networkx_graph_and_exports(built_seeds, tmp_path):
     pg = read_tables(built_seeds)
     g = to_networkx(pg)
-    assert (g.number_of_nodes(), g.number_of_edges()) == pg.counts()
+    facts = sum(len(rows) for rtype, rows in pg.rels.items() if rtype not in DERIVED)
+    assert (g.number_of_nodes(), g.number_of_edges()) == (pg.counts()[0], facts)
+    assert not any(k in DERIVED for _, _, k in g.edges(keys=True)) and pg.rels["SHARES_TASKS"]
     bureau = "https://w3id.org/policykg/id/agency/530102/五华区教育体育局"
     assert g.nodes[bureau]["label"] == "Agency"
     assert sum(1 for _, _, k in g.out_edges(bureau, keys=True) if k == "RESPONSIBLE_FOR") >= 19
@@ -102,7 +105,8 @@ def test_lead_agencies_agree_with_the_gold(built_seeds):
             for task in doc["tasks"]:
                 gold_leads += [score.agency_key(a, doc["jurisdiction"]) for a in task["lead"]]
     with LadybugReader(built_seeds) as db:
-        columns, rows = db.run(LEAD_AGENCIES.cypher, {"topic": "产教融合", "level": "", "limit": ALL_ROWS})
+        query, params = lead_agencies("产教融合", limit=0)
+        columns, rows = db.run(query.cypher, params)
         aliases = dict(db.run("MATCH (a:Agency) RETURN a.name, a.aliases")[1])
     by_name = {r[2]: r for r in rows}
     for name, level in (("曲靖市人力资源和社会保障局", "city"), ("曲靖市教育体育局", "city"),
@@ -119,6 +123,51 @@ def test_lead_agencies_agree_with_the_gold(built_seeds):
         assert len(match) == 1, (g, match)
         counted[match[0]] += 1
     assert counted == Counter({r[2]: r[3] for r in rows})
+
+
+# The aggregations the named queries ran over the facts before the counts were materialised: the oracle.
+LEADS_OVER_FACTS = """
+MATCH (a:Agency)-[:LEADS]->(t:Task)<-[:HAS_TASK]-(d:Document)
+MATCH (a)-[:IN_JURISDICTION]->(j:Jurisdiction)
+WHERE ($level = '' OR j.level = $level)
+  AND ($topic = ''
+       OR EXISTS { MATCH (t)-[:ABOUT]->(:Topic {name: $topic}) }
+       OR EXISTS { MATCH (d)-[:PART_OF*0..3]->(:Document)-[:ABOUT]->(:Topic {name: $topic}) })
+RETURN j.name AS jurisdiction, j.level AS level, a.name AS agency, count(DISTINCT t) AS tasks
+ORDER BY tasks DESC, jurisdiction, agency
+"""
+PAIRS_OVER_FACTS = """
+MATCH (a:Agency)-[:LEADS|RESPONSIBLE_FOR|COOPERATES_ON]->(t:Task)<-[:LEADS|RESPONSIBLE_FOR|COOPERATES_ON]-(b:Agency)
+WHERE a.uri < b.uri
+RETURN a.name AS agency_a, b.name AS agency_b, count(DISTINCT t) AS shared_tasks
+ORDER BY shared_tasks DESC, agency_a, agency_b
+"""
+
+
+def test_materialised_counts_equal_the_aggregation_over_the_facts(built_seeds):
+    with LadybugReader(built_seeds) as db:
+        for topic, level in (("产教融合", ""), ("", ""), ("", "county"), ("产教融合", "city"), ("职业教育", "")):
+            query, params = lead_agencies(topic, level, limit=0)
+            fast = db.run(query.cypher, params)
+            slow = db.run(LEADS_OVER_FACTS, {"topic": topic, "level": level})
+            assert fast == slow and (fast[1] or topic == "职业教育"), (topic, level)
+        fast = db.run(CO_RESPONSIBILITY.cypher, paging(0))
+        assert fast == db.run(PAIRS_OVER_FACTS) and len(fast[1]) > 100
+
+
+def test_pages_of_a_named_query_add_up_to_all_its_rows(built_seeds):
+    with LadybugReader(built_seeds) as db:
+        every = db.run(CO_RESPONSIBILITY.cypher, paging(0))[1]
+        pages, page = [], 1
+        while rows := db.run(CO_RESPONSIBILITY.cypher, paging(40, page))[1]:
+            assert len(rows) <= 40
+            pages += rows
+            page += 1
+        assert pages == every and page == -(-len(every) // 40) + 1
+    res = kg("query", "co-responsibility", "--db", built_seeds, "--format", "json")
+    assert res.returncode == 0 and len(json.loads(res.stdout)) == 50  # the default page
+    res = kg("query", "co-responsibility", "--db", built_seeds, "--page", "0")
+    assert res.returncode == 2 and "page numbers start at 1" in res.stderr
 
 
 # ------------------------------------------------------------------ Neo4j (real server)
@@ -147,11 +196,13 @@ def test_sync_is_idempotent(neo4j_driver, built_seeds):
 
 
 QUERY_CASES = [
-    (LEAD_AGENCIES, {"topic": "产教融合", "level": "", "limit": ALL_ROWS}),
-    (LEAD_AGENCIES, {"topic": "", "level": "county", "limit": ALL_ROWS}),
-    (CO_RESPONSIBILITY, {"limit": 25}),
-    (AGENCY_TASKS, {"name": "五华区教育体育局"}),
-    (AGENCY_TASKS, {"name": "人社局"}),
+    (LEAD_AGENCIES_ON_TOPIC, {"topic": "产教融合", "level": "", **paging(0)}),
+    (LEAD_AGENCIES, {"level": "county", **paging(0)}),
+    (LEAD_AGENCIES, {"level": "", **paging(10, 2)}),
+    (CO_RESPONSIBILITY, paging(25)),
+    (CO_RESPONSIBILITY, paging(25, 3)),
+    (AGENCY_TASKS, {"name": "五华区教育体育局", **paging(0)}),
+    (AGENCY_TASKS, {"name": "人社局", **paging(5, 2)}),
     (FIND_DOCUMENT, {"text": "昆发改社会〔2019〕611号", "number": "昆发改社会〔2019〕611号"}),
 ]
 

@@ -7,18 +7,21 @@ from pathlib import Path
 import networkx as nx
 
 from ..files import write_atomic
-from ..projection import PropertyGraph
+from ..projection import DERIVED, PropertyGraph
 
 EXPORT_FORMATS = ("graphml", "gexf", "json")
 
 
 def to_networkx(pg: PropertyGraph) -> nx.MultiDiGraph:
-    """Nodes keyed by uri with their label and properties; edges keyed by relationship type."""
+    """Nodes keyed by uri with their label and properties; edges keyed by relationship type (the facts: derived
+    counts such as SHARES_TASKS are left out, so measures over the graph see only what documents say)."""
     g = nx.MultiDiGraph()
     for label, rows in pg.nodes.items():
         for row in rows:
             g.add_node(row["uri"], label=label, **{k: v for k, v in row.items() if k != "uri"})
     for rtype, rows in pg.rels.items():
+        if rtype in DERIVED:
+            continue
         for row in rows:
             props = {k: v for k, v in row.items() if k not in ("from", "to", "from_label", "to_label")}
             g.add_edge(row["from"], row["to"], key=rtype, type=rtype, **props)
