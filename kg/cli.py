@@ -347,15 +347,35 @@ sync_app = typer.Typer(help="Copy the built graph into another store.", no_args_
 app.add_typer(sync_app, name="sync")
 
 
+def _bulk_neo4j(prog: str, pg, out: Path, database: str, admin: str | None, overwrite: bool) -> None:
+    from kg.stores.neo4j_bulk import BulkImportError, admin_command, bulk_import
+
+    folder = out / "neo4j-import"
+    try:
+        report = bulk_import(pg, folder, database, admin_command(admin), overwrite=overwrite)
+    except BulkImportError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"imported {report.nodes} nodes and {report.relationships} relationships into database "
+               f"{database} in {report.seconds:.1f} s with neo4j-admin (CSV files in {folder}); start Neo4j, then "
+               "`kg sync neo4j --uri …` keeps it up to date")
+
+
 @sync_app.command("neo4j")
 def sync_neo4j(
-    uri: str = typer.Option(..., "--uri", help="bolt://host:7687 or neo4j://… (Aura: neo4j+s://…)."),
+    uri: str = typer.Option(None, "--uri", help="bolt://host:7687 or neo4j://… (Aura: neo4j+s://…)."),
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
     out: Path = typer.Option(Path("out"), "--out", "-o", help="The build folder to sync."),
     batch_size: int = typer.Option(1000, "--batch-size", help="Rows per UNWIND transaction."),
     prune: bool = typer.Option(False, "--prune", help="Delete what this build no longer contains."),
+    bulk: bool = typer.Option(False, "--bulk", help="First load of a new database with neo4j-admin's importer "
+                                                     "(no server needed; start Neo4j afterwards)."),
+    neo4j_admin: str = typer.Option(None, "--neo4j-admin",
+                                    help="With --bulk: the neo4j-admin to run (else $NEO4J_ADMIN, else the PATH)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="With --bulk: replace an existing (stopped) database."),
 ) -> None:
-    """Batched, idempotent MERGE of the built graph into Neo4j (password: NEO4J_PASSWORD or a prompt)."""
+    """Batched, idempotent MERGE of the built graph into Neo4j (password: NEO4J_PASSWORD or a prompt); with
+    --bulk, the first load of a new database through `neo4j-admin database import full`."""
     from kg.projection import read_tables
     from kg.stores.neo4j import Neo4jError, connect, password_from_env_or_prompt, sync
 
@@ -363,11 +383,17 @@ def sync_neo4j(
     if batch_size < 1:
         typer.echo(f"{prog}: --batch-size must be at least 1", err=True)
         raise typer.Exit(2)
+    if not bulk and not uri:
+        typer.echo(f"{prog}: --uri is needed (or --bulk for the first load of a new database)", err=True)
+        raise typer.Exit(2)
     try:
         pg = read_tables(out)
     except (FileNotFoundError, ValueError) as err:
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(1)
+    if bulk:
+        _bulk_neo4j(prog, pg, out, database or "neo4j", neo4j_admin, overwrite)
+        return
     try:
         driver = connect(uri, user, password_from_env_or_prompt(user), database)
     except Neo4jError as err:
