@@ -53,7 +53,7 @@ REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "SUB_ORGANIZATION_OF": ([("Agency", "Agency")], []),
     # derived (summarise): counts the named queries read instead of aggregating every task at query time
     "LEADS_ON": ([("Agency", "Topic")], [("tasks", "INT64")]),
-    "SHARES_TASKS": ([("Agency", "Agency")], [("tasks", "INT64")]),
+    "SHARES_TASKS": ([("Agency", "Agency")], [("tasks", "INT64"), ("rank", "INT64")]),
 }
 DERIVED = frozenset({"LEADS_ON", "SHARES_TASKS"})  # not facts of a sentence: views of facts leave them out
 for _props in REL_SCHEMA.values():
@@ -353,7 +353,8 @@ def summarise(pg: PropertyGraph) -> PropertyGraph:
     """Fill the derived counts of a merged graph, in place: Agency.tasks_led (tasks it leads), LEADS_ON
     (agency → topic: tasks it leads about the topic, the task's own topics or those of its document and the
     documents that document is part of, up to three levels) and SHARES_TASKS (agency pair, the smaller uri
-    first: tasks both hold in any role). Each count is of distinct tasks, as the named queries' aggregations
+    first: tasks both hold in any role; `rank` its place in the ranking most shared first, so a page is a
+    range of ranks, not a sort of every pair). Each count is of distinct tasks, as the named queries' aggregations
     over the facts were; computed from the merged rows, so it is right after any rebuild."""
     from collections import Counter
 
@@ -396,8 +397,11 @@ def summarise(pg: PropertyGraph) -> PropertyGraph:
     topics = {r["uri"] for r in pg.nodes["Topic"]}
     pg.rels["LEADS_ON"] = [{"from": a, "to": t, "from_label": "Agency", "to_label": "Topic", "tasks": n,
                             "sources": []} for (a, t), n in sorted(led_on.items()) if t in topics]
+    name = {row["uri"]: row.get("name") or "" for row in pg.nodes["Agency"]}
+    ranked = sorted(shared.items(), key=lambda x: (-x[1], name.get(x[0][0], ""), name.get(x[0][1], ""), x[0]))
+    rank = {pair: k + 1 for k, (pair, _) in enumerate(ranked)}
     pg.rels["SHARES_TASKS"] = [{"from": a, "to": b, "from_label": "Agency", "to_label": "Agency", "tasks": n,
-                                "sources": []} for (a, b), n in sorted(shared.items())]
+                                "rank": rank[(a, b)], "sources": []} for (a, b), n in sorted(shared.items())]
     return pg
 
 

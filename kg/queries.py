@@ -3,7 +3,8 @@
 Rules of that subset: values always as $parameters (an empty string means "no filter", since
 LadybugDB cannot type a null parameter); no type(r) (roles are the `role` property); `end` in
 backticks (a LadybugDB keyword); every ORDER BY total, so both engines return the same rows in the
-same order.
+same order; arithmetic on a parameter goes through an INT64 property (s.rank - $skip, not $skip + $limit):
+LadybugDB types a small integer parameter as INT8.
 """
 from __future__ import annotations
 
@@ -122,9 +123,9 @@ CO_RESPONSIBILITY = NamedQuery(
     "Pairs of agencies that share tasks (any role), with the number of shared tasks; a page of the ranking.",
     """
 MATCH (a:Agency)-[s:SHARES_TASKS]->(b:Agency)
+WHERE s.rank > $skip AND s.rank - $skip <= $limit
 RETURN a.name AS agency_a, b.name AS agency_b, s.tasks AS shared_tasks
-ORDER BY shared_tasks DESC, agency_a, agency_b
-SKIP $skip LIMIT $limit
+ORDER BY s.rank
 """,
     ("skip", "limit"),
 )
