@@ -25,7 +25,7 @@ NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
     "Document": [("uri", "STRING"), ("name", "STRING"), ("title", "STRING"), ("kind", "STRING"),
                  ("doc_number", "STRING"), ("issuer_code", "STRING"), ("year", "INT64"), ("serial", "INT64"),
                  ("doc_type", "STRING"), ("date", "STRING"), ("published", "STRING"),
-                 ("jurisdiction", "STRING"), ("source", "STRING"), ("quote", "STRING"), ("start", "INT64"),
+                 ("jurisdiction", "STRING"), ("level", "STRING"), ("source", "STRING"), ("quote", "STRING"), ("start", "INT64"),
                  ("end", "INT64"), ("sources", "STRING[]")],
     "Task": [("uri", "STRING"), ("name", "STRING"), ("number", "STRING"), ("heading", "STRING"),
              ("text", "STRING"), ("section_path", "STRING"), ("deadline", "STRING"), ("deadline_date", "STRING"),
@@ -271,6 +271,7 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concep
                 "doc_type": concepts["doctype"].get(doc_type, (None,))[0] if doc_type else None,
                 "date": one(ELI.date_document), "published": one(ELI.date_publication),
                 "jurisdiction": _zh(po.get(juris, {}).get(SKOS.prefLabel.value)) if juris else None,
+                "level": one(PK.governmentLevel),
                 "source": one(PK.sourceFile), "quote": ev["quote"], "start": ev["start"], "end": ev["end"]}
     if label == "Task":
         dl = _iri(props.get(PK.hasDeadline.value))

@@ -94,14 +94,14 @@ _LINEAGE_UP = """
 MATCH p = (d:Document {{uri: $uri}})-[:CITES*1..{depth}]->(x:Document)
 WHERE x.uri <> $uri
 RETURN 'up' AS direction, min(length(p)) AS depth, x.name AS document, x.doc_number AS doc_number,
-       x.kind AS kind, x.uri AS uri
+       x.level AS level, x.kind AS kind, x.uri AS uri
 ORDER BY depth, document, uri
 """
 _LINEAGE_DOWN = """
 MATCH p = (x:Document)-[:CITES*1..{depth}]->(d:Document {{uri: $uri}})
 WHERE x.uri <> $uri
 RETURN 'down' AS direction, min(length(p)) AS depth, x.name AS document, x.doc_number AS doc_number,
-       x.kind AS kind, x.uri AS uri
+       x.level AS level, x.kind AS kind, x.uri AS uri
 ORDER BY depth, document, uri
 """
 MAX_DEPTH = 6

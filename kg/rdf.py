@@ -282,6 +282,8 @@ class GraphWriter:
                 g.add(node, prop, date)
         for a in doc.issuers:
             g.add(node, ELI.passed_by, self._agency(g, a))
+        if doc.level:
+            g.add(node, PK.governmentLevel, lit(doc.level))
         division = self._division(g, doc.jurisdiction.code)
         if division is not None:
             g.add(node, ELI.jurisdiction, division)
@@ -301,6 +303,10 @@ class GraphWriter:
                 g.add(cited, RDFS.label, zh(c.title))
                 if c.doc_number is not None:
                     self._number(g, cited, c.doc_number)
+                if c.issuer is not None:  # read from the 文号's issuer code (loaders.issuers)
+                    g.add(cited, ELI.passed_by, self._agency(g, c.issuer))
+                if c.level:
+                    g.add(cited, PK.governmentLevel, lit(c.level))
             else:
                 g.add(cited, RDF.type, PK.PolicyDocument)  # typed here too, so this file's graph stands alone
             g.add(node, ELI.cites, cited)

@@ -10,10 +10,12 @@ from .agencies import AgencyContext, AgencyResolver, split_items
 from .citations import dedupe
 from .diagnostics import diagnose
 from .metadata import infer_division, is_national, jurisdiction_of, read_metadata
+from .issuers import issuer_of
+from .divisions import division_table
 from .normalize import NormText, normalize
 from .pipeline import Marks, annotate, default_pipeline, shift_clause
 from .read import LoaderError, Source, read_source, readable_name
-from .records import Agency, Citation, Deadline, Document, Span, Target, Task
+from .records import Agency, Citation, Deadline, Document, Jurisdiction, Span, Target, Task
 from .responsibility import ROLES, RoleClause, RoleList, parse_deadline
 from .segment import Segment, segment_documents
 from .structure import Unit, assignment_target, parse_units
@@ -107,10 +109,34 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
         title_span=_span(norm, seg.title_start, seg.title_end) if seg.title_start is not None else None,
         topics=sorted(set(topics_in(seg.title or "")) | set(topics_in(text[seg.start:seg.end], min_count=3)),
                       key=_topic_order),
+        level="national" if national else _level_of(juris),
     )
+    _cited_issuers(citations, juris.code)
     doc.diagnostics = diagnose(doc, meta.date_note if date == meta.date else None,
                                national=national or juris.code is None and _carried_by_national(parent))
     return doc
+
+
+def _level_of(juris: Jurisdiction) -> str | None:
+    """The level of a local jurisdiction: its lowest known unit's."""
+    return "county" if juris.county else "city" if juris.city else "province" if juris.province else None
+
+
+def _cited_issuers(citations: list[Citation], near: str | None) -> None:
+    """Give each citation with a 文号 the issuer and level its issuer code names (read near the citing
+    document's division), resolved as a body named in a document of that place would be."""
+    for c in citations:
+        if c.doc_number is None:
+            continue
+        issuer = issuer_of(c.doc_number.issuer_code, near)
+        if issuer is None:
+            continue
+        c.level = issuer.level
+        juris = jurisdiction_of(division_table().by_code.get(issuer.division_code)) if issuer.division_code \
+            else Jurisdiction()
+        resolver = AgencyResolver(AgencyContext(juris, juris.code, national=issuer.level == "national"))
+        agency, _ = resolver.resolve_one(issuer.body)
+        c.issuer = agency
 
 
 def _carried_by_national(parent: Document | None) -> bool:

@@ -35,6 +35,7 @@ class IssuerCodes:
     """The three tables of issuer_codes.ttl."""
 
     national: dict[str, str]  # whole code → body
+    national_prefixes: dict[str, str]  # a code that opens with it → body (国卫基层发 → 国家卫生健康委)
     provinces: dict[str, str]  # abbreviation → division code (provinces, and places that override theirs)
     organs: dict[str, tuple[str, str]]  # organ notation → (provincial body template, local body template)
 
@@ -50,11 +51,12 @@ def issuer_codes(path: Path = VOCAB_DIR / "issuer_codes.ttl") -> IssuerCodes:
 
     g = Graph().parse(path, format="turtle")
     in_scheme, notation = URIRef(_SKOS + "inScheme"), URIRef(_SKOS + "notation")
-    national, provinces, organs = {}, {}, {}
+    national, prefixes, provinces, organs = {}, {}, {}, {}
     for s in g.subjects(in_scheme, URIRef(_PK + "IssuerCodeScheme")):
         body = str(g.value(s, URIRef(_SKOS + "prefLabel")))
+        as_prefix = g.value(s, URIRef(_PK + "matchesPrefix"))
         for n in g.objects(s, notation):
-            national[str(n)] = body
+            (prefixes if as_prefix is not None and as_prefix.toPython() is True else national)[str(n)] = body
     for s in g.subjects(in_scheme, URIRef(_PK + "PlaceAbbreviationScheme")):
         code = str(g.value(s, URIRef(_PK + "divisionCode")))
         for n in g.objects(s, notation):
@@ -63,7 +65,7 @@ def issuer_codes(path: Path = VOCAB_DIR / "issuer_codes.ttl") -> IssuerCodes:
         pair = (str(g.value(s, URIRef(_PK + "provincialBody"))), str(g.value(s, URIRef(_PK + "localBody"))))
         for n in g.objects(s, notation):
             organs[str(n)] = pair
-    return IssuerCodes(national, provinces, organs)
+    return IssuerCodes(national, prefixes, provinces, organs)
 
 
 def _organ(rest: str, codes: IssuerCodes) -> tuple[str, str] | None:
@@ -91,6 +93,10 @@ def issuer_of(code: str, near: str | None = None, table: DivisionTable | None = 
         return None
     if code in codes.national:
         return Issuer(code, codes.national[code], "national")
+    for k in range(len(code), 1, -1):  # the longest national prefix (国卫办 before 国卫)
+        body = codes.national_prefixes.get(code[:k])
+        if body is not None:
+            return Issuer(code, body, "national")
     for k in (2, 1):  # 内蒙 before 内
         prefix = code[:k]
         div_code = codes.provinces.get(prefix)

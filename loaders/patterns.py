@@ -25,8 +25,8 @@ TERMINAL = "。！？；：…”’」』）)】"
 # Labels of a web page's or a document's header block (发布时间:… 文号:… 来源:…), in one place.
 HEADER_LABELS = ("发布时间", "发布日期", "成文日期", "印发日期", "索引号", "文号", "发文字号", "来源", "信息来源",
                  "发布机构", "发文机关", "主题分类", "主题词", "签发人", "字号", "浏览次数", "点击数", "标题")
-# a header table may letter-space its labels (标　　题：, 索 引 号：): at most two spaces between characters
-_SPACED_LABELS = "|".join(r"[ \t]{0,2}".join(label) for label in HEADER_LABELS)
+# a header table may letter-space its labels (标　　题：, 索 引 号：, 文      号：): at most eight spaces between characters
+_SPACED_LABELS = "|".join(r"[ \t]{0,8}".join(label) for label in HEADER_LABELS)
 HEADER_FIELD = re.compile(r"(" + _SPACED_LABELS + r")[ \t]*[:：]")
 HEADER_LINE = re.compile(r"^\s*(" + _SPACED_LABELS + r")[ \t]*[:：]")
 

@@ -71,6 +71,8 @@ class Citation:
     doc_number: DocNumber | None = None
     relation: str = "cites"  # cites | based_on | applies
     span: Span | None = None
+    issuer: Agency | None = None  # read from the 文号's issuer code (loaders.issuers), when the tables say
+    level: str | None = None  # national | province | city | county: the cited document's, from the same code
 
 
 @dataclass
@@ -142,6 +144,7 @@ class Document:
     title_span: Span | None = None
     topics: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    level: str | None = None  # national | province | city | county: the level of government that issued it
 
 
 def _agency_json(a: Agency) -> dict[str, Any]:
@@ -172,10 +175,12 @@ def document_to_contract(doc: Document) -> dict[str, Any]:
         "issuers": [_agency_json(a) for a in doc.issuers],
         "jurisdiction": {"province": doc.jurisdiction.province, "city": doc.jurisdiction.city,
                          "county": doc.jurisdiction.county},
+        "level": doc.level,
         "recipients": doc.recipients,
         "citations": [
             {"title": c.title, "doc_number": c.doc_number.text if c.doc_number else None,
              "parsed_number": _number_json(c.doc_number), "relation": c.relation,
+             "issuer": _agency_json(c.issuer) if c.issuer else None, "level": c.level,
              "span": asdict(c.span) if c.span else None}
             for c in doc.citations
         ],

@@ -45,11 +45,13 @@ def documents_from_data(data: list[dict[str, Any]]) -> list[Document]:
             issuers=[_agency(a) for a in d["issuers"]], jurisdiction=Jurisdiction(**d["jurisdiction"]),
             recipients=list(d["recipients"]),
             citations=[Citation(title=c["title"], doc_number=_number(c["doc_number"]), relation=c["relation"],
-                                span=_span(c["span"])) for c in d["citations"]],
+                                span=_span(c["span"]), issuer=_agency(c["issuer"]) if c.get("issuer") else None,
+                                level=c.get("level")) for c in d["citations"]],
             tasks=[_task(t) for t in d["tasks"]],
             extent=tuple(d["extent"]) if d.get("extent") else None,
             published=d.get("published"), title_span=_span(d.get("title_span")),
             topics=list(d.get("topics", [])),
             diagnostics=[Diagnostic(x["code"], x["message"], _span(x.get("span"))) for x in d.get("diagnostics", [])],
+            level=d.get("level"),
         ))
     return out

@@ -1,0 +1,56 @@
+"""Policy lineage on the bundled chain (examples/lineage): 国办发〔2019〕6号 and the 江西 document implementing it,
+beside a 江西 document of the same site that implements a national document not in the corpus."""
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.queries import FIND_DOCUMENT, lineage_query
+from kg.stores.ladybug import LadybugReader
+
+CHAIN = Path(__file__).resolve().parent.parent / "examples" / "lineage"
+
+
+@pytest.fixture(scope="module")
+def chain_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lineage")
+    report = build(sorted(CHAIN.glob("*.txt")), out, jobs=1)
+    assert report.conforms and not report.failed
+    return out
+
+
+def _find(db, text):
+    return db.run(FIND_DOCUMENT.cypher, {"text": text, "number": text})[1][0][0]
+
+
+def test_citations_between_loaded_documents_resolve_and_only_to_their_parent(chain_build):
+    with LadybugReader(chain_build) as db:
+        rows = db.run("MATCH (a:Document {kind: 'loaded'})-[:CITES]->(b:Document {kind: 'loaded'}) "
+                      "RETURN a.source, b.source, b.doc_number ORDER BY b.source")[1]
+        # the notice names the plan it promulgates; the plan implements the national document
+        assert rows == [["L02_jiangxi_rongzidanbao.txt", "L01_national_rongzidanbao.txt", "国办发〔2019〕6号"],
+                        ["L02_jiangxi_rongzidanbao.txt", "L02_jiangxi_rongzidanbao.txt", None]]
+        # the other 江西 document cites its own (absent) national parent, never the loaded one
+        up = db.run(lineage_query("up", 3).cypher, {"uri": _find(db, "赣府厅发〔2020〕4号")})[1]
+        assert [(r[3], r[4], r[5]) for r in up] == [("国办发〔2019〕29号", "national", "cited")]
+
+
+def test_lineage_of_every_local_plan_reaches_a_national_document_with_levels(chain_build):
+    with LadybugReader(chain_build) as db:
+        local = db.run("MATCH (d:Document {kind: 'loaded'}) WHERE d.level <> 'national' "
+                       "AND EXISTS { MATCH (d)-[:CITES]->() } RETURN d.uri, d.level ORDER BY d.uri")[1]
+        assert local and all(level == "province" for _, level in local)
+        for uri, _ in local:
+            up = db.run(lineage_query("up", 3).cypher, {"uri": uri})[1]
+            assert any(r[4] == "national" for r in up), uri
+            assert all(r[4] in ("national", "province", "city", "county") for r in up if r[3]), uri
+
+
+def test_every_stub_cited_by_number_carries_issuer_level_and_year(chain_build):
+    with LadybugReader(chain_build) as db:
+        stubs = db.run("MATCH (d:Document {kind: 'cited'}) WHERE d.doc_number IS NOT NULL "
+                       "OPTIONAL MATCH (d)-[:ISSUED_BY]->(a:Agency) "
+                       "RETURN d.doc_number, d.level, d.year, a.name ORDER BY d.doc_number")[1]
+    assert len(stubs) >= 3
+    assert all(level and year and issuer for _, level, year, issuer in stubs), stubs
+    assert ["赣府厅发〔2014〕52号", "province", 2014, "江西省人民政府办公厅"] in stubs
