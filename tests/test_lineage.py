@@ -32,7 +32,7 @@ def test_citations_between_loaded_documents_resolve_and_only_to_their_parent(cha
                         ["L02_jiangxi_rongzidanbao.txt", "L02_jiangxi_rongzidanbao.txt", None]]
         # the other 江西 document cites its own (absent) national parent, never the loaded one
         up = db.run(lineage_query("up", 3).cypher, {"uri": _find(db, "赣府厅发〔2020〕4号")})[1]
-        assert [(r[3], r[4], r[5]) for r in up] == [("国办发〔2019〕29号", "national", "cited")]
+        assert [(r[3], r[4], r[5]) for r in up if r[3]] == [("国办发〔2019〕29号", "national", "cited")]
 
 
 def test_lineage_of_every_local_plan_reaches_a_national_document_with_levels(chain_build):
