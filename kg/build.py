@@ -81,7 +81,7 @@ def graph_fingerprint() -> str:
 
     h = hashlib.sha256(extractor_fingerprint().encode())
     here = Path(__file__).parent
-    for p in [here / n for n in ("rdf.py", "identity.py", "projection.py", "validate.py")] + \
+    for p in [here / n for n in ("rdf.py", "identity.py", "projection.py", "validate.py", "reuse.py")] + \
             sorted(ONTOLOGY_DIR.glob("*.ttl")):
         h.update(p.name.encode())
         h.update(p.read_bytes())
@@ -153,9 +153,11 @@ class FileGraph:
     computed: bool = False  # made in this build (not served from the cache)
 
 
-def _graph_key(cache_file: Path, plan) -> str:
+def _graph_key(cache_file: Path, plan, parent_caches: dict[str, str] | None = None) -> str:
     h = hashlib.sha256(cache_file.name.encode())
-    h.update(repr((plan.iris, plan.citations)).encode())
+    h.update(repr((plan.iris, plan.citations, plan.parents)).encode())
+    for source in sorted(parent_caches or {}):  # the content of the documents its clauses are aligned with
+        h.update(f"{source}={Path(parent_caches[source]).name}".encode())
     h.update(__version__.encode())
     return h.hexdigest()
 
@@ -172,10 +174,12 @@ def _graph_one(args) -> tuple[str, dict]:
     from .rdf import GraphWriter, is_own_subject, serialize
     from .validate import validate_graphs
 
-    source, cache_file, plan, folder, validate = args
+    source, cache_file, plan, folder, validate, parent_caches = args
     docs = documents_from_data(json.loads(Path(cache_file).read_text("utf-8")))
+    parents = {(psrc, d.doc_id): d for psrc, path in parent_caches.items()
+               for d in documents_from_data(json.loads(Path(path).read_text("utf-8")))}
     writer = GraphWriter(__version__)
-    g = writer.file_graph(source, docs, plan)
+    g = writer.file_graph(source, docs, plan, parents)
     own, shared = [], []
     for q in g.quads:
         (own if is_own_subject(q.subject.value, plan.iris, source) else shared).append(q.triple)
@@ -232,10 +236,12 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
     from .rdf import plan_files
 
     plans = plan_files([(name, docs) for name, _, docs in files])
+    caches = {name: str(cache_file) for name, cache_file, _ in files}
     tasks, results = [], {}
     root = out / CACHE_DIR / f"graph-{graph_fingerprint()}"
     for (name, cache_file, _), plan in zip(files, plans):
-        key = _graph_key(cache_file, plan)
+        parent_caches = {psrc: caches[psrc] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
+        key = _graph_key(cache_file, plan, parent_caches)
         folder = root / key[:2] / key
         meta_path = folder / "meta.json"
         if meta_path.exists():
@@ -245,7 +251,7 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
                 if progress:
                     progress(1)
                 continue
-        tasks.append((name, str(cache_file), plan, str(folder), validate))
+        tasks.append((name, str(cache_file), plan, str(folder), validate, parent_caches))
     computed = {t[0] for t in tasks}
     done = (executor or LocalProcesses(jobs)).map(
         _graph_one_guarded, tasks, progress,

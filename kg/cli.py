@@ -295,6 +295,57 @@ def query_agency(
                database)
 
 
+def _find_document(prog: str, engine, doc: str) -> tuple[str, str]:
+    """(uri, name) of the document a --doc names (文号, title or part of it, uri); exits when none does."""
+    from kg.engines import run
+    from kg.queries import FIND_DOCUMENT
+    from loaders.citations import parse_doc_number
+
+    number = parse_doc_number(doc)
+    _, found = run(engine, FIND_DOCUMENT.cypher, {"text": doc.strip(), "number": number.text if number else ""})
+    if not found:
+        typer.echo(f"{prog}: no document matches {doc!r}", err=True)
+        raise typer.Exit(1)
+    uri, name = found[0][0], found[0][1]
+    if len(found) > 1 and found[1][4] == found[0][4]:
+        typer.echo(f"{prog}: {doc!r} matches {len(found)} documents; using {name} ({uri})", err=True)
+    return uri, name
+
+
+@query_app.command("reuse")
+def query_reuse(
+    doc: str = typer.Option(..., "--doc", help="文号, title (or part of it) or uri of the document."),
+    limit: int = typer.Option(100, "--limit", help="Rows per page (0: every row)."), page: int = PAGE_OPTION,
+    db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+) -> None:
+    """Clauses of a document that copy or adapt the documents it implements, with its reuse share."""
+    from kg.engines import EngineError, open_engine, run
+    from kg.formatting import format_table
+    from kg.queries import REUSE
+
+    prog = "kg query reuse"
+    params = _paging(prog, limit, page)
+    try:
+        engine = open_engine(db, neo4j_uri, user, database)
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    try:
+        uri, name = _find_document(prog, engine, doc)
+        columns, rows = run(engine, REUSE.cypher, {"uri": uri, **params})
+        share = run(engine, "MATCH (d:Document {uri: $uri}) RETURN d.reuse_share", {"uri": uri})[1]
+        value = share[0][0] if share else None
+        typer.echo(f"reuse in {name}: " + (f"share {value:.3f} of its clause text" if value is not None
+                                            else "it implements no loaded document"), err=True)
+        sys.stdout.write(format_table(columns, rows, fmt))
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    finally:
+        engine.close()
+
+
 @query_app.command("lineage")
 def query_lineage(
     doc: str = typer.Option(..., "--doc", help="文号, title (or part of it) or uri of the document."),
@@ -307,8 +358,7 @@ def query_lineage(
     """The chain of documents a document implements and that implement it."""
     from kg.engines import EngineError, open_engine, run
     from kg.formatting import format_table
-    from kg.queries import FIND_DOCUMENT, lineage_query
-    from loaders.citations import parse_doc_number
+    from kg.queries import lineage_query
 
     prog = "kg query lineage"
     try:
@@ -316,20 +366,13 @@ def query_lineage(
     except ValueError as err:
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(2)
-    number = parse_doc_number(doc)
     try:
         engine = open_engine(db, neo4j_uri, user, database)
     except EngineError as err:
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(1)
     try:
-        _, found = run(engine, FIND_DOCUMENT.cypher, {"text": doc.strip(), "number": number.text if number else ""})
-        if not found:
-            typer.echo(f"{prog}: no document matches {doc!r}", err=True)
-            raise typer.Exit(1)
-        uri, name = found[0][0], found[0][1]
-        if len(found) > 1 and found[1][4] == found[0][4]:
-            typer.echo(f"{prog}: {doc!r} matches {len(found)} documents; using {name} ({uri})", err=True)
+        uri, name = _find_document(prog, engine, doc)
         columns, rows = None, []
         for q in queries:
             columns, part = run(engine, q.cypher, {"uri": uri})

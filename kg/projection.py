@@ -26,7 +26,7 @@ NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
                  ("doc_number", "STRING"), ("issuer_code", "STRING"), ("year", "INT64"), ("serial", "INT64"),
                  ("doc_type", "STRING"), ("date", "STRING"), ("published", "STRING"),
                  ("jurisdiction", "STRING"), ("level", "STRING"), ("source", "STRING"), ("quote", "STRING"), ("start", "INT64"),
-                 ("end", "INT64"), ("sources", "STRING[]")],
+                 ("end", "INT64"), ("reuse_share", "DOUBLE"), ("sources", "STRING[]")],
     "Task": [("uri", "STRING"), ("name", "STRING"), ("number", "STRING"), ("heading", "STRING"),
              ("text", "STRING"), ("section_path", "STRING"), ("deadline", "STRING"), ("deadline_date", "STRING"),
              ("ongoing", "BOOLEAN"), ("document", "STRING"), ("source", "STRING"), ("quote", "STRING"),
@@ -37,6 +37,8 @@ NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
     "Jurisdiction": [("uri", "STRING"), ("name", "STRING"), ("code", "STRING"), ("level", "STRING"),
                      ("sources", "STRING[]")],
     "Topic": [("uri", "STRING"), ("name", "STRING"), ("name_en", "STRING"), ("sources", "STRING[]")],
+    "Clause": [("uri", "STRING"), ("text", "STRING"), ("document", "STRING"), ("source", "STRING"),
+               ("quote", "STRING"), ("start", "INT64"), ("end", "INT64"), ("sources", "STRING[]")],
 }
 _EVIDENCE = [("quote", "STRING"), ("source", "STRING"), ("start", "INT64"), ("end", "INT64")]
 REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
@@ -51,6 +53,8 @@ REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "WITHIN": ([("Jurisdiction", "Jurisdiction")], []),
     "ABOUT": ([("Document", "Topic"), ("Task", "Topic")], []),
     "SUB_ORGANIZATION_OF": ([("Agency", "Agency")], []),
+    "IN_DOCUMENT": ([("Clause", "Document")], []),
+    "REUSES": ([("Clause", "Clause")], [("similarity", "DOUBLE"), ("copied", "DOUBLE"), ("kind", "STRING")]),
     # derived (summarise): counts the named queries read instead of aggregating every task at query time
     "LEADS_ON": ([("Agency", "Topic")], [("tasks", "INT64")]),
     "SHARES_TASKS": ([("Agency", "Agency")], [("tasks", "INT64"), ("rank", "INT64")]),
@@ -64,7 +68,7 @@ ROLE_NAMES = {"lead": "牵头", "responsible": "责任", "cooperating": "配合"
 _DIRECT_EDGES = {ELI.is_part_of.value: "PART_OF", ELI.passed_by.value: "ISSUED_BY", PK.hasTask.value: "HAS_TASK",
                  PK.inJurisdiction.value: "IN_JURISDICTION", ELI.jurisdiction.value: "IN_JURISDICTION",
                  PK.within.value: "WITHIN", PK.about.value: "ABOUT",
-                 ORG.subOrganizationOf.value: "SUB_ORGANIZATION_OF"}
+                 ORG.subOrganizationOf.value: "SUB_ORGANIZATION_OF", PK.clauseOf.value: "IN_DOCUMENT"}
 _LEVELS = {PK.Province.value: "province", PK.City.value: "city", PK.County.value: "county"}
 _SHARED = {BUILD_GRAPH.value, VOCAB_GRAPH.value, ONTOLOGY_GRAPH.value}
 _TYPE = RDF.type.value
@@ -102,7 +106,7 @@ def label_classes() -> dict[str, str]:
 
     ontology = Graph().parse(ONTOLOGY_DIR / "policykg.ttl", format="turtle")
     roots = {PK.PolicyDocument.value: "Document", PK.Task.value: "Task", PK.Agency.value: "Agency",
-             PK.AdministrativeDivision.value: "Jurisdiction"}
+             PK.AdministrativeDivision.value: "Jurisdiction", PK.Clause.value: "Clause"}
     out: dict[str, str] = {}
     for root, label in roots.items():
         for cls in ontology.transitive_subjects(RDFS_NS.subClassOf, URIRef(root)):
@@ -210,7 +214,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
         pg.rels[rtype].append({"from": a, "to": b, "from_label": la, "to_label": lb, **props,
                                "sources": sorted(sources)})
 
-    role_assignment, citation = PK.RoleAssignment.value, PK.Citation.value
+    role_assignment, citation, text_reuse = PK.RoleAssignment.value, PK.Citation.value, PK.TextReuse.value
     for s in sorted(po):
         props = po[s]
         types = {t.value for t in props.get(_TYPE, ())}
@@ -218,6 +222,11 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
             role = _iri(props[PK.role.value]).rsplit("#", 1)[-1]
             add_rel(ROLE_TYPES[role], _iri(props[PK.agent.value]), _iri(props[PK.task.value]),
                     {"role": ROLE_NAMES[role], **evidence(s)}, node_sources.get(s, set()))
+        elif text_reuse in types:
+            add_rel("REUSES", _iri(props[PK.reusingClause.value]), _iri(props[PK.reusedClause.value]),
+                    {"similarity": _value(props.get(PK.similarity.value), float),
+                     "copied": _value(props.get(PK.copiedShare.value), float),
+                     "kind": _value(props.get(PK.reuseKind.value))}, node_sources.get(s, set()))
         elif citation in types:
             add_rel("CITES", _iri(props[PK.citingDocument.value]), _iri(props[PK.citedDocument.value]),
                     {"relation": _value(props.get(PK.citationRelation.value)),
@@ -272,7 +281,12 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concep
                 "date": one(ELI.date_document), "published": one(ELI.date_publication),
                 "jurisdiction": _zh(po.get(juris, {}).get(SKOS.prefLabel.value)) if juris else None,
                 "level": one(PK.governmentLevel),
-                "source": one(PK.sourceFile), "quote": ev["quote"], "start": ev["start"], "end": ev["end"]}
+                "source": one(PK.sourceFile), "quote": ev["quote"], "start": ev["start"], "end": ev["end"],
+                "reuse_share": one(PK.reuseShare, float)}
+    if label == "Clause":
+        ev = evidence(s)
+        return {"text": _zh(props.get(PK.text.value)), "document": _iri(props.get(PK.clauseOf.value)),
+                "source": ev["source"], "quote": ev["quote"], "start": ev["start"], "end": ev["end"]}
     if label == "Task":
         dl = _iri(props.get(PK.hasDeadline.value))
         dprops = po.get(dl, {}) if dl else {}

@@ -144,4 +144,19 @@ SKIP $skip LIMIT $limit
     ("name", "skip", "limit"),
 )
 
-NAMED = {q.name: q for q in (LEAD_AGENCIES, CO_RESPONSIBILITY, AGENCY_TASKS, FIND_DOCUMENT)}
+REUSE = NamedQuery(
+    "reuse",
+    "The clauses of one document that copy (verbatim) or adapt clauses of the documents it implements.",
+    """
+MATCH (c:Clause)-[:IN_DOCUMENT]->(d:Document {uri: $uri})
+MATCH (c)-[r:REUSES]->(p:Clause)-[:IN_DOCUMENT]->(pd:Document)
+RETURN c.start AS start, c.`end` AS `end`, r.kind AS kind, r.similarity AS similarity, r.copied AS copied,
+       c.quote AS clause, pd.name AS parent, p.quote AS parent_clause, p.source AS parent_source,
+       p.start AS parent_start
+ORDER BY start, parent, parent_start
+SKIP $skip LIMIT $limit
+""",
+    ("uri", "skip", "limit"),
+)
+
+NAMED = {q.name: q for q in (LEAD_AGENCIES, CO_RESPONSIBILITY, AGENCY_TASKS, FIND_DOCUMENT, REUSE)}

@@ -167,8 +167,9 @@ class GraphWriter:
         """Add every file's documents, resolving citations across the whole corpus (all in memory)."""
         plans = plan_files(files)
         self.shared_graphs()
+        everyone = {(source, d.doc_id): d for source, docs in files for d in docs}
         for (source, docs), plan in zip(files, plans):
-            self.file_graph(source, docs, plan)
+            self.file_graph(source, docs, plan, everyone)
         return self.corpus
 
     def shared_graphs(self) -> list[_Graph]:
@@ -180,17 +181,59 @@ class GraphWriter:
         self._build_node(self.corpus.graph(BUILD_GRAPH))
         return [self.corpus.graphs[g.value] for g in (ONTOLOGY_GRAPH, VOCAB_GRAPH, BUILD_GRAPH)]
 
-    def file_graph(self, source: str, docs: list[Document], plan: "FilePlan") -> _Graph:
-        """One source file's named graph, given its documents' IRIs and resolved citations."""
+    def file_graph(self, source: str, docs: list[Document], plan: "FilePlan",
+                   parents: dict[tuple[str, str], Document] | None = None) -> _Graph:
+        """One source file's named graph, given its documents' IRIs and resolved citations; with `parents`
+        (the cited loaded documents of other files, by (source, doc_id)), the clauses they reuse."""
         src = ox.NamedNode(source_iri(source))
         g = self.corpus.graph(src)
         g.add(src, RDF.type, PROV.Entity)
         g.add(src, DCTERMS.title, lit(source))
         self._build_node(g)
         iris = {(source, d.doc_id): iri for d, iri in zip(docs, plan.iris)}
-        for doc, targets in zip(docs, plan.citations):
-            self._document(g, doc, ox.NamedNode(iris[(source, doc.doc_id)]), iris, source, targets)
+        for k, (doc, targets) in enumerate(zip(docs, plan.citations)):
+            node = ox.NamedNode(iris[(source, doc.doc_id)])
+            self._document(g, doc, node, iris, source, targets)
+            if parents is not None and k < len(plan.parents):
+                self._reuse(g, doc, node, source, [(iri, psrc, parents[(psrc, pid)]) for iri, psrc, pid
+                                                   in plan.parents[k] if (psrc, pid) in parents])
         return g
+
+    def _reuse(self, g: _Graph, doc: Document, node: ox.NamedNode, source: str,
+               parents: list[tuple[str, str, Document]]) -> None:
+        """The clauses of `doc` that reuse clauses of the documents it implements (kg.reuse), PROV-aligned:
+        each reusing clause prov:wasDerivedFrom the parent clause, qualified by a pk:TextReuse."""
+        from .reuse import align, reuse_share
+
+        local = [c.text for c in doc.clauses]
+        reused: list = []
+        written: set[int] = set()
+        for parent_iri, parent_source, parent in sorted(parents, key=lambda x: x[0]):
+            pairs = align(local, [c.text for c in parent.clauses])
+            reused += pairs
+            for p in pairs:
+                mine = ox.NamedNode(f"{node.value}/clause/{p.local + 1}")
+                theirs = ox.NamedNode(f"{parent_iri}/clause/{p.parent + 1}")
+                if p.local not in written:
+                    self._clause(g, mine, doc.clauses[p.local], node, source)
+                    written.add(p.local)
+                self._clause(g, theirs, parent.clauses[p.parent], ox.NamedNode(parent_iri), parent_source)
+                g.add(mine, PROV.wasDerivedFrom, theirs)
+                link = ox.NamedNode(f"{mine.value}/reuse/{p.parent + 1}")
+                g.add(link, RDF.type, PK.TextReuse)
+                g.add(link, PK.reusingClause, mine)
+                g.add(link, PK.reusedClause, theirs)
+                g.add(link, PK.similarity, typed(p.similarity, XSD.decimal))
+                g.add(link, PK.copiedShare, typed(p.copied, XSD.decimal))
+                g.add(link, PK.reuseKind, lit(p.kind))
+        if parents:
+            g.add(node, PK.reuseShare, typed(reuse_share(local, reused), XSD.decimal))
+
+    def _clause(self, g: _Graph, node: ox.NamedNode, clause, doc: ox.NamedNode, source: str) -> None:
+        g.add(node, RDF.type, PK.Clause)
+        g.add(node, PK.clauseOf, doc)
+        g.add(node, PK.text, zh(clause.text))
+        self._evidence(g, node, clause.span, doc, source)
 
     def _build_node(self, g: _Graph) -> None:
         g.add(BUILD, RDF.type, PK.BuildActivity)
@@ -385,6 +428,8 @@ class FilePlan:
 
     iris: tuple[str, ...]
     citations: tuple[tuple[str | None, ...], ...]  # per document, per citation: a loaded document's IRI
+    # per document: the loaded documents of other files it cites, as (IRI, source file, doc_id), for text reuse
+    parents: tuple[tuple[tuple[str, str, str], ...], ...] = ()
 
 
 def plan_files(files: list[tuple[str, list[Document]]]) -> list[FilePlan]:
@@ -392,10 +437,16 @@ def plan_files(files: list[tuple[str, list[Document]]]) -> list[FilePlan]:
     iris = distinct_document_iris(files)
     resolver = Resolver.of([(doc, iri) for (_, docs), file_iris in zip(files, iris)
                             for doc, iri in zip(docs, file_iris)])
-    return [FilePlan(tuple(file_iris),
-                     tuple(tuple(resolver.resolve(c, source, iri) for c in doc.citations)
-                           for doc, iri in zip(docs, file_iris)))
-            for (source, docs), file_iris in zip(files, iris)]
+    where = {iri: (source, doc.doc_id) for (source, docs), file_iris in zip(files, iris)
+             for doc, iri in zip(docs, file_iris)}
+    plans = []
+    for (source, docs), file_iris in zip(files, iris):
+        targets = tuple(tuple(resolver.resolve(c, source, iri) for c in doc.citations)
+                        for doc, iri in zip(docs, file_iris))
+        parents = tuple(tuple(sorted({(t, *where[t]) for t in doc_targets if t and where[t][0] != source}))
+                        for doc_targets in targets)
+        plans.append(FilePlan(tuple(file_iris), targets, parents))
+    return plans
 
 
 def distinct_document_iris(files: list[tuple[str, list[Document]]]) -> list[list[str]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .agencies import AgencyContext, AgencyResolver, split_items
 from .citations import dedupe
+from .clauses import split_clauses
 from .diagnostics import diagnose
 from .metadata import infer_division, is_national, jurisdiction_of, read_metadata
 from .issuers import issuer_of
@@ -15,7 +16,7 @@ from .divisions import division_table
 from .normalize import NormText, normalize
 from .pipeline import Marks, annotate, default_pipeline, shift_clause
 from .read import LoaderError, Source, read_source, readable_name
-from .records import Agency, Citation, Deadline, Document, Jurisdiction, Span, Target, Task
+from .records import Agency, Citation, Clause, Deadline, Document, Jurisdiction, Span, Target, Task
 from .responsibility import ROLES, RoleClause, RoleList, parse_deadline
 from .segment import Segment, segment_documents
 from .structure import Unit, assignment_target, parse_units
@@ -110,6 +111,7 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
         topics=sorted(set(topics_in(seg.title or "")) | set(topics_in(text[seg.start:seg.end], min_count=3)),
                       key=_topic_order),
         level="national" if national else _level_of(juris),
+        clauses=[Clause(text[s:e], norm.span(s, e)) for s, e in split_clauses(text, seg.body_start, seg.end)],
     )
     _cited_issuers(citations, juris.code)
     doc.diagnostics = diagnose(doc, meta.date_note if date == meta.date else None,

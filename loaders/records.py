@@ -124,6 +124,14 @@ class Diagnostic:
 
 
 @dataclass
+class Clause:
+    """A clause of a document's body (loaders.clauses): its normalised text and where it stands in the file."""
+
+    text: str
+    span: Span
+
+
+@dataclass
 class Document:
     """One document found in a file: a notice, the plan it promulgates, an attachment."""
 
@@ -145,6 +153,7 @@ class Document:
     topics: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     level: str | None = None  # national | province | city | county: the level of government that issued it
+    clauses: list[Clause] = field(default_factory=list)  # the body's clauses, for text-reuse alignment
 
 
 def _agency_json(a: Agency) -> dict[str, Any]:

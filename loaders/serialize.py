@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from .records import Agency, Citation, Deadline, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
+from .records import Agency, Citation, Clause, Deadline, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
 
 
 def documents_to_data(docs: list[Document]) -> list[dict[str, Any]]:
@@ -53,5 +53,6 @@ def documents_from_data(data: list[dict[str, Any]]) -> list[Document]:
             topics=list(d.get("topics", [])),
             diagnostics=[Diagnostic(x["code"], x["message"], _span(x.get("span"))) for x in d.get("diagnostics", [])],
             level=d.get("level"),
+            clauses=[Clause(c["text"], _span(c["span"])) for c in d.get("clauses", [])],
         ))
     return out

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..projection import NODE_SCHEMA, REL_SCHEMA, PropertyGraph
 
 ARRAY_DELIMITER = "\u001f"  # the unit separator: never in a name or a file name, unlike ; or ,
-_TYPES = {"STRING": "string", "INT64": "long", "BOOLEAN": "boolean", "STRING[]": "string[]"}
+_TYPES = {"STRING": "string", "INT64": "long", "DOUBLE": "double", "BOOLEAN": "boolean", "STRING[]": "string[]"}
 
 
 class BulkImportError(Exception):

@@ -1,0 +1,136 @@
+"""Text reuse (政策再生产): which clauses of a document copy or adapt clauses of a document it implements.
+
+A clause (loaders.clauses) of the local document is matched with the clause of the parent that it copies the
+most from. Copying is measured on the clauses' Chinese characters, letters and digits, with 《titles》 and
+文号 left out (citing the same document is not reuse), as runs of at least four characters that both clauses
+share in order (difflib's matching blocks): a pair is reuse when
+
+- the two read alike as wholes (SequenceMatcher ratio ≥ 0.9), or
+- at least 15 characters are copied and they make up most of the shorter clause (≥ 55 %, with a ratio of
+  at least 0.4 so a shared subject phrase alone does not count), or nearly all of it (≥ 85 %).
+
+The kind is *verbatim* when the local clause is copied whole (≥ 95 % of it, or the pair reads alike at
+≥ 0.95), else *adapted*. A document's reuse share is the part of its clause text that is reused.
+
+Candidates come from an index of character bigrams, so a pair of documents costs a few comparisons per
+clause, not one per pair of clauses; corpus-wide, MinHash/LSH (datasketch) finds the pairs of documents
+worth aligning (near_duplicate_pairs).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+MIN_BLOCK = 4  # characters: a shorter common run is a shared word, not copying
+MIN_COPIED = 15
+SHORT_COVER, SHORT_RATIO = 0.55, 0.40
+FULL_COVER = 0.85
+ALIKE = 0.90
+VERBATIM_COVER, VERBATIM_RATIO = 0.95, 0.95
+CANDIDATES = 8  # parent clauses compared in full per local clause (the best by shared bigrams)
+
+_CITED = re.compile(r"《[^《》]{1,120}》|[（(][^（）()]{0,30}〔(?:19|20)\d{2}〕\d+号[^（）()]{0,10}[)）]")
+_KEEP = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z%]")
+
+
+@dataclass(frozen=True)
+class ReusePair:
+    """A local clause that reuses a parent clause: indices into each document's clauses, similarity, kind."""
+
+    local: int
+    parent: int
+    similarity: float  # SequenceMatcher ratio of the compared texts
+    copied: float  # share of the local clause copied in runs of MIN_BLOCK characters or more
+    kind: str  # verbatim | adapted
+
+
+def compared_text(clause: str) -> str:
+    """What reuse compares: the clause without cited titles and 文号, punctuation or spaces."""
+    return _KEEP.sub("", _CITED.sub("", clause))
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def compare(local: str, parent: str) -> tuple[float, float, int, float]:
+    """(ratio, copied share of local, copied characters, copied share of the shorter) of two compared texts."""
+    if not local or not parent:
+        return 0.0, 0.0, 0, 0.0
+    sm = SequenceMatcher(None, local, parent, autojunk=False)
+    copied = sum(b.size for b in sm.get_matching_blocks() if b.size >= MIN_BLOCK)
+    return sm.ratio(), copied / len(local), copied, copied / min(len(local), len(parent))
+
+
+def classify(ratio: float, local_share: float, copied: int, shorter_share: float) -> str | None:
+    """The kind of reuse these measures make (verbatim, adapted), or None when they make none."""
+    reused = ratio >= ALIKE or copied >= MIN_COPIED and (
+        shorter_share >= SHORT_COVER and ratio >= SHORT_RATIO or shorter_share >= FULL_COVER)
+    if not reused:
+        return None
+    return "verbatim" if local_share >= VERBATIM_COVER or ratio >= VERBATIM_RATIO else "adapted"
+
+
+def align(local: Sequence[str], parent: Sequence[str]) -> list[ReusePair]:
+    """For each local clause, the parent clause it reuses most, if any (clause texts in, ReusePairs out)."""
+    keys = [compared_text(p) for p in parent]
+    index: dict[str, list[int]] = {}
+    for j, k in enumerate(keys):
+        for g in _bigrams(k):
+            index.setdefault(g, []).append(j)
+    out = []
+    for i, clause in enumerate(local):
+        a = compared_text(clause)
+        if len(a) < 4:
+            continue
+        shared = Counter(j for g in _bigrams(a) for j in index.get(g, ()))
+        best = None
+        for j, n in shared.most_common(CANDIDATES):
+            if n < 3:
+                break
+            ratio, local_share, copied, shorter = compare(a, keys[j])
+            kind = classify(ratio, local_share, copied, shorter)
+            if kind is None:
+                continue
+            score = (copied, ratio)
+            if best is None or score > best[0]:
+                best = (score, ReusePair(i, j, round(ratio, 3), round(local_share, 3), kind))
+        if best is not None:
+            out.append(best[1])
+    return out
+
+
+def reuse_share(local: Sequence[str], pairs: Iterable[ReusePair]) -> float:
+    """The part of a document's clause text (compared characters) that reuses a parent's."""
+    sizes = [len(compared_text(c)) for c in local]
+    total = sum(sizes)
+    reused = sum(sizes[i] for i in {p.local for p in pairs})
+    return round(reused / total, 3) if total else 0.0
+
+
+def near_duplicate_pairs(documents: dict[str, Sequence[str]], threshold: float = 0.3,
+                         num_perm: int = 64) -> list[tuple[str, str]]:
+    """Pairs of documents (by key) whose clause text is similar enough to be worth aligning, found with MinHash
+    LSH over character 4-gram shingles: for corpus-wide reuse without comparing every pair of documents."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    hashes = {}
+    for key, clauses in documents.items():
+        text = "".join(compared_text(c) for c in clauses)
+        shingles = {text[i:i + 4] for i in range(len(text) - 3)}
+        if not shingles:
+            continue
+        m = MinHash(num_perm=num_perm)
+        m.update_batch([s.encode("utf-8") for s in shingles])
+        hashes[key] = m
+        lsh.insert(key, m)
+    pairs = set()
+    for key, m in hashes.items():
+        for other in lsh.query(m):
+            if other != key:
+                pairs.add(tuple(sorted((key, other))))
+    return sorted(pairs)
