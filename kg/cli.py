@@ -346,6 +346,38 @@ def query_reuse(
         engine.close()
 
 
+@query_app.command("cascade")
+def query_cascade(
+    doc: str = typer.Option(..., "--doc", help="文号, title (or part of it) or uri of the lower document."),
+    dropped: bool = typer.Option(False, "--dropped", help="Instead: the parent items none of its tasks carries."),
+    limit: int = typer.Option(100, "--limit", help="Rows per page (0: every row)."), page: int = PAGE_OPTION,
+    db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+) -> None:
+    """Which items of the documents it implements each task carries down, and which bodies carry them."""
+    from kg.engines import EngineError, open_engine, run
+    from kg.formatting import format_table
+    from kg.queries import CASCADE, DROPPED
+
+    prog = "kg query cascade"
+    params = _paging(prog, limit, page)
+    try:
+        engine = open_engine(db, neo4j_uri, user, database)
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    try:
+        uri, name = _find_document(prog, engine, doc)
+        columns, rows = run(engine, (DROPPED if dropped else CASCADE).cypher, {"uri": uri, **params})
+        typer.echo(("parent items no task of " if dropped else "task cascade of ") + name, err=True)
+        sys.stdout.write(format_table(columns, rows, fmt))
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    finally:
+        engine.close()
+
+
 @query_app.command("lineage")
 def query_lineage(
     doc: str = typer.Option(..., "--doc", help="文号, title (or part of it) or uri of the document."),

@@ -37,6 +37,9 @@ NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
     "Jurisdiction": [("uri", "STRING"), ("name", "STRING"), ("code", "STRING"), ("level", "STRING"),
                      ("sources", "STRING[]")],
     "Topic": [("uri", "STRING"), ("name", "STRING"), ("name_en", "STRING"), ("sources", "STRING[]")],
+    "Provision": [("uri", "STRING"), ("number", "STRING"), ("heading", "STRING"), ("text", "STRING"),
+                  ("document", "STRING"), ("source", "STRING"), ("quote", "STRING"), ("start", "INT64"),
+                  ("end", "INT64"), ("sources", "STRING[]")],
     "Clause": [("uri", "STRING"), ("text", "STRING"), ("document", "STRING"), ("source", "STRING"),
                ("quote", "STRING"), ("start", "INT64"), ("end", "INT64"), ("sources", "STRING[]")],
 }
@@ -53,7 +56,9 @@ REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "WITHIN": ([("Jurisdiction", "Jurisdiction")], []),
     "ABOUT": ([("Document", "Topic"), ("Task", "Topic")], []),
     "SUB_ORGANIZATION_OF": ([("Agency", "Agency")], []),
-    "IN_DOCUMENT": ([("Clause", "Document")], []),
+    "IN_DOCUMENT": ([("Clause", "Document"), ("Provision", "Document")], []),
+    "CASCADES_FROM": ([("Task", "Provision")], [("score", "DOUBLE"), ("copied", "INT64"), ("heading_alike", "BOOLEAN"),
+                                                ("agencies_alike", "BOOLEAN")]),
     "REUSES": ([("Clause", "Clause")], [("similarity", "DOUBLE"), ("copied", "DOUBLE"), ("kind", "STRING")]),
     # derived (summarise): counts the named queries read instead of aggregating every task at query time
     "LEADS_ON": ([("Agency", "Topic")], [("tasks", "INT64")]),
@@ -68,7 +73,8 @@ ROLE_NAMES = {"lead": "牵头", "responsible": "责任", "cooperating": "配合"
 _DIRECT_EDGES = {ELI.is_part_of.value: "PART_OF", ELI.passed_by.value: "ISSUED_BY", PK.hasTask.value: "HAS_TASK",
                  PK.inJurisdiction.value: "IN_JURISDICTION", ELI.jurisdiction.value: "IN_JURISDICTION",
                  PK.within.value: "WITHIN", PK.about.value: "ABOUT",
-                 ORG.subOrganizationOf.value: "SUB_ORGANIZATION_OF", PK.clauseOf.value: "IN_DOCUMENT"}
+                 ORG.subOrganizationOf.value: "SUB_ORGANIZATION_OF", PK.clauseOf.value: "IN_DOCUMENT",
+                 PK.provisionOf.value: "IN_DOCUMENT"}
 _LEVELS = {PK.Province.value: "province", PK.City.value: "city", PK.County.value: "county"}
 _SHARED = {BUILD_GRAPH.value, VOCAB_GRAPH.value, ONTOLOGY_GRAPH.value}
 _TYPE = RDF.type.value
@@ -106,7 +112,8 @@ def label_classes() -> dict[str, str]:
 
     ontology = Graph().parse(ONTOLOGY_DIR / "policykg.ttl", format="turtle")
     roots = {PK.PolicyDocument.value: "Document", PK.Task.value: "Task", PK.Agency.value: "Agency",
-             PK.AdministrativeDivision.value: "Jurisdiction", PK.Clause.value: "Clause"}
+             PK.AdministrativeDivision.value: "Jurisdiction", PK.Clause.value: "Clause",
+             PK.Provision.value: "Provision"}
     out: dict[str, str] = {}
     for root, label in roots.items():
         for cls in ontology.transitive_subjects(RDFS_NS.subClassOf, URIRef(root)):
@@ -215,6 +222,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
                                "sources": sorted(sources)})
 
     role_assignment, citation, text_reuse = PK.RoleAssignment.value, PK.Citation.value, PK.TextReuse.value
+    task_cascade = PK.TaskCascade.value
     for s in sorted(po):
         props = po[s]
         types = {t.value for t in props.get(_TYPE, ())}
@@ -222,6 +230,12 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
             role = _iri(props[PK.role.value]).rsplit("#", 1)[-1]
             add_rel(ROLE_TYPES[role], _iri(props[PK.agent.value]), _iri(props[PK.task.value]),
                     {"role": ROLE_NAMES[role], **evidence(s)}, node_sources.get(s, set()))
+        elif task_cascade in types:
+            add_rel("CASCADES_FROM", _iri(props[PK.cascadingTask.value]), _iri(props[PK.parentProvision.value]),
+                    {"score": _value(props.get(PK.score.value), float),
+                     "copied": _value(props.get(PK.copiedCharacters.value), int),
+                     "heading_alike": _value(props.get(PK.headingAlike.value), bool),
+                     "agencies_alike": _value(props.get(PK.agenciesAlike.value), bool)}, node_sources.get(s, set()))
         elif text_reuse in types:
             add_rel("REUSES", _iri(props[PK.reusingClause.value]), _iri(props[PK.reusedClause.value]),
                     {"similarity": _value(props.get(PK.similarity.value), float),
@@ -283,6 +297,11 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concep
                 "level": one(PK.governmentLevel),
                 "source": one(PK.sourceFile), "quote": ev["quote"], "start": ev["start"], "end": ev["end"],
                 "reuse_share": one(PK.reuseShare, float)}
+    if label == "Provision":
+        ev = evidence(s)
+        return {"number": one(PK.number), "heading": _zh(props.get(PK.heading.value)),
+                "text": _zh(props.get(PK.text.value)), "document": _iri(props.get(PK.provisionOf.value)),
+                "source": ev["source"], "quote": ev["quote"], "start": ev["start"], "end": ev["end"]}
     if label == "Clause":
         ev = evidence(s)
         return {"text": _zh(props.get(PK.text.value)), "document": _iri(props.get(PK.clauseOf.value)),

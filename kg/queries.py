@@ -159,4 +159,30 @@ SKIP $skip LIMIT $limit
     ("uri", "skip", "limit"),
 )
 
-NAMED = {q.name: q for q in (LEAD_AGENCIES, CO_RESPONSIBILITY, AGENCY_TASKS, FIND_DOCUMENT, REUSE)}
+CASCADE = NamedQuery(
+    "cascade",
+    "Which items of the documents it implements each task of one document carries down, and who carries it.",
+    f"""
+MATCH (d:Document {{uri: $uri}})-[:HAS_TASK]->(t:Task)-[c:CASCADES_FROM]->(p:Provision)-[:IN_DOCUMENT]->(pd:Document)
+MATCH (a:Agency)-[r:{ROLE_TYPES}]->(t)
+RETURN t.start AS start, t.number AS task, t.heading AS heading, a.name AS agency, r.role AS role,
+       pd.name AS parent, p.number AS parent_item, p.heading AS parent_heading, c.score AS score
+ORDER BY start, parent, parent_item, role, agency
+SKIP $skip LIMIT $limit
+""",
+    ("uri", "skip", "limit"),
+)
+DROPPED = NamedQuery(
+    "cascade-dropped",
+    "The items of the documents one document implements that none of its tasks carries down.",
+    """
+MATCH (d:Document {uri: $uri})-[:CITES]->(pd:Document)<-[:IN_DOCUMENT]-(p:Provision)
+WHERE NOT EXISTS { MATCH (d)-[:HAS_TASK]->(:Task)-[:CASCADES_FROM]->(p) }
+RETURN pd.name AS parent, p.start AS start, p.number AS parent_item, p.heading AS parent_heading
+ORDER BY parent, start
+SKIP $skip LIMIT $limit
+""",
+    ("uri", "skip", "limit"),
+)
+
+NAMED = {q.name: q for q in (LEAD_AGENCIES, CO_RESPONSIBILITY, AGENCY_TASKS, FIND_DOCUMENT, REUSE, CASCADE, DROPPED)}

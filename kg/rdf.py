@@ -228,6 +228,38 @@ class GraphWriter:
                 g.add(link, PK.reuseKind, lit(p.kind))
         if parents:
             g.add(node, PK.reuseShare, typed(reuse_share(local, reused), XSD.decimal))
+        self._cascade(g, doc, node, parents)
+
+    def _cascade(self, g: _Graph, doc: Document, node: ox.NamedNode, parents: list[tuple[str, str, Document]]) -> None:
+        """Which items of the documents it implements the document's tasks carry down (kg.cascade); every item
+        of such a parent is declared, so the items no task carries are there to find."""
+        from .cascade import cascade
+
+        if not doc.tasks:
+            return
+        tasks = task_nodes(node, doc.tasks)
+        for parent_iri, parent_source, parent in sorted(parents, key=lambda x: x[0]):
+            parent_node = ox.NamedNode(parent_iri)
+            items = [ox.NamedNode(f"{parent_iri}/provision/{k + 1}") for k in range(len(parent.provisions))]
+            for item, p in zip(items, parent.provisions):
+                g.add(item, RDF.type, PK.Provision)
+                g.add(item, PK.provisionOf, parent_node)
+                g.add(item, PK.number, lit(p.number))
+                if p.heading:
+                    g.add(item, PK.heading, zh(p.heading))
+                g.add(item, PK.text, zh(p.text))
+                self._evidence(g, item, p.span, parent_node, parent_source)
+            for link in cascade(doc, parent):
+                task, item = tasks[link.task], items[link.provision]
+                g.add(task, PK.cascadesFrom, item)
+                c = ox.NamedNode(f"{task.value}/cascade/{link.provision + 1}")
+                g.add(c, RDF.type, PK.TaskCascade)
+                g.add(c, PK.cascadingTask, task)
+                g.add(c, PK.parentProvision, item)
+                g.add(c, PK.score, typed(link.score, XSD.decimal))
+                g.add(c, PK.copiedCharacters, typed(link.copied, XSD.integer))
+                g.add(c, PK.headingAlike, typed("true" if link.heading_alike else "false", XSD.boolean))
+                g.add(c, PK.agenciesAlike, typed("true" if link.agencies_alike else "false", XSD.boolean))
 
     def _clause(self, g: _Graph, node: ox.NamedNode, clause, doc: ox.NamedNode, source: str) -> None:
         g.add(node, RDF.type, PK.Clause)
@@ -362,11 +394,7 @@ class GraphWriter:
             g.add(cnode, PK.citedTitle, lit(c.title))
             g.add(cnode, PK.citationRelation, lit(c.relation))
             self._evidence(g, cnode, c.span, node, source)
-        seen: dict[str, int] = {}
-        for t in doc.tasks:
-            key = section_key(t.section_path, t.number)
-            seen[key] = seen.get(key, 0) + 1
-            tnode = ox.NamedNode(f"{node.value}/task/{key}" + (f"~{seen[key]}" if seen[key] > 1 else ""))
+        for t, tnode in zip(doc.tasks, task_nodes(node, doc.tasks)):
             self._task(g, t, tnode, node, source)
 
     def _number(self, g: _Graph, node: ox.NamedNode, number) -> None:
@@ -430,6 +458,17 @@ class FilePlan:
     citations: tuple[tuple[str | None, ...], ...]  # per document, per citation: a loaded document's IRI
     # per document: the loaded documents of other files it cites, as (IRI, source file, doc_id), for text reuse
     parents: tuple[tuple[tuple[str, str, str], ...], ...] = ()
+
+
+def task_nodes(doc: ox.NamedNode, tasks) -> list[ox.NamedNode]:
+    """The IRIs of a document's tasks: its IRI + /task/ + the task's place (s3.p1.n1), ~2… when repeated."""
+    seen: dict[str, int] = {}
+    out = []
+    for t in tasks:
+        key = section_key(t.section_path, t.number)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(ox.NamedNode(f"{doc.value}/task/{key}" + (f"~{seen[key]}" if seen[key] > 1 else "")))
+    return out
 
 
 def plan_files(files: list[tuple[str, list[Document]]]) -> list[FilePlan]:

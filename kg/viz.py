@@ -21,8 +21,9 @@ NODE_STYLE = {  # label → (colour, shape, legend text)
     "Jurisdiction": ("#b07aa1", "diamond", "行政区 Jurisdiction"),
     "Topic": ("#edc948", "star", "主题 Topic"),
     "Clause": ("#9c755f", "square", "条句 Clause"),
+    "Provision": ("#ff9da7", "triangle", "条款 Provision"),
 }
-FONT_SIZE = {"Document": 22, "Task": 12, "Agency": 20, "Jurisdiction": 22, "Topic": 20, "Clause": 10}
+FONT_SIZE = {"Document": 22, "Task": 12, "Agency": 20, "Jurisdiction": 22, "Topic": 20, "Clause": 10, "Provision": 12}
 EDGE_STYLE = {  # type → (label, colour, dashed, width)
     "LEADS": ("牵头", "#d62728", False, 3),
     "RESPONSIBLE_FOR": ("责任", "#2ca02c", False, 2),
@@ -37,6 +38,7 @@ EDGE_STYLE = {  # type → (label, colour, dashed, width)
     "SUB_ORGANIZATION_OF": ("隶属", "#98df8a", True, 1),
     "IN_DOCUMENT": ("条句", "#c49c94", True, 1),
     "REUSES": ("复用", "#8c564b", False, 2),  # solid: verbatim; the kind is in the tooltip
+    "CASCADES_FROM": ("承接", "#e377c2", False, 2),
 }
 
 
@@ -140,7 +142,7 @@ def _tooltip(node: dict) -> str:
             lines.append(f"{name}: {node[key]}")
     if node.get("quote"):
         lines.append(f"原文 ({node.get('start')}–{node.get('end')}): {_short(node['quote'], 160)}")
-    if label in ("Task", "Clause") and node.get("text"):
+    if label in ("Task", "Clause", "Provision") and node.get("text"):
         lines.append(_short(node["text"], 240))
     return "\n".join(lines)
 
@@ -151,6 +153,8 @@ def _edge_tooltip(rtype: str, r: dict) -> str:
         lines.append(f"原文 {r.get('source')} {r.get('start')}–{r.get('end')}: {_short(r['quote'], 160)}")
     if r.get("relation"):
         lines.append(f"relation: {r['relation']}")
+    if r.get("score") is not None:
+        lines.append(f"score {r['score']}, copied {r.get('copied')}, headings alike {r.get('heading_alike')}")
     if r.get("kind"):
         lines.append(f"{r['kind']}: similarity {r.get('similarity')}, copied {r.get('copied')}")
     return "\n".join(lines)
@@ -168,7 +172,7 @@ def render(nodes: list[dict], rels: list[tuple[str, dict]], title: str, path: Pa
     for n in nodes:
         colour, shape, _ = NODE_STYLE[n["label"]]
         place = n.get("name") if n["label"] == "Jurisdiction" else n.get("jurisdiction") or ""
-        label = n.get("number") or "" if n["label"] == "Task" else \
+        label = n.get("number") or "" if n["label"] in ("Task", "Provision") else \
             _short(n.get("text"), 12) if n["label"] == "Clause" else _short(n.get("name"))
         extra = {"size": 9} if n["label"] == "Task" else {}  # (size on box/ellipse shapes breaks physics)
         net.add_node(n["uri"], label=label, tip=_tooltip(n), color=colour, shape=shape, **extra,

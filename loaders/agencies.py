@@ -10,7 +10,7 @@ from .divisions import Division, DivisionTable, division_table
 from .records import Agency, Jurisdiction
 from .vocab import Vocabulary, vocabulary
 
-_OPEN, _CLOSE = "（(<〈【[", "）)>〉】]"
+_OPEN, _CLOSE = "（(<〈【[〔", "）)>〉】]〕"
 _LEVEL_PREFIX = re.compile(r"^(自治区|省|市|州|盟|县|区|旗)(?=[\u4e00-\u9fff])")
 _PARTY = re.compile(r"^(?:中共)?(自治区|省|市|州|县|区|旗)委(?!员会)(.*)$")
 _PARTY_PLACE = re.compile(r"^中共(.+?(?:自治区|省|市|州|盟|县|区|旗))委(.*)$")
@@ -40,8 +40,13 @@ def _inside_collective(before: str, after: str) -> bool:
     if not (b.startswith("各") and len(b) <= 6 and b.endswith(_LEVELS)):
         return False
     level = next((lv for lv in _LEVELS if after.startswith(lv)), None)  # longest first: 县级市 before 县
-    return level is not None and after[len(level):].startswith(("政府", "人民政府", "、", "，", ",")) or \
-        level is not None and not after[len(level):]
+    if level is None:
+        return False
+    rest = _BRACKETED_LEVEL.sub("", after[len(level):], count=1)  # 各市、县（区）人民政府, 县〔市、区〕
+    return rest.startswith(("政府", "人民政府", "、", "，", ",")) or not rest
+
+
+_BRACKETED_LEVEL = re.compile(r"^[（(〔][^）)〕]{1,8}[）)〕]")
 
 
 def split_items(text: str) -> list[tuple[str, int]]:
@@ -131,7 +136,7 @@ class AgencyResolver:
         """Strip list words (等, 等部门) and normalise brackets <> → （）."""
         item = item.strip(" \t：:。.")
         item = item.replace("<", "（").replace(">", "）").replace("〈", "（").replace("〉", "）")
-        item = item.replace("(", "（").replace(")", "）")
+        item = item.replace("(", "（").replace(")", "）").replace("〔", "（").replace("〕", "）")  # 县〔区〕: a bracket
         for w in self.trailing:
             if item.endswith(w) and len(item) > len(w) + 1:
                 item = item[: -len(w)]

@@ -16,7 +16,7 @@ from .divisions import division_table
 from .normalize import NormText, normalize
 from .pipeline import Marks, annotate, default_pipeline, shift_clause
 from .read import LoaderError, Source, read_source, readable_name
-from .records import Agency, Citation, Clause, Deadline, Document, Jurisdiction, Span, Target, Task
+from .records import Agency, Citation, Clause, Deadline, Document, Jurisdiction, Provision, Span, Target, Task
 from .responsibility import ROLES, RoleClause, RoleList, parse_deadline
 from .segment import Segment, segment_documents
 from .structure import Unit, assignment_target, parse_units
@@ -99,7 +99,8 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
         date = date or parent.date
     marks = annotate(nlp, text[seg.start:seg.end])
     citations = _citations(marks, norm, seg.start)
-    tasks = _tasks(marks, norm, seg, resolver)
+    _, units = parse_units(text, seg.body_start, seg.end)
+    tasks = _tasks(marks, norm, seg, resolver, units)
     doc = Document(
         doc_id=doc_id, source=source, part_of=parent.doc_id if parent else None,
         title=seg.title, doc_number=meta.doc_number, doc_type=meta.doc_type, date=date,
@@ -112,11 +113,24 @@ def _document(norm: NormText, seg: Segment, doc_id: str, source: str, parent: Do
                       key=_topic_order),
         level="national" if national else _level_of(juris),
         clauses=[Clause(text[s:e], norm.span(s, e)) for s, e in split_clauses(text, seg.body_start, seg.end)],
+        provisions=_provisions(norm, units),
     )
     _cited_issuers(citations, juris.code)
     doc.diagnostics = diagnose(doc, meta.date_note if date == meta.date else None,
                                national=national or juris.code is None and _carried_by_national(parent))
     return doc
+
+
+def _provisions(norm: NormText, units: list[Unit]) -> list[Provision]:
+    """The innermost numbered items of the body (no sub-items), with their text as written and span."""
+    out = []
+    for u in units:
+        if u.children:
+            continue
+        body = _unit_text(norm.text, u)
+        if body:
+            out.append(Provision(u.marker, u.heading, body, u.path(), norm.span(u.start, u.end)))
+    return out
 
 
 def _level_of(juris: Jurisdiction) -> str | None:
@@ -207,10 +221,9 @@ class _TargetIndex:
         return self.targets[bisect.bisect_left(self.starts, start):bisect.bisect_left(self.starts, end)]
 
 
-def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver) -> list[Task]:
+def _tasks(marks: Marks, norm: NormText, seg: Segment, resolver: AgencyResolver, units: list[Unit]) -> list[Task]:
     text = norm.text
     base = seg.start
-    _, units = parse_units(text, seg.body_start, seg.end)
     index = _UnitIndex(units)
     by_unit: dict[int, _Assignment] = {}
     inline: list[tuple[Unit | None, RoleClause]] = []

@@ -132,6 +132,18 @@ class Clause:
 
 
 @dataclass
+class Provision:
+    """A numbered item of a document's body that has no sub-items (（三）…, 5.…): the unit a task of a lower
+    document is cascaded from, whether or not the item assigns bodies itself."""
+
+    number: str
+    heading: str | None
+    text: str
+    section_path: list[str]
+    span: Span
+
+
+@dataclass
 class Document:
     """One document found in a file: a notice, the plan it promulgates, an attachment."""
 
@@ -154,6 +166,7 @@ class Document:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     level: str | None = None  # national | province | city | county: the level of government that issued it
     clauses: list[Clause] = field(default_factory=list)  # the body's clauses, for text-reuse alignment
+    provisions: list[Provision] = field(default_factory=list)  # the body's innermost numbered items
 
 
 def _agency_json(a: Agency) -> dict[str, Any]:

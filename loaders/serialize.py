@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from .records import Agency, Citation, Clause, Deadline, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
+from .records import Agency, Citation, Clause, Deadline, Provision, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
 
 
 def documents_to_data(docs: list[Document]) -> list[dict[str, Any]]:
@@ -54,5 +54,7 @@ def documents_from_data(data: list[dict[str, Any]]) -> list[Document]:
             diagnostics=[Diagnostic(x["code"], x["message"], _span(x.get("span"))) for x in d.get("diagnostics", [])],
             level=d.get("level"),
             clauses=[Clause(c["text"], _span(c["span"])) for c in d.get("clauses", [])],
+            provisions=[Provision(x["number"], x["heading"], x["text"], list(x["section_path"]), _span(x["span"]))
+                        for x in d.get("provisions", [])],
         ))
     return out

@@ -158,3 +158,15 @@ def test_each_small_resolver_answers_for_its_own_names_and_passes_on_the_rest(st
 def test_the_bare_resolver_is_the_last_and_takes_the_documents_level():
     agency, _ = resolver("中卫市").resolve_bare("教育局", None)
     assert agency.name == "中卫市教育局"
+
+
+def test_a_collective_with_its_levels_in_square_brackets_stays_one_body():
+    """江西 site copies write 各市、县〔区〕人民政府: 〔〕 is a bracket there, as （） is (GUIDE §5, §7)."""
+    from loaders.agencies import AgencyContext, AgencyResolver
+    from loaders.divisions import division_table
+    from loaders.metadata import jurisdiction_of
+
+    juris = jurisdiction_of(division_table().by_code["360000"])
+    resolver = AgencyResolver(AgencyContext(juris, juris.code))
+    got = [a.name for a, _, _ in resolver.resolve_list("各市、县〔区〕人民政府，省金融办")]
+    assert got == ["各市、县（区）人民政府", "江西省金融办"]
