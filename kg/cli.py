@@ -378,6 +378,25 @@ def query_cascade(
         engine.close()
 
 
+@query_app.command("instruments")
+def query_instruments(
+    topic: str = typer.Option("", "--topic", help="Only tasks about this topic (e.g. 产教融合)."),
+    level: str = typer.Option("", "--level", help="national, province, city or county: the document's level."),
+    limit: int = typer.Option(0, "--limit", help="Rows per page (0: every row)."), page: int = PAGE_OPTION,
+    db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
+    user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
+) -> None:
+    """Tasks per policy instrument (Rothwell–Zegveld; McDonnell–Elmore) and level of government."""
+    from kg.queries import INSTRUMENTS
+
+    prog = "kg query instruments"
+    if level not in ("", "national", "province", "city", "county"):
+        typer.echo(f"{prog}: --level is national, province, city or county", err=True)
+        raise typer.Exit(2)
+    _run_query(prog, INSTRUMENTS.cypher, {"topic": topic, "level": level, **_paging(prog, limit, page)}, db, fmt,
+               neo4j_uri, user, database)
+
+
 @query_app.command("lineage")
 def query_lineage(
     doc: str = typer.Option(..., "--doc", help="文号, title (or part of it) or uri of the document."),

@@ -40,6 +40,8 @@ NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
     "Provision": [("uri", "STRING"), ("number", "STRING"), ("heading", "STRING"), ("text", "STRING"),
                   ("document", "STRING"), ("source", "STRING"), ("quote", "STRING"), ("start", "INT64"),
                   ("end", "INT64"), ("sources", "STRING[]")],
+    "Instrument": [("uri", "STRING"), ("code", "STRING"), ("name", "STRING"), ("name_en", "STRING"),
+                   ("typology", "STRING"), ("sources", "STRING[]")],
     "Clause": [("uri", "STRING"), ("text", "STRING"), ("document", "STRING"), ("source", "STRING"),
                ("quote", "STRING"), ("start", "INT64"), ("end", "INT64"), ("sources", "STRING[]")],
 }
@@ -57,6 +59,7 @@ REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "ABOUT": ([("Document", "Topic"), ("Task", "Topic")], []),
     "SUB_ORGANIZATION_OF": ([("Agency", "Agency")], []),
     "IN_DOCUMENT": ([("Clause", "Document"), ("Provision", "Document")], []),
+    "USES_INSTRUMENT": ([("Task", "Instrument")], [("typology", "STRING"), ("words", "STRING[]")]),
     "CASCADES_FROM": ([("Task", "Provision")], [("score", "DOUBLE"), ("copied", "INT64"), ("heading_alike", "BOOLEAN"),
                                                 ("agencies_alike", "BOOLEAN")]),
     "REUSES": ([("Clause", "Clause")], [("similarity", "DOUBLE"), ("copied", "DOUBLE"), ("kind", "STRING")]),
@@ -189,6 +192,8 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
         else:
             if s in concepts["topic"]:
                 label_of[s] = "Topic"
+            elif s in concepts["instrument"]:
+                label_of[s] = "Instrument"
 
     empty: dict = {}
 
@@ -216,13 +221,13 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
         if (la, lb) not in REL_SCHEMA[rtype][0] or (rtype, a, b) in seen_rels:
             return
         seen_rels.add((rtype, a, b))
-        if lb == "Topic":
+        if lb in ("Topic", "Instrument"):  # a concept is a node where something points to it
             referenced_topics.add(b)
         pg.rels[rtype].append({"from": a, "to": b, "from_label": la, "to_label": lb, **props,
                                "sources": sorted(sources)})
 
     role_assignment, citation, text_reuse = PK.RoleAssignment.value, PK.Citation.value, PK.TextReuse.value
-    task_cascade = PK.TaskCascade.value
+    task_cascade, coding = PK.TaskCascade.value, PK.InstrumentCoding.value
     for s in sorted(po):
         props = po[s]
         types = {t.value for t in props.get(_TYPE, ())}
@@ -230,6 +235,12 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
             role = _iri(props[PK.role.value]).rsplit("#", 1)[-1]
             add_rel(ROLE_TYPES[role], _iri(props[PK.agent.value]), _iri(props[PK.task.value]),
                     {"role": ROLE_NAMES[role], **evidence(s)}, node_sources.get(s, set()))
+        elif coding in types:
+            concept = _iri(props[PK.codedInstrument.value])
+            add_rel("USES_INSTRUMENT", _iri(props[PK.codedTask.value]), concept,
+                    {"typology": concepts["instrument"].get(concept, ("", "", ""))[2],
+                     "words": sorted(t.value for t in props.get(PK.firedWord.value, ()))},
+                    node_sources.get(s, set()))
         elif task_cascade in types:
             add_rel("CASCADES_FROM", _iri(props[PK.cascadingTask.value]), _iri(props[PK.parentProvision.value]),
                     {"score": _value(props.get(PK.score.value), float),
@@ -256,6 +267,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
                 if isinstance(o, ox.NamedNode):
                     add_rel(rtype, s, o.value, {}, triple_sources.get((s, p, o.value), set()))
     pg.nodes["Topic"] = [r for r in pg.nodes["Topic"] if r["uri"] in referenced_topics]
+    pg.nodes["Instrument"] = [r for r in pg.nodes["Instrument"] if r["uri"] in referenced_topics]
     for rows in pg.rels.values():
         rows.sort(key=lambda r: (r["from"], r["to"]))
     return pg
@@ -272,8 +284,28 @@ def concept_labels() -> dict[str, dict[str, tuple[str, str]]]:
         if d.functional_iri:
             functional[d.functional_iri] = (d.functional_type, "")
     return {"topic": {c.iri: (c.pref, c.english) for c in v.topics},
+            "instrument": _instrument_concepts(),
             "doctype": {c.iri: (c.pref, c.english) for c in v.doc_types},
             "functional": functional}
+
+
+def _instrument_concepts() -> dict[str, tuple[str, str, str]]:
+    """Instrument concept IRI → (Chinese, English label, typology notation), from ontology/vocab/instruments.ttl."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import SKOS as SKOS_NS
+
+    from ontology import VOCAB_DIR
+
+    g = Graph().parse(VOCAB_DIR / "instruments.ttl", format="turtle")
+    scheme = URIRef(PK.InstrumentScheme.value)
+    out = {}
+    for c in g.subjects(SKOS_NS.inScheme, scheme):
+        typology = g.value(c, SKOS_NS.broader)
+        if typology is None:
+            continue
+        labels = {lit.language: str(lit) for lit in g.objects(c, SKOS_NS.prefLabel)}
+        out[str(c)] = (labels.get("zh", ""), labels.get("en", ""), str(g.value(typology, SKOS_NS.notation)))
+    return out
 
 
 def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concepts: dict) -> dict:
@@ -333,6 +365,9 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concep
     if label == "Topic":
         name, english = concepts["topic"][s]
         return {"name": name, "name_en": english or None}
+    if label == "Instrument":
+        name, english, typology = concepts["instrument"][s]
+        return {"code": s.rsplit("/", 1)[-1], "name": name, "name_en": english or None, "typology": typology}
     raise ValueError(label)
 
 

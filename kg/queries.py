@@ -185,4 +185,22 @@ SKIP $skip LIMIT $limit
     ("uri", "skip", "limit"),
 )
 
-NAMED = {q.name: q for q in (LEAD_AGENCIES, CO_RESPONSIBILITY, AGENCY_TASKS, FIND_DOCUMENT, REUSE, CASCADE, DROPPED)}
+INSTRUMENTS = NamedQuery(
+    "instruments",
+    "How many tasks use each policy instrument, per typology and level of government (optionally one topic).",
+    """
+MATCH (d:Document)-[:HAS_TASK]->(t:Task)-[:USES_INSTRUMENT]->(i:Instrument)
+WHERE ($topic = ''
+       OR EXISTS { MATCH (t)-[:ABOUT]->(:Topic {name: $topic}) }
+       OR EXISTS { MATCH (d)-[:PART_OF*0..3]->(:Document)-[:ABOUT]->(:Topic {name: $topic}) })
+  AND ($level = '' OR d.level = $level)
+RETURN i.typology AS typology, coalesce(d.level, '') AS level, i.code AS code, i.name AS instrument,
+       count(DISTINCT t) AS tasks
+ORDER BY typology, level, tasks DESC, code
+SKIP $skip LIMIT $limit
+""",
+    ("topic", "level", "skip", "limit"),
+)
+
+NAMED = {q.name: q for q in (LEAD_AGENCIES, CO_RESPONSIBILITY, AGENCY_TASKS, FIND_DOCUMENT, REUSE, CASCADE, DROPPED,
+                                               INSTRUMENTS)}

@@ -53,6 +53,7 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 TIME = Namespace("http://www.w3.org/2006/time#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
+INSTRUMENT_VOCAB = "https://w3id.org/policykg/vocab/instrument/"
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
@@ -176,7 +177,7 @@ class GraphWriter:
         """The ontology, the vocabularies and the build activity, each a named graph."""
         _parse_into(self.corpus.graph(ONTOLOGY_GRAPH), ONTOLOGY_DIR / "policykg.ttl")
         v = self.corpus.graph(VOCAB_GRAPH)
-        for name in ("departments.ttl", "doctypes.ttl", "topics.ttl"):
+        for name in ("departments.ttl", "doctypes.ttl", "topics.ttl", "instruments.ttl"):
             _parse_into(v, VOCAB_DIR / name)
         self._build_node(self.corpus.graph(BUILD_GRAPH))
         return [self.corpus.graphs[g.value] for g in (ONTOLOGY_GRAPH, VOCAB_GRAPH, BUILD_GRAPH)]
@@ -417,6 +418,15 @@ class GraphWriter:
             g.add(node, PK.sectionPath, lit(" › ".join(t.section_path)))
         for topic in t.topics:
             g.add(node, PK.about, self._concept(g, self.topics[topic].value))
+        for code in t.instruments:  # loaders.instruments: one per typology, with the words that fired
+            concept = self._concept(g, INSTRUMENT_VOCAB + code.code)
+            g.add(node, PK.instrument, concept)
+            coding = ox.NamedNode(f"{node.value}/instrument/{code.typology}")
+            g.add(coding, RDF.type, PK.InstrumentCoding)
+            g.add(coding, PK.codedTask, node)
+            g.add(coding, PK.codedInstrument, concept)
+            for word, _ in code.words:
+                g.add(coding, PK.firedWord, zh(word))
         self._evidence(g, node, t.span, doc, source)
         for role in ("lead", "responsible", "cooperating"):
             for a in getattr(t, role):

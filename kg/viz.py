@@ -22,8 +22,9 @@ NODE_STYLE = {  # label → (colour, shape, legend text)
     "Topic": ("#edc948", "star", "主题 Topic"),
     "Clause": ("#9c755f", "square", "条句 Clause"),
     "Provision": ("#ff9da7", "triangle", "条款 Provision"),
+    "Instrument": ("#76b7b2", "hexagon", "政策工具 Instrument"),
 }
-FONT_SIZE = {"Document": 22, "Task": 12, "Agency": 20, "Jurisdiction": 22, "Topic": 20, "Clause": 10, "Provision": 12}
+FONT_SIZE = {"Document": 22, "Task": 12, "Agency": 20, "Jurisdiction": 22, "Topic": 20, "Clause": 10, "Provision": 12, "Instrument": 18}
 EDGE_STYLE = {  # type → (label, colour, dashed, width)
     "LEADS": ("牵头", "#d62728", False, 3),
     "RESPONSIBLE_FOR": ("责任", "#2ca02c", False, 2),
@@ -39,6 +40,7 @@ EDGE_STYLE = {  # type → (label, colour, dashed, width)
     "IN_DOCUMENT": ("条句", "#c49c94", True, 1),
     "REUSES": ("复用", "#8c564b", False, 2),  # solid: verbatim; the kind is in the tooltip
     "CASCADES_FROM": ("承接", "#e377c2", False, 2),
+    "USES_INSTRUMENT": ("工具", "#76b7b2", True, 1),
 }
 
 
@@ -155,6 +157,8 @@ def _edge_tooltip(rtype: str, r: dict) -> str:
         lines.append(f"relation: {r['relation']}")
     if r.get("score") is not None:
         lines.append(f"score {r['score']}, copied {r.get('copied')}, headings alike {r.get('heading_alike')}")
+    if r.get("words"):
+        lines.append("words: " + "、".join(r["words"]))
     if r.get("kind"):
         lines.append(f"{r['kind']}: similarity {r.get('similarity')}, copied {r.get('copied')}")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from .citations import dedupe
 from .clauses import split_clauses
 from .diagnostics import diagnose
 from .metadata import infer_division, is_national, jurisdiction_of, read_metadata
+from .instruments import code_text
 from .issuers import issuer_of
 from .divisions import division_table
 from .normalize import NormText, normalize
@@ -524,4 +525,5 @@ def _make_task(norm: NormText, resolver: AgencyResolver, clauses: list[RoleClaus
              for s, e, t in targets.within(start, end)]
     return Task(number=number, heading=heading, text=body, section_path=path, lead=roles["lead"],
                 responsible=roles["responsible"], cooperating=roles["cooperating"], deadline=deadline,
-                targets=found, span=norm.span(start, end), topics=topics_in((heading or "") + body))
+                targets=found, span=norm.span(start, end), topics=topics_in((heading or "") + body),
+                instruments=code_text(body, heading))

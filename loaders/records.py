@@ -97,6 +97,15 @@ class Target:
     span: Span | None = None
 
 
+@dataclass(frozen=True)
+class InstrumentCode:
+    """A policy-instrument code of a task: typology, the concept's notation, the words that fired (word, times)."""
+
+    typology: str  # rothwell-zegveld | mcdonnell-elmore
+    code: str  # supply | environment | demand | mandate | inducement | capacity-building | system-changing | exhortation
+    words: tuple[tuple[str, int], ...] = ()
+
+
 @dataclass
 class Task:
     """A numbered unit of a plan carrying a responsibility assignment (GUIDE §4)."""
@@ -112,6 +121,7 @@ class Task:
     targets: list[Target] = field(default_factory=list)
     span: Span | None = None
     topics: list[str] = field(default_factory=list)
+    instruments: list[InstrumentCode] = field(default_factory=list)  # one per typology (loaders.instruments)
 
 
 @dataclass
@@ -221,6 +231,8 @@ def document_to_contract(doc: Document) -> dict[str, Any]:
                 "targets": [asdict(x) for x in t.targets],
                 "span": asdict(t.span) if t.span else None,
                 "topics": t.topics,
+                "instruments": [{"typology": x.typology, "code": x.code, "words": [w for w, _ in x.words]}
+                                for x in t.instruments],
             }
             for t in doc.tasks
         ],

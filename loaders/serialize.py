@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from .records import Agency, Citation, Clause, Deadline, Provision, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
+from .records import Agency, Citation, Clause, Deadline, InstrumentCode, Provision, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
 
 
 def documents_to_data(docs: list[Document]) -> list[dict[str, Any]]:
@@ -32,6 +32,8 @@ def _task(d: dict) -> Task:
         deadline=Deadline(**{**d["deadline"], "span": _span(d["deadline"].get("span"))}) if d["deadline"] else None,
         targets=[Target(**{**t, "span": _span(t.get("span"))}) for t in d["targets"]],
         span=_span(d["span"]), topics=list(d.get("topics", [])),
+        instruments=[InstrumentCode(x["typology"], x["code"], tuple((w, n) for w, n in x["words"]))
+                     for x in d.get("instruments", [])],
     )
 
 

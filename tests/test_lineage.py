@@ -54,3 +54,32 @@ def test_every_stub_cited_by_number_carries_issuer_level_and_year(chain_build):
     assert len(stubs) >= 3
     assert all(level and year and issuer for _, level, year, issuer in stubs), stubs
     assert ["赣府厅发〔2014〕52号", "province", 2014, "江西省人民政府办公厅"] in stubs
+
+
+def test_new_named_queries_give_the_same_rows_on_neo4j(chain_build, neo4j_server):
+    """reuse, cascade (and its dropped items), instruments and lineage with levels, on a real Neo4j 5."""
+    from kg.projection import read_tables
+    from kg.queries import CASCADE, DROPPED, INSTRUMENTS, REUSE, paging
+    from kg.stores.neo4j import Neo4jReader, connect, sync
+
+    driver = connect(neo4j_server.uri, neo4j_server.user, neo4j_server.password)
+    try:
+        with driver.session() as s:
+            s.run("MATCH (n) DETACH DELETE n").consume()
+        sync(driver, read_tables(chain_build))
+        neo4j = Neo4jReader(driver)
+        with LadybugReader(chain_build) as embedded:
+            uris = [r[0] for r in embedded.run("MATCH (d:Document {kind: 'loaded'}) RETURN d.uri ORDER BY d.uri")[1]]
+            cases = [(INSTRUMENTS, {"topic": "", "level": "", **paging(0)}),
+                     (INSTRUMENTS, {"topic": "", "level": "province", **paging(3, 2)})]
+            for uri in uris:
+                cases += [(q, {"uri": uri, **paging(0)}) for q in (REUSE, CASCADE, DROPPED)]
+                cases += [(lineage_query(d, 3), {"uri": uri}) for d in ("up", "down")]
+            nonempty = 0
+            for query, params in cases:
+                a, b = embedded.run(query.cypher, params), neo4j.run(query.cypher, params)
+                assert a == b, (query.name, params)
+                nonempty += bool(a[1])
+            assert nonempty >= 8
+    finally:
+        driver.close()
