@@ -36,7 +36,7 @@ _LEVELS = ("县级市", "乡镇", "街道", "区", "市", "县", "旗", "镇", "
 
 def _inside_collective(before: str, after: str) -> bool:
     """Whether a 、 sits inside a collective of levels: 各区、市政府 (before "各区", after "市政府…")."""
-    b = before.strip()
+    b = re.split(r"[和及与]", before.strip())[-1]  # 省财政厅和各市、县（区）人民政府: the collective follows 和
     if not (b.startswith("各") and len(b) <= 6 and b.endswith(_LEVELS)):
         return False
     level = next((lv for lv in _LEVELS if after.startswith(lv)), None)  # longest first: 县级市 before 县
@@ -63,9 +63,10 @@ def split_items(text: str) -> list[tuple[str, int]]:
         elif c == "、" and depth == 0 and _inside_collective(text[start:i], text[i + 1:]):
             pass  # 各区、市政府 / 各区、县级市: one collective, not two items (GUIDE §7)
         elif depth == 0 and (c in "、，,；;/" or (c == "及" and not text[i:i + 2] == "及其")
-                             or text[i:i + 2] in _TWO_CHAR_JOINS):
+                             or text[i:i + 2] in _TWO_CHAR_JOINS
+                             or text[i:i + 2] in ("和各", "与各")):  # 省财政厅和各市、县（区）人民政府
             items.append((text[start:i], start))
-            step = 2 if text[i:i + 2] in _TWO_CHAR_JOINS else 1
+            step = 2 if text[i:i + 2] in _TWO_CHAR_JOINS else 1  # 和各: only 和 goes, 各 opens the next
             start = i + step
             i += step
             continue

@@ -12,7 +12,7 @@ from .clauses import split_clauses
 from .diagnostics import diagnose
 from .metadata import infer_division, is_national, jurisdiction_of, read_metadata
 from .instruments import code_text
-from .issuers import issuer_of
+from .issuers import LEVELS, Issuer, issuer_of
 from .divisions import division_table
 from .normalize import NormText, normalize
 from .pipeline import Marks, annotate, default_pipeline, shift_clause
@@ -143,9 +143,9 @@ def _cited_issuers(citations: list[Citation], near: str | None) -> None:
     """Give each citation with a 文号 the issuer and level its issuer code names (read near the citing
     document's division), resolved as a body named in a document of that place would be."""
     for c in citations:
-        if c.doc_number is None:
-            continue
-        issuer = issuer_of(c.doc_number.issuer_code, near)
+        issuer = issuer_of(c.doc_number.issuer_code, near) if c.doc_number is not None else None
+        if issuer is None:
+            issuer = _issuer_in_title(c.title, near)
         if issuer is None:
             continue
         c.level = issuer.level
@@ -154,6 +154,24 @@ def _cited_issuers(citations: list[Citation], near: str | None) -> None:
         resolver = AgencyResolver(AgencyContext(juris, juris.code, national=issuer.level == "national"))
         agency, _ = resolver.resolve_one(issuer.body)
         c.issuer = agency
+
+
+def _issuer_in_title(title: str, near: str | None) -> Issuer | None:
+    """The issuer a cited title names before its 关于 (国务院关于…, 云南省人民政府办公厅关于…), when it is a national
+    body or opens with a place: its level, read as a document of that place would read it."""
+    head = title.split("关于", 1)[0].strip() if "关于" in title else ""
+    if not head or len(head) > 40 or "、" in head or " " in head:
+        return None  # 关于 inside a name, or several joint issuers: left unread
+    if is_national(head):
+        return Issuer("", head, "national")
+    table = division_table()
+    places = table.mentions(head)
+    if not places or places[0][0] != 0:
+        return None
+    division = table.resolve(places[0][2], near)
+    if division is None:
+        return None
+    return Issuer("", head, LEVELS[division.level], division.code)
 
 
 def _carried_by_national(parent: Document | None) -> bool:

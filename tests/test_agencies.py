@@ -170,3 +170,13 @@ def test_a_collective_with_its_levels_in_square_brackets_stays_one_body():
     resolver = AgencyResolver(AgencyContext(juris, juris.code))
     got = [a.name for a, _, _ in resolver.resolve_list("各市、县〔区〕人民政府，省金融办")]
     assert got == ["各市、县（区）人民政府", "江西省金融办"]
+
+
+def test_a_collective_after_he_is_its_own_item():
+    """省财政厅和各市、县〔区〕人民政府: 和 before a 各… collective joins two parties; 和 inside a name
+    (人力资源和社会保障局) does not."""
+    from loaders.agencies import split_items
+
+    assert [x for x, _ in split_items("省金融监管局、省财政厅和各市、县〔区〕人民政府")] == [
+        "省金融监管局", "省财政厅", "各市、县〔区〕人民政府"]
+    assert [x for x, _ in split_items("市人力资源和社会保障局")] == ["市人力资源和社会保障局"]

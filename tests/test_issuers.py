@@ -46,3 +46,12 @@ def test_a_cited_stub_carries_issuer_level_and_year():
     got = {c.doc_number.text: (c.issuer.name if c.issuer else None, c.level, c.doc_number.year) for c in doc.citations}
     assert got == {"国办发〔2017〕95号": ("国务院办公厅", "national", 2017),
                    "云政办发〔2018〕60号": ("云南省人民政府办公厅", "province", 2018)}
+
+
+def test_a_stub_without_number_takes_its_level_from_the_issuer_in_its_title():
+    text = ("天津市职业教育事业发展十四五规划\n为贯彻落实《国务院关于加快发展现代职业教育的决定》和《天津市人民政府关于加快发展"
+            "现代职业教育的意见》，制定本规划。\n")
+    doc = extract_string(text)[0]
+    got = {c.title: (c.level, c.issuer.name if c.issuer else None) for c in doc.citations}
+    assert got["国务院关于加快发展现代职业教育的决定"] == ("national", "国务院")
+    assert got["天津市人民政府关于加快发展现代职业教育的意见"] == ("province", "天津市人民政府")
