@@ -318,7 +318,9 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concep
         doc_type = _iri(props.get(ELI.type_document.value))
         ev = evidence(s)
         year = one(PK.docNumberYear)
-        return {"name": title or number or s.rsplit("/", 1)[-1], "title": title,
+        source = one(PK.sourceFile)
+        return {"name": title or number or (f"{source} #{s.rsplit('/', 1)[-1]}" if source else s.rsplit("/", 1)[-1]),
+                "title": title,
                 "kind": "loaded" if any(t.value == PK.LoadedDocument.value for t in props.get(_TYPE, ()))
                 else "cited",
                 "doc_number": number, "issuer_code": one(PK.docNumberIssuerCode),
@@ -327,7 +329,7 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concep
                 "date": one(ELI.date_document), "published": one(ELI.date_publication),
                 "jurisdiction": _zh(po.get(juris, {}).get(SKOS.prefLabel.value)) if juris else None,
                 "level": one(PK.governmentLevel),
-                "source": one(PK.sourceFile), "quote": ev["quote"], "start": ev["start"], "end": ev["end"],
+                "source": source, "quote": ev["quote"], "start": ev["start"], "end": ev["end"],
                 "reuse_share": one(PK.reuseShare, float)}
     if label == "Provision":
         ev = evidence(s)
