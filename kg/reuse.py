@@ -74,19 +74,46 @@ def classify(ratio: float, local_share: float, copied: int, shorter_share: float
     return "verbatim" if local_share >= VERBATIM_COVER or ratio >= VERBATIM_RATIO else "adapted"
 
 
-def align(local: Sequence[str], parent: Sequence[str]) -> list[ReusePair]:
-    """For each local clause, the parent clause it reuses most, if any (clause texts in, ReusePairs out)."""
-    keys = [compared_text(p) for p in parent]
+@dataclass(frozen=True)
+class Prepared:
+    """A document's clauses ready for alignment: compared texts, their bigrams, and a bigram → clauses index
+    (made once per document, however many documents it is aligned with)."""
+
+    keys: tuple[str, ...]
+    grams: tuple[frozenset[str], ...]
+    index: dict[str, tuple[int, ...]]
+    exact: dict[str, int]  # compared text → its first clause: a clause copied whole needs no comparison
+
+
+def prepare(clauses: Sequence[str]) -> Prepared:
+    """Prepare clause texts for align()."""
+    keys = tuple(compared_text(c) for c in clauses)
+    grams = tuple(frozenset(_bigrams(k)) for k in keys)
     index: dict[str, list[int]] = {}
+    for j, g in enumerate(grams):
+        for b in g:
+            index.setdefault(b, []).append(j)
+    exact: dict[str, int] = {}
     for j, k in enumerate(keys):
-        for g in _bigrams(k):
-            index.setdefault(g, []).append(j)
+        exact.setdefault(k, j)
+    return Prepared(keys, grams, {b: tuple(js) for b, js in index.items()}, exact)
+
+
+def align(local: Sequence[str] | Prepared, parent: Sequence[str] | Prepared) -> list[ReusePair]:
+    """For each local clause, the parent clause it reuses most, if any (clause texts or prepared documents in,
+    ReusePairs out)."""
+    local = local if isinstance(local, Prepared) else prepare(local)
+    parent = parent if isinstance(parent, Prepared) else prepare(parent)
+    keys, index = parent.keys, parent.index
     out = []
-    for i, clause in enumerate(local):
-        a = compared_text(clause)
+    for i, a in enumerate(local.keys):
         if len(a) < 4:
             continue
-        shared = Counter(j for g in _bigrams(a) for j in index.get(g, ()))
+        same = parent.exact.get(a)
+        if same is not None:  # copied whole: the best any clause can do (all copied, ratio 1)
+            out.append(ReusePair(i, same, 1.0, 1.0, "verbatim"))
+            continue
+        shared = Counter(j for g in local.grams[i] for j in index.get(g, ()))
         best = None
         for j, n in shared.most_common(CANDIDATES):
             if n < 3:
@@ -103,9 +130,9 @@ def align(local: Sequence[str], parent: Sequence[str]) -> list[ReusePair]:
     return out
 
 
-def reuse_share(local: Sequence[str], pairs: Iterable[ReusePair]) -> float:
+def reuse_share(local: Sequence[str] | Prepared, pairs: Iterable[ReusePair]) -> float:
     """The part of a document's clause text (compared characters) that reuses a parent's."""
-    sizes = [len(compared_text(c)) for c in local]
+    sizes = [len(k) for k in local.keys] if isinstance(local, Prepared) else [len(compared_text(c)) for c in local]
     total = sum(sizes)
     reused = sum(sizes[i] for i in {p.local for p in pairs})
     return round(reused / total, 3) if total else 0.0
