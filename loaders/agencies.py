@@ -36,6 +36,8 @@ _LEVELS = ("县级市", "乡镇", "街道", "区", "市", "县", "旗", "镇", "
 
 def _inside_collective(before: str, after: str) -> bool:
     """Whether a 、 sits inside a collective of levels: 各区、市政府 (before "各区", after "市政府…")."""
+    if "各" not in before:
+        return False
     b = re.split(r"[和及与]", before.strip())[-1]  # 省财政厅和各市、县（区）人民政府: the collective follows 和
     if not (b.startswith("各") and len(b) <= 6 and b.endswith(_LEVELS)):
         return False

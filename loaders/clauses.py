@@ -8,7 +8,7 @@ from .patterns import LABEL, marker_of
 
 MIN_CHARS = 8  # Chinese characters: a shorter piece (a heading such as 加强组织领导) says too little to compare
 _CUT = re.compile(r"[。；;！？!?\n]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ENOUGH_CJK = re.compile(r"(?:[^\u4e00-\u9fff]*[\u4e00-\u9fff]){%d}" % MIN_CHARS)  # stops at the MIN_CHARS-th
 
 
 def split_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -25,6 +25,8 @@ def split_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _add(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
+    if e - s < MIN_CHARS:
+        return  # too short to hold MIN_CHARS Chinese characters
     piece = text[s:e]
     lead = len(piece) - len(piece.lstrip())
     s += lead
@@ -39,5 +41,5 @@ def _add(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
         s += lead
         piece = piece.strip()
     piece = piece.rstrip("，,、：: ")
-    if len(_CJK.findall(piece)) >= MIN_CHARS:
+    if _ENOUGH_CJK.match(piece):
         out.append((s, s + len(piece)))

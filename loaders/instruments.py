@@ -20,9 +20,18 @@ TYPOLOGIES = ("rothwell-zegveld", "mcdonnell-elmore")
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Per typology: concepts in tie-break order, each with its words."""
+    """Per typology: concepts in tie-break order, each with its words; an automaton finds them all in one pass."""
 
     typologies: dict[str, list[tuple[str, tuple[str, ...]]]]
+    automaton: object = None  # ahocorasick.Automaton over every word
+
+    def counts(self, text: str) -> dict[str, int]:
+        """How often each lexicon word occurs in text (one pass, whatever the number of words)."""
+        out: dict[str, int] = {}
+        if text:
+            for _, word in self.automaton.iter(text):
+                out[word] = out.get(word, 0) + 1
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +43,18 @@ def lexicon(path: Path = VOCAB_DIR / "instrument_lexicon.toml") -> Lexicon:
     for typology in TYPOLOGIES:
         section = data[typology]
         out[typology] = [(code, tuple(section[code]["words"])) for code in section["order"]]
-    return Lexicon(out)
+        short = [w for _, words in out[typology] for w in words if len(w) < 2]
+        if short:  # one character says too little to code a task with
+            raise ValueError(f"{path}: [{typology}] words need two characters or more: {short}")
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for concepts in out.values():
+        for _, words in concepts:
+            for w in words:
+                automaton.add_word(w, w)
+    automaton.make_automaton()
+    return Lexicon(out, automaton)
 
 
 # who carries the task is not how it is carried: role brackets and label lines are left out of the coded text
@@ -49,13 +69,14 @@ def code_text(text: str, heading: str | None = None, lex: Lexicon | None = None)
     """The instrument codes of a task's text (and heading), one per typology whose words occur in it (none when
     no word does)."""
     lex = lex or lexicon()
-    text = _ROLES.sub("", text)
-    heading = heading or ""
+    counts = lex.counts(_ROLES.sub("", text))
+    for word, n in lex.counts(heading or "").items():
+        counts[word] = counts.get(word, 0) + HEADING_WEIGHT * n
     out = []
     for typology, concepts in lex.typologies.items():
         best = None
         for rank, (code, words) in enumerate(concepts):
-            fired = tuple((w, n) for w in words if (n := text.count(w) + HEADING_WEIGHT * heading.count(w)))
+            fired = tuple((w, counts[w]) for w in words if w in counts)
             total = sum(n for _, n in fired)
             if total and (best is None or total > best[0]):
                 best = (total, code, fired)

@@ -65,6 +65,18 @@ class Vocabulary:
         return [(c, sorted({x for x in c.labels if len(x) >= 2})) for c in self.topics]
 
     @cached_property
+    def topic_automaton(self):
+        """Every topic label in one Aho–Corasick automaton (label → itself): a text is scanned once."""
+        import ahocorasick
+
+        automaton = ahocorasick.Automaton()
+        for _, labels in self.topic_labels:
+            for label in labels:
+                automaton.add_word(label, label)
+        automaton.make_automaton()
+        return automaton
+
+    @cached_property
     def doc_type_end(self) -> re.Pattern[str]:
         """A line or title that ends with a 文种 of the vocabulary (…的通知, …实施方案)."""
         return re.compile(self._doc_type_alternation() + r"\s*$")
