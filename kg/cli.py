@@ -312,6 +312,33 @@ def _find_document(prog: str, engine, doc: str) -> tuple[str, str]:
     return uri, name
 
 
+def _about_document(prog: str, doc: str, queries: list[str], params: dict, heading, db: Path, fmt: str,
+                    neo4j_uri: str | None, user: str, database: str | None) -> None:
+    """Find the document --doc names, run each query with its uri (rows one after another), say `heading` of it
+    on stderr and print the table; engine errors are one line."""
+    from kg.engines import EngineError, open_engine, run
+    from kg.formatting import format_table
+
+    try:
+        engine = open_engine(db, neo4j_uri, user, database)
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    try:
+        uri, name = _find_document(prog, engine, doc)
+        columns, rows = None, []
+        for query in queries:
+            columns, part = run(engine, query, {"uri": uri, **params})
+            rows.extend(part)
+        typer.echo(heading(engine, uri, name), err=True)
+        sys.stdout.write(format_table(columns, rows, fmt))
+    except EngineError as err:
+        typer.echo(f"{prog}: {err}", err=True)
+        raise typer.Exit(1)
+    finally:
+        engine.close()
+
+
 @query_app.command("reuse")
 def query_reuse(
     doc: str = typer.Option(..., "--doc", help="文号, title (or part of it) or uri of the document."),
@@ -320,30 +347,19 @@ def query_reuse(
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
     """Clauses of a document that copy or adapt the documents it implements, with its reuse share."""
-    from kg.engines import EngineError, open_engine, run
-    from kg.formatting import format_table
+    from kg.engines import run
     from kg.queries import REUSE
 
     prog = "kg query reuse"
-    params = _paging(prog, limit, page)
-    try:
-        engine = open_engine(db, neo4j_uri, user, database)
-    except EngineError as err:
-        typer.echo(f"{prog}: {err}", err=True)
-        raise typer.Exit(1)
-    try:
-        uri, name = _find_document(prog, engine, doc)
-        columns, rows = run(engine, REUSE.cypher, {"uri": uri, **params})
+
+    def heading(engine, uri: str, name: str) -> str:
         share = run(engine, "MATCH (d:Document {uri: $uri}) RETURN d.reuse_share", {"uri": uri})[1]
         value = share[0][0] if share else None
-        typer.echo(f"reuse in {name}: " + (f"share {value:.3f} of its clause text" if value is not None
-                                            else "it implements no loaded document"), err=True)
-        sys.stdout.write(format_table(columns, rows, fmt))
-    except EngineError as err:
-        typer.echo(f"{prog}: {err}", err=True)
-        raise typer.Exit(1)
-    finally:
-        engine.close()
+        return f"reuse in {name}: " + (f"share {value:.3f} of its clause text" if value is not None
+                                       else "it implements no loaded document")
+
+    _about_document(prog, doc, [REUSE.cypher], _paging(prog, limit, page), heading, db, fmt, neo4j_uri, user,
+                    database)
 
 
 @query_app.command("cascade")
@@ -355,27 +371,12 @@ def query_cascade(
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
     """Which items of the documents it implements each task carries down, and which bodies carry them."""
-    from kg.engines import EngineError, open_engine, run
-    from kg.formatting import format_table
     from kg.queries import CASCADE, DROPPED
 
     prog = "kg query cascade"
-    params = _paging(prog, limit, page)
-    try:
-        engine = open_engine(db, neo4j_uri, user, database)
-    except EngineError as err:
-        typer.echo(f"{prog}: {err}", err=True)
-        raise typer.Exit(1)
-    try:
-        uri, name = _find_document(prog, engine, doc)
-        columns, rows = run(engine, (DROPPED if dropped else CASCADE).cypher, {"uri": uri, **params})
-        typer.echo(("parent items no task of " if dropped else "task cascade of ") + name, err=True)
-        sys.stdout.write(format_table(columns, rows, fmt))
-    except EngineError as err:
-        typer.echo(f"{prog}: {err}", err=True)
-        raise typer.Exit(1)
-    finally:
-        engine.close()
+    _about_document(prog, doc, [(DROPPED if dropped else CASCADE).cypher], _paging(prog, limit, page),
+                    lambda engine, uri, name: ("parent items no task of " if dropped else "task cascade of ") + name,
+                    db, fmt, neo4j_uri, user, database)
 
 
 @query_app.command("instruments")
@@ -407,8 +408,6 @@ def query_lineage(
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
     """The chain of documents a document implements and that implement it."""
-    from kg.engines import EngineError, open_engine, run
-    from kg.formatting import format_table
     from kg.queries import lineage_query
 
     prog = "kg query lineage"
@@ -417,24 +416,8 @@ def query_lineage(
     except ValueError as err:
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(2)
-    try:
-        engine = open_engine(db, neo4j_uri, user, database)
-    except EngineError as err:
-        typer.echo(f"{prog}: {err}", err=True)
-        raise typer.Exit(1)
-    try:
-        uri, name = _find_document(prog, engine, doc)
-        columns, rows = None, []
-        for q in queries:
-            columns, part = run(engine, q.cypher, {"uri": uri})
-            rows.extend(part)
-        typer.echo(f"lineage of {name}", err=True)
-        sys.stdout.write(format_table(columns, rows, fmt))
-    except EngineError as err:
-        typer.echo(f"{prog}: {err}", err=True)
-        raise typer.Exit(1)
-    finally:
-        engine.close()
+    _about_document(prog, doc, [q.cypher for q in queries], {}, lambda engine, uri, name: f"lineage of {name}",
+                    db, fmt, neo4j_uri, user, database)
 
 
 sync_app = typer.Typer(help="Copy the built graph into another store.", no_args_is_help=True)
