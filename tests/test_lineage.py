@@ -83,3 +83,25 @@ def test_new_named_queries_give_the_same_rows_on_neo4j(chain_build, neo4j_server
             assert nonempty >= 8
     finally:
         driver.close()
+
+
+def test_diffusion_queries_from_the_command_line(chain_build):
+    import json
+    import subprocess
+    import sys
+
+    def kg(*args):
+        return subprocess.run([sys.executable, "-m", "kg", "query", *args, "--db", str(chain_build)],
+                              capture_output=True, text=True, timeout=300, cwd=CHAIN.parent.parent)
+
+    res = kg("reuse", "--doc", "若干措施", "--format", "json")
+    assert res.returncode == 0 and "share 0." in res.stderr and len(json.loads(res.stdout)) >= 20
+    res = kg("cascade", "--doc", "若干措施", "--dropped", "--format", "json")
+    assert res.returncode == 0 and {r["parent_item"] for r in json.loads(res.stdout)} >= {"（一）"}
+    res = kg("instruments", "--level", "province", "--format", "json")
+    assert res.returncode == 0 and {r["typology"] for r in json.loads(res.stdout)} == {"rothwell-zegveld",
+                                                                                       "mcdonnell-elmore"}
+    res = kg("instruments", "--level", "township")
+    assert res.returncode == 2 and "--level is national, province, city or county" in res.stderr
+    res = kg("reuse", "--doc", "没有这份文件")
+    assert res.returncode == 1 and "no document matches" in res.stderr and "Traceback" not in res.stderr
