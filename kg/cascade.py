@@ -60,7 +60,12 @@ def _alike(a: str | None, b: str | None) -> bool:
 
 
 def _functional_types(agencies) -> set[str]:
-    return {a.functional_type for a in agencies if a.functional_type}
+    """The functions of the bodies: a local bureau's from its department, a ministry's from the vocabulary's
+    national bodies (教育部 ↔ 教育 ↔ 省教育厅 ↔ 市教育局)."""
+    from loaders.vocab import vocabulary
+
+    ministries = {body: function for function, body in vocabulary().national_bodies.items()}
+    return {a.functional_type or ministries.get(a.canonical or a.name) for a in agencies} - {None}
 
 
 def cascade(local: Document, parent: Document) -> list[CascadeLink]:

@@ -366,17 +366,22 @@ def query_reuse(
 def query_cascade(
     doc: str = typer.Option(..., "--doc", help="文号, title (or part of it) or uri of the lower document."),
     dropped: bool = typer.Option(False, "--dropped", help="Instead: the parent items none of its tasks carries."),
+    bodies: bool = typer.Option(False, "--bodies", help="Instead: bodies assigned an item above × bodies below."),
     limit: int = typer.Option(100, "--limit", help="Rows per page (0: every row)."), page: int = PAGE_OPTION,
     db: Path = DB_OPTION, fmt: str = FORMAT_OPTION, neo4j_uri: str | None = NEO4J_URI_OPTION,
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
     """Which items of the documents it implements each task carries down, and which bodies carry them."""
-    from kg.queries import CASCADE, DROPPED
+    from kg.queries import CASCADE, CASCADE_BODIES, DROPPED
 
     prog = "kg query cascade"
-    _about_document(prog, doc, [(DROPPED if dropped else CASCADE).cypher], _paging(prog, limit, page),
-                    lambda engine, uri, name: ("parent items no task of " if dropped else "task cascade of ") + name,
-                    db, fmt, neo4j_uri, user, database)
+    if dropped and bodies:
+        typer.echo(f"{prog}: --dropped or --bodies, not both", err=True)
+        raise typer.Exit(2)
+    query, what = (DROPPED, "parent items no task carries") if dropped else \
+        (CASCADE_BODIES, "bodies above and below") if bodies else (CASCADE, "task cascade")
+    _about_document(prog, doc, [query.cypher], _paging(prog, limit, page),
+                    lambda engine, uri, name: f"{what}: {name}", db, fmt, neo4j_uri, user, database)
 
 
 @query_app.command("instruments")

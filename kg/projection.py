@@ -60,6 +60,7 @@ REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "SUB_ORGANIZATION_OF": ([("Agency", "Agency")], []),
     "IN_DOCUMENT": ([("Clause", "Document"), ("Provision", "Document")], []),
     "USES_INSTRUMENT": ([("Task", "Instrument")], [("typology", "STRING"), ("words", "STRING[]")]),
+    "STATES_TASK": ([("Provision", "Task")], []),
     "CASCADES_FROM": ([("Task", "Provision")], [("score", "DOUBLE"), ("copied", "INT64"), ("heading_alike", "BOOLEAN"),
                                                 ("agencies_alike", "BOOLEAN")]),
     "REUSES": ([("Clause", "Clause")], [("similarity", "DOUBLE"), ("copied", "DOUBLE"), ("kind", "STRING")]),
@@ -77,7 +78,10 @@ _DIRECT_EDGES = {ELI.is_part_of.value: "PART_OF", ELI.passed_by.value: "ISSUED_B
                  PK.inJurisdiction.value: "IN_JURISDICTION", ELI.jurisdiction.value: "IN_JURISDICTION",
                  PK.within.value: "WITHIN", PK.about.value: "ABOUT",
                  ORG.subOrganizationOf.value: "SUB_ORGANIZATION_OF", PK.clauseOf.value: "IN_DOCUMENT",
-                 PK.provisionOf.value: "IN_DOCUMENT"}
+                 PK.provisionOf.value: "IN_DOCUMENT", PK.statesTask.value: "STATES_TASK"}
+# an object typed in another file's graph takes its label from the property's range (pk:statesTask → pk:Task):
+# a file's projection must not depend on what the other files say
+_RANGE_LABEL = {PK.statesTask.value: "Task"}
 _LEVELS = {PK.Province.value: "province", PK.City.value: "city", PK.County.value: "county"}
 _SHARED = {BUILD_GRAPH.value, VOCAB_GRAPH.value, ONTOLOGY_GRAPH.value}
 _TYPE = RDF.type.value
@@ -216,8 +220,8 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
     referenced_topics: set[str] = set()
     seen_rels: set[tuple[str, str, str]] = set()
 
-    def add_rel(rtype: str, a: str, b: str, props: dict, sources: set[str]) -> None:
-        la, lb = label_of.get(a), label_of.get(b)
+    def add_rel(rtype: str, a: str, b: str, props: dict, sources: set[str], range_label: str | None = None) -> None:
+        la, lb = label_of.get(a), label_of.get(b) or range_label
         if (la, lb) not in REL_SCHEMA[rtype][0] or (rtype, a, b) in seen_rels:
             return
         seen_rels.add((rtype, a, b))
@@ -265,7 +269,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
                 continue
             for o in sorted(props[p], key=lambda t: getattr(t, "value", "")):
                 if isinstance(o, ox.NamedNode):
-                    add_rel(rtype, s, o.value, {}, triple_sources.get((s, p, o.value), set()))
+                    add_rel(rtype, s, o.value, {}, triple_sources.get((s, p, o.value), set()), _RANGE_LABEL.get(p))
     pg.nodes["Topic"] = [r for r in pg.nodes["Topic"] if r["uri"] in referenced_topics]
     pg.nodes["Instrument"] = [r for r in pg.nodes["Instrument"] if r["uri"] in referenced_topics]
     for rows in pg.rels.values():

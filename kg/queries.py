@@ -172,6 +172,21 @@ SKIP $skip LIMIT $limit
 """,
     ("uri", "skip", "limit"),
 )
+CASCADE_BODIES = NamedQuery(
+    "cascade-bodies",
+    "Who carries a higher document's obligation below: the bodies assigned an item above, and the bodies of the "
+    "tasks that carry it down in one document, with how many tasks.",
+    f"""
+MATCH (d:Document {{uri: $uri}})-[:HAS_TASK]->(t:Task)-[:CASCADES_FROM]->(p:Provision)-[:STATES_TASK]->(pt:Task)
+MATCH (above:Agency)-[:LEADS|RESPONSIBLE_FOR]->(pt)
+MATCH (below:Agency)-[:LEADS|RESPONSIBLE_FOR]->(t)
+RETURN above.name AS above, above.functional_type AS function_above, below.name AS below,
+       below.functional_type AS function_below, count(DISTINCT t) AS tasks
+ORDER BY tasks DESC, above, below
+SKIP $skip LIMIT $limit
+""",
+    ("uri", "skip", "limit"),
+)
 DROPPED = NamedQuery(
     "cascade-dropped",
     "The items of the documents one document implements that none of its tasks carries down.",
@@ -203,4 +218,4 @@ SKIP $skip LIMIT $limit
 )
 
 NAMED = {q.name: q for q in (LEAD_AGENCIES, CO_RESPONSIBILITY, AGENCY_TASKS, FIND_DOCUMENT, REUSE, CASCADE, DROPPED,
-                                               INSTRUMENTS)}
+                                               CASCADE_BODIES, INSTRUMENTS)}

@@ -161,6 +161,7 @@ class GraphWriter:
         self.topics = {c.pref: ox.NamedNode(c.iri) for c in vocab.topics}
         self.departments = {d.pref: d for d in vocab.departments}
         self.functional = vocab.functional_types
+        self.ministries = {body: function for function, body in vocab.national_bodies.items()}
         self.table = division_table()
 
     # ----------------------------------------------------------------- entry points
@@ -242,6 +243,7 @@ class GraphWriter:
         for parent_iri, parent_source, parent in sorted(parents, key=lambda x: x[0]):
             parent_node = ox.NamedNode(parent_iri)
             items = [ox.NamedNode(f"{parent_iri}/provision/{k + 1}") for k in range(len(parent.provisions))]
+            parent_tasks = list(zip(parent.tasks, task_nodes(parent_node, parent.tasks)))
             for item, p in zip(items, parent.provisions):
                 g.add(item, RDF.type, PK.Provision)
                 g.add(item, PK.provisionOf, parent_node)
@@ -250,6 +252,9 @@ class GraphWriter:
                     g.add(item, PK.heading, zh(p.heading))
                 g.add(item, PK.text, zh(p.text))
                 self._evidence(g, item, p.span, parent_node, parent_source)
+                for t, tnode in parent_tasks:  # the parent's own assignment in this item: who carried it above
+                    if t.span is not None and p.span.start <= t.span.start and t.span.end <= p.span.end:
+                        g.add(item, PK.statesTask, tnode)
             for link in cascade(doc, parent):
                 task, item = tasks[link.task], items[link.provision]
                 g.add(task, PK.cascadesFrom, item)
@@ -336,8 +341,9 @@ class GraphWriter:
         dept = self.departments.get(name[len(place):] if place and name.startswith(place) else name)
         if dept is not None:
             g.add(node, PK.department, self._concept(g, dept.iri))
-        if a.functional_type in self.functional:
-            g.add(node, PK.functionalType, self._concept(g, self.functional[a.functional_type]))
+        function = a.functional_type or self.ministries.get(name)  # 教育部 has the function 教育, as 省教育厅 has
+        if function in self.functional:
+            g.add(node, PK.functionalType, self._concept(g, self.functional[function]))
         return node
 
     def _document(self, g: _Graph, doc: Document, node: ox.NamedNode, iris: dict, source: str,

@@ -40,6 +40,7 @@ EDGE_STYLE = {  # type → (label, colour, dashed, width)
     "IN_DOCUMENT": ("条句", "#c49c94", True, 1),
     "REUSES": ("复用", "#8c564b", False, 2),  # solid: verbatim; the kind is in the tooltip
     "CASCADES_FROM": ("承接", "#e377c2", False, 2),
+    "STATES_TASK": ("分工", "#ff9da7", True, 1),
     "USES_INSTRUMENT": ("工具", "#76b7b2", True, 1),
 }
 

@@ -59,7 +59,7 @@ def test_every_stub_cited_by_number_carries_issuer_level_and_year(chain_build):
 def test_new_named_queries_give_the_same_rows_on_neo4j(chain_build, neo4j_server):
     """reuse, cascade (and its dropped items), instruments and lineage with levels, on a real Neo4j 5."""
     from kg.projection import read_tables
-    from kg.queries import CASCADE, DROPPED, INSTRUMENTS, REUSE, paging
+    from kg.queries import CASCADE, CASCADE_BODIES, DROPPED, INSTRUMENTS, REUSE, paging
     from kg.stores.neo4j import Neo4jReader, connect, sync
 
     driver = connect(neo4j_server.uri, neo4j_server.user, neo4j_server.password)
@@ -73,7 +73,7 @@ def test_new_named_queries_give_the_same_rows_on_neo4j(chain_build, neo4j_server
             cases = [(INSTRUMENTS, {"topic": "", "level": "", **paging(0)}),
                      (INSTRUMENTS, {"topic": "", "level": "province", **paging(3, 2)})]
             for uri in uris:
-                cases += [(q, {"uri": uri, **paging(0)}) for q in (REUSE, CASCADE, DROPPED)]
+                cases += [(q, {"uri": uri, **paging(0)}) for q in (REUSE, CASCADE, DROPPED, CASCADE_BODIES)]
                 cases += [(lineage_query(d, 3), {"uri": uri}) for d in ("up", "down")]
             nonempty = 0
             for query, params in cases:
