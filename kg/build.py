@@ -81,7 +81,7 @@ def graph_fingerprint() -> str:
 
     h = hashlib.sha256(extractor_fingerprint().encode())
     here = Path(__file__).parent
-    for p in [here / n for n in ("rdf.py", "identity.py", "projection.py", "validate.py", "reuse.py")] + \
+    for p in [here / n for n in ("rdf.py", "identity.py", "projection.py", "validate.py", "reuse.py", "cascade.py")] + \
             sorted(ONTOLOGY_DIR.glob("*.ttl")):
         h.update(p.name.encode())
         h.update(p.read_bytes())

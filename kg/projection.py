@@ -217,7 +217,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
         row = {"uri": s, "sources": sorted(node_sources.get(s, ()))}
         row.update(_node_properties(label, s, po.get(s, {}), po, evidence, concepts))
         pg.nodes[label].append(row)
-    referenced_topics: set[str] = set()
+    referenced_concepts: set[str] = set()
     seen_rels: set[tuple[str, str, str]] = set()
 
     def add_rel(rtype: str, a: str, b: str, props: dict, sources: set[str], range_label: str | None = None) -> None:
@@ -226,7 +226,7 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
             return
         seen_rels.add((rtype, a, b))
         if lb in ("Topic", "Instrument"):  # a concept is a node where something points to it
-            referenced_topics.add(b)
+            referenced_concepts.add(b)
         pg.rels[rtype].append({"from": a, "to": b, "from_label": la, "to_label": lb, **props,
                                "sources": sorted(sources)})
 
@@ -270,8 +270,8 @@ def project_graphs(graphs: Iterable[tuple[str, Iterable]]) -> PropertyGraph:
             for o in sorted(props[p], key=lambda t: getattr(t, "value", "")):
                 if isinstance(o, ox.NamedNode):
                     add_rel(rtype, s, o.value, {}, triple_sources.get((s, p, o.value), set()), _RANGE_LABEL.get(p))
-    pg.nodes["Topic"] = [r for r in pg.nodes["Topic"] if r["uri"] in referenced_topics]
-    pg.nodes["Instrument"] = [r for r in pg.nodes["Instrument"] if r["uri"] in referenced_topics]
+    pg.nodes["Topic"] = [r for r in pg.nodes["Topic"] if r["uri"] in referenced_concepts]
+    pg.nodes["Instrument"] = [r for r in pg.nodes["Instrument"] if r["uri"] in referenced_concepts]
     for rows in pg.rels.values():
         rows.sort(key=lambda r: (r["from"], r["to"]))
     return pg
