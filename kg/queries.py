@@ -176,8 +176,8 @@ CASCADE_BODIES = NamedQuery(
     "cascade-bodies",
     "Who carries a higher document's obligation below: the bodies assigned an item above, and the bodies of the "
     "tasks that carry it down in one document, with how many tasks.",
-    f"""
-MATCH (d:Document {{uri: $uri}})-[:HAS_TASK]->(t:Task)-[:CASCADES_FROM]->(p:Provision)-[:STATES_TASK]->(pt:Task)
+    """
+MATCH (d:Document {uri: $uri})-[:HAS_TASK]->(t:Task)-[:CASCADES_FROM]->(p:Provision)-[:STATES_TASK]->(pt:Task)
 MATCH (above:Agency)-[:LEADS|RESPONSIBLE_FOR]->(pt)
 MATCH (below:Agency)-[:LEADS|RESPONSIBLE_FOR]->(t)
 RETURN above.name AS above, above.functional_type AS function_above, below.name AS below,
