@@ -23,6 +23,7 @@ from loaders.serialize import documents_from_data, documents_to_data
 
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
+OVERVIEW_TITLE = "policykg — overview"
 
 
 @dataclass
@@ -51,6 +52,7 @@ class BuildReport:
     relationships: int = 0
     validated: int = 0
     kept_previous: bool = False  # the build in place was kept (the graph failed SHACL, or every input failed)
+    overview_key: str | None = None  # what the overview shows, hashed: an unchanged selection is not drawn again
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -407,12 +409,32 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.outputs.append(DB_NAME)
     t6 = time.perf_counter()
     report.timings["embedded_load"] = t6 - t5
-    from .viz import Selection, page
-
-    page(pg, Selection(all=True, max_nodes=OVERVIEW_NODES), stage / "overview.html", title="policykg — overview")
+    report.overview_key = _overview(pg, out, stage)
     report.outputs.append("overview.html")
     report.timings["overview"] = time.perf_counter() - t6
     return report
+
+
+def _overview(pg, out: Path, stage: Path) -> str:
+    """Write the overview page into `stage`, or take the page in place when what it shows is unchanged (the
+    key of its selection is in the previous build-info.json): drawing it is the slow part. Returns the key."""
+    from .publish import current_build
+    from .viz import Selection, render, select
+
+    nodes, rels = select(pg, Selection(all=True, max_nodes=OVERVIEW_NODES))
+    key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
+                         + OVERVIEW_TITLE.encode()).hexdigest()[:20]
+    previous = current_build(out)
+    if previous is not None and (previous / "overview.html").exists():
+        try:
+            info = json.loads((previous / "build-info.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            info = {}
+        if info.get("overview_key") == key:
+            shutil.copy2(previous / "overview.html", stage / "overview.html")
+            return key
+    render(nodes, rels, OVERVIEW_TITLE, stage / "overview.html")
+    return key
 
 
 def _contract(doc: Document) -> dict:
@@ -457,6 +479,7 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "conforms": report.conforms,
         "graphs_validated": report.validated,
         "timings_s": {k: round(v, 3) for k, v in report.timings.items()},
+        "overview_key": report.overview_key,
         "outputs": report.outputs,
     }
     write_atomic(folder / "build-info.json", json.dumps(info, ensure_ascii=False, indent=1) + "\n")

@@ -59,9 +59,15 @@ def new_stage(out: Path) -> Path:
     for old in builds.iterdir():
         if old.resolve() != keep:
             _remove(old)
-    stage = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-    stage.mkdir()
-    return stage
+    name = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    for k in range(1000):  # a second build by this process within the same second gets its own folder
+        stage = builds / (name if k == 0 else f"{name}-{k}")
+        try:
+            stage.mkdir()
+            return stage
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot make a build folder under {builds}")
 
 
 def current_build(out: Path) -> Path | None:

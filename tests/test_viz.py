@@ -151,3 +151,28 @@ def test_viz_cli(built_seeds, tmp_path):
     res = subprocess.run([sys.executable, "-m", "kg", "viz", "--out", str(built_seeds)], capture_output=True,
                          text=True, cwd=ROOT, timeout=300)
     assert res.returncode == 2 and "choose exactly one" in res.stderr
+
+
+def test_the_overview_is_drawn_again_only_when_what_it_shows_changes(tmp_path, examples_dir):
+    """Issue 11: a rebuild whose overview selection is unchanged takes the page in place (drawing is the slow part);
+    a changed corpus draws it again."""
+    import json
+    import shutil
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in sorted(examples_dir.glob("*.txt"))[:3]:
+        shutil.copy(p, src / p.name)
+    out = tmp_path / "out"
+
+    def info():
+        return json.loads((out / "build-info.json").read_text(encoding="utf-8"))
+
+    build(sorted(src.glob("*.txt")), out, jobs=1)
+    first, page_ = info(), (out / "overview.html").read_bytes()
+    build(sorted(src.glob("*.txt")), out, jobs=1)
+    again = info()
+    assert again["overview_key"] == first["overview_key"] and (out / "overview.html").read_bytes() == page_
+    (src / sorted(p.name for p in src.iterdir())[0]).unlink()
+    build(sorted(src.glob("*.txt")), out, jobs=1)
+    assert info()["overview_key"] != first["overview_key"] and (out / "overview.html").read_bytes() != page_
