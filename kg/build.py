@@ -16,7 +16,7 @@ from pathlib import Path
 from kg import __version__
 from kg.executors import Executor, LocalProcesses, open_executor
 from kg.extraction import extract_one
-from kg.files import write_atomic
+from kg.files import write_atomic, write_lines_atomic
 from loaders.read import LoaderError, file_bytes, readable_name
 from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
@@ -395,7 +395,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     parts = [g.folder / "own.jsonld" for g in graphs]
     _concat(stage / "graph.jsonld", head_json + (b"," if any(p.stat().st_size for p in parts) else b""), parts,
             tail=b"]\n", separator=b",")
-    write_atomic(stage / "documents.jsonl", "".join(
+    write_lines_atomic(stage / "documents.jsonl", (  # streamed: at 10k documents the joined text was ~100 MB
         json.dumps(_contract(d), ensure_ascii=False) + "\n" for _, _, docs in files for d in docs))
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3

@@ -518,3 +518,19 @@ def test_a_file_whose_graph_cannot_be_made_is_its_own_error_and_the_rest_are_bui
     got = graph_files(files, tmp_path, jobs=2, validate=False)
     assert isinstance(got[0], str) and "internal error while building this file's graph" in got[0]
     assert isinstance(got[1], FileGraph) and got[1].own_triples > 0
+
+
+def test_streamed_lines_replace_a_file_whole_or_not_at_all(tmp_path):
+    from kg.files import write_lines_atomic
+
+    target = tmp_path / "documents.jsonl"
+    write_lines_atomic(target, (f"{k}\n" for k in range(3)))
+    assert target.read_text() == "0\n1\n2\n"
+
+    def broken():
+        yield "new\n"
+        raise RuntimeError("the producer failed half way")
+
+    with pytest.raises(RuntimeError):
+        write_lines_atomic(target, broken())
+    assert target.read_text() == "0\n1\n2\n" and [p.name for p in tmp_path.iterdir()] == ["documents.jsonl"]
