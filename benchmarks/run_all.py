@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BATCH = 1000  # rows per UNWIND transaction (kg sync neo4j's default)
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def run_build(corpus: Path, out: Path, *extra: str) -> tuple[float, float, dict]:
@@ -40,16 +41,11 @@ def run_build(corpus: Path, out: Path, *extra: str) -> tuple[float, float, dict]
 
 
 def extraction_rate(corpus: Path, limit: int = 300) -> tuple[float, float]:
-    """(MB/s, documents/s) of extraction on one core, warm (pipeline loaded)."""
-    from loaders import extract_file
+    """(MB/s, documents/s) of extraction on one core, warm: benchmarks/extraction.py's measure (best of 3)."""
+    from extraction import throughput
 
-    files = sorted(corpus.iterdir())[:limit]
-    extract_file(files[0])
-    size = sum(f.stat().st_size for f in files)
-    t = time.perf_counter()
-    docs = sum(len(extract_file(f)) for f in files)
-    dt = time.perf_counter() - t
-    return size / 1e6 / dt, docs / dt
+    mb_s, docs_s, _ = throughput(sorted(corpus.iterdir())[:limit], repeat=3)
+    return mb_s, docs_s
 
 
 def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:

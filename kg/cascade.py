@@ -2,8 +2,8 @@
 
 A local task is matched with the innermost numbered items (provisions) of the document it implements by what
 it copies from them, clause by clause (kg.reuse.compare over the clauses inside the task and inside each
-item: the copied characters of each local clause's best parent clause, counted for the item holding that
-clause), plus two signals that do not depend on wording:
+item: the copied characters of each local clause's best parent clause, among those sharing the most character
+bigrams with it, counted for the item holding that clause), plus two signals that do not depend on wording:
 
 - the headings read alike (ratio ≥ 0.75: 明确风险分担比例 / 明确风险分担比例, 健全风险补偿机制 /
   探索风险补偿机制), worth HEADING_WEIGHT copied characters;
@@ -22,7 +22,7 @@ from difflib import SequenceMatcher
 
 from loaders.records import Document, Span
 
-from .reuse import compare, compared_text
+from .reuse import candidates, compare, compared_text, prepare
 
 MIN_COPIED = 8  # characters a clause must copy to count for an item
 HEADING_ALIKE, HEADING_WEIGHT = 0.75, 40
@@ -59,12 +59,16 @@ def _alike(a: str | None, b: str | None) -> bool:
     return bool(a and b) and SequenceMatcher(None, a, b, autojunk=False).ratio() >= HEADING_ALIKE
 
 
-def _functional_types(agencies) -> set[str]:
-    """The functions of the bodies: a local bureau's from its department, a ministry's from the vocabulary's
-    national bodies (教育部 ↔ 教育 ↔ 省教育厅 ↔ 市教育局)."""
+def _ministries() -> dict[str, str]:
+    """Central body → its function, from the vocabulary's national bodies (教育部 → 教育)."""
     from loaders.vocab import vocabulary
 
-    ministries = {body: function for function, body in vocabulary().national_bodies.items()}
+    return {body: function for function, body in vocabulary().national_bodies.items()}
+
+
+def _functional_types(agencies, ministries: dict[str, str]) -> set[str]:
+    """The functions of the bodies: a local bureau's from its department, a ministry's from `ministries`
+    (教育部 ↔ 教育 ↔ 省教育厅 ↔ 市教育局)."""
     return {a.functional_type or ministries.get(a.canonical or a.name) for a in agencies} - {None}
 
 
@@ -76,30 +80,29 @@ def cascade(local: Document, parent: Document) -> list[CascadeLink]:
     item_spans = [p.span for p in parent.provisions]
     local_owner = [_owner(c.span, task_spans) for c in local.clauses]
     parent_owner = [_owner(c.span, item_spans) for c in parent.clauses]
-    parent_keys = [compared_text(c.text) for c in parent.clauses]
+    mine, theirs = prepare([c.text for c in local.clauses]), prepare([c.text for c in parent.clauses])
+    in_items = {j for j, owner in enumerate(parent_owner) if owner is not None}
     copied: dict[tuple[int, int], int] = defaultdict(int)
-    for i, clause in enumerate(local.clauses):
+    for i, a in enumerate(mine.keys):
         if local_owner[i] is None:
             continue
-        a = compared_text(clause.text)
         best = None
-        for j, b in enumerate(parent_keys):
-            if parent_owner[j] is None:
-                continue
-            n = compare(a, b)[2]
+        for j in candidates(mine, i, theirs, among=in_items, limit=16):  # sharing the most bigrams with it
+            n = compare(a, theirs.keys[j])[2]
             if n >= MIN_COPIED and (best is None or n > best[0]):
                 best = (n, j)
         if best is not None:
             copied[(local_owner[i], parent_owner[best[1]])] += best[0]
     # the bodies each parent item assigns: through the parent's task that lies in it
+    ministries = _ministries()
     item_types: list[set[str]] = [set() for _ in parent.provisions]
     for t in parent.tasks:
         k = _owner(t.span, item_spans) if t.span else None
         if k is not None:
-            item_types[k] |= _functional_types(t.lead + t.responsible + t.cooperating)
+            item_types[k] |= _functional_types(t.lead + t.responsible + t.cooperating, ministries)
     links: list[CascadeLink] = []
     for ti, task in enumerate(local.tasks):
-        types = _functional_types(task.lead + task.responsible + task.cooperating)
+        types = _functional_types(task.lead + task.responsible + task.cooperating, ministries)
         weighed = []
         for pi, item in enumerate(parent.provisions):
             n = copied.get((ti, pi), 0)

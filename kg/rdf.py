@@ -197,20 +197,21 @@ class GraphWriter:
             node = ox.NamedNode(iris[(source, doc.doc_id)])
             self._document(g, doc, node, iris, source, targets)
             if parents is not None and k < len(plan.parents):
-                self._reuse(g, doc, node, source, [(iri, psrc, parents[(psrc, pid)]) for iri, psrc, pid
-                                                   in plan.parents[k] if (psrc, pid) in parents])
+                mine = [(iri, psrc, parents[(psrc, pid)]) for iri, psrc, pid in plan.parents[k] if (psrc, pid) in parents]
+                self._reuse(g, doc, node, source, mine)
+                self._cascade(g, doc, node, mine)
         return g
 
     def _reuse(self, g: _Graph, doc: Document, node: ox.NamedNode, source: str,
                parents: list[tuple[str, str, Document]]) -> None:
         """The clauses of `doc` that reuse clauses of the documents it implements (kg.reuse), PROV-aligned:
         each reusing clause prov:wasDerivedFrom the parent clause, qualified by a pk:TextReuse."""
-        from .reuse import align, reuse_share
+        from .reuse import align, prepare, reuse_share
 
-        local = [c.text for c in doc.clauses]
+        local = prepare([c.text for c in doc.clauses])  # once, however many parents
         reused: list = []
         written: set[int] = set()
-        for parent_iri, parent_source, parent in sorted(parents, key=lambda x: x[0]):
+        for parent_iri, parent_source, parent in parents:  # in IRI order (plan_files sorts them)
             pairs = align(local, [c.text for c in parent.clauses])
             reused += pairs
             for p in pairs:
@@ -221,16 +222,12 @@ class GraphWriter:
                     written.add(p.local)
                 self._clause(g, theirs, parent.clauses[p.parent], ox.NamedNode(parent_iri), parent_source)
                 g.add(mine, PROV.wasDerivedFrom, theirs)
-                link = ox.NamedNode(f"{mine.value}/reuse/{p.parent + 1}")
-                g.add(link, RDF.type, PK.TextReuse)
-                g.add(link, PK.reusingClause, mine)
-                g.add(link, PK.reusedClause, theirs)
-                g.add(link, PK.similarity, typed(p.similarity, XSD.decimal))
-                g.add(link, PK.copiedShare, typed(p.copied, XSD.decimal))
-                g.add(link, PK.reuseKind, lit(p.kind))
+                self._qualified(g, ox.NamedNode(f"{mine.value}/reuse/{p.parent + 1}"), PK.TextReuse,
+                                {PK.reusingClause: mine, PK.reusedClause: theirs},
+                                {PK.similarity: typed(p.similarity, XSD.decimal),
+                                 PK.copiedShare: typed(p.copied, XSD.decimal), PK.reuseKind: lit(p.kind)})
         if parents:
             g.add(node, PK.reuseShare, typed(reuse_share(local, reused), XSD.decimal))
-        self._cascade(g, doc, node, parents)
 
     def _cascade(self, g: _Graph, doc: Document, node: ox.NamedNode, parents: list[tuple[str, str, Document]]) -> None:
         """Which items of the documents it implements the document's tasks carry down (kg.cascade); every item
@@ -240,7 +237,7 @@ class GraphWriter:
         if not doc.tasks:
             return
         tasks = task_nodes(node, doc.tasks)
-        for parent_iri, parent_source, parent in sorted(parents, key=lambda x: x[0]):
+        for parent_iri, parent_source, parent in parents:  # in IRI order (plan_files sorts them)
             parent_node = ox.NamedNode(parent_iri)
             items = [ox.NamedNode(f"{parent_iri}/provision/{k + 1}") for k in range(len(parent.provisions))]
             parent_tasks = list(zip(parent.tasks, task_nodes(parent_node, parent.tasks)))
@@ -258,14 +255,19 @@ class GraphWriter:
             for link in cascade(doc, parent):
                 task, item = tasks[link.task], items[link.provision]
                 g.add(task, PK.cascadesFrom, item)
-                c = ox.NamedNode(f"{task.value}/cascade/{link.provision + 1}")
-                g.add(c, RDF.type, PK.TaskCascade)
-                g.add(c, PK.cascadingTask, task)
-                g.add(c, PK.parentProvision, item)
-                g.add(c, PK.score, typed(link.score, XSD.decimal))
-                g.add(c, PK.copiedCharacters, typed(link.copied, XSD.integer))
-                g.add(c, PK.headingAlike, typed("true" if link.heading_alike else "false", XSD.boolean))
-                g.add(c, PK.agenciesAlike, typed("true" if link.agencies_alike else "false", XSD.boolean))
+                self._qualified(g, ox.NamedNode(f"{task.value}/cascade/{link.provision + 1}"), PK.TaskCascade,
+                                {PK.cascadingTask: task, PK.parentProvision: item},
+                                {PK.score: typed(link.score, XSD.decimal),
+                                 PK.copiedCharacters: typed(link.copied, XSD.integer),
+                                 PK.headingAlike: typed(link.heading_alike, XSD.boolean),
+                                 PK.agenciesAlike: typed(link.agencies_alike, XSD.boolean)})
+
+    @staticmethod
+    def _qualified(g: _Graph, node: ox.NamedNode, cls: ox.NamedNode, links: dict, values: dict) -> None:
+        """A qualification node (a pk:TextReuse, a pk:TaskCascade): its class, the nodes it relates, its values."""
+        g.add(node, RDF.type, cls)
+        for prop, term in (*links.items(), *values.items()):
+            g.add(node, prop, term)
 
     def _clause(self, g: _Graph, node: ox.NamedNode, clause, doc: ox.NamedNode, source: str) -> None:
         g.add(node, RDF.type, PK.Clause)

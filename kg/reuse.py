@@ -99,12 +99,19 @@ def prepare(clauses: Sequence[str]) -> Prepared:
     return Prepared(keys, grams, {b: tuple(js) for b, js in index.items()}, exact)
 
 
+def candidates(local: Prepared, i: int, parent: Prepared, among=None, limit: int = CANDIDATES) -> list[int]:
+    """The parent clauses worth comparing in full with local clause i: those sharing the most character
+    bigrams with it (three at least), at most `limit`; `among` (a set of indices) narrows the parent's clauses."""
+    shared = Counter(j for g in local.grams[i] for j in parent.index.get(g, ()) if among is None or j in among)
+    return [j for j, n in shared.most_common(limit) if n >= 3]
+
+
 def align(local: Sequence[str] | Prepared, parent: Sequence[str] | Prepared) -> list[ReusePair]:
     """For each local clause, the parent clause it reuses most, if any (clause texts or prepared documents in,
     ReusePairs out)."""
     local = local if isinstance(local, Prepared) else prepare(local)
     parent = parent if isinstance(parent, Prepared) else prepare(parent)
-    keys, index = parent.keys, parent.index
+    keys = parent.keys
     out = []
     for i, a in enumerate(local.keys):
         if len(a) < 4:
@@ -113,11 +120,8 @@ def align(local: Sequence[str] | Prepared, parent: Sequence[str] | Prepared) -> 
         if same is not None:  # copied whole: the best any clause can do (all copied, ratio 1)
             out.append(ReusePair(i, same, 1.0, 1.0, "verbatim"))
             continue
-        shared = Counter(j for g in local.grams[i] for j in index.get(g, ()))
         best = None
-        for j, n in shared.most_common(CANDIDATES):
-            if n < 3:
-                break
+        for j in candidates(local, i, parent):
             ratio, local_share, copied, shorter = compare(a, keys[j])
             kind = classify(ratio, local_share, copied, shorter)
             if kind is None:

@@ -75,7 +75,7 @@ def code_text(text: str, heading: str | None = None, lex: Lexicon | None = None)
     out = []
     for typology, concepts in lex.typologies.items():
         best = None
-        for rank, (code, words) in enumerate(concepts):
+        for code, words in concepts:
             fired = tuple((w, counts[w]) for w in words if w in counts)
             total = sum(n for _, n in fired)
             if total and (best is None or total > best[0]):
