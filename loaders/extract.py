@@ -142,6 +142,7 @@ def _level_of(juris: Jurisdiction) -> str | None:
 def _cited_issuers(citations: list[Citation], near: str | None) -> None:
     """Give each citation with a 文号 the issuer and level its issuer code names (read near the citing
     document's division), resolved as a body named in a document of that place would be."""
+    resolvers: dict[str | None, AgencyResolver] = {}  # one per issuing place: a plan cites a few places often
     for c in citations:
         issuer = issuer_of(c.doc_number.issuer_code, near) if c.doc_number is not None else None
         if issuer is None:
@@ -149,11 +150,13 @@ def _cited_issuers(citations: list[Citation], near: str | None) -> None:
         if issuer is None:
             continue
         c.level = issuer.level
-        juris = jurisdiction_of(division_table().by_code.get(issuer.division_code)) if issuer.division_code \
-            else Jurisdiction()
-        resolver = AgencyResolver(AgencyContext(juris, juris.code, national=issuer.level == "national"))
-        agency, _ = resolver.resolve_one(issuer.body)
-        c.issuer = agency
+        resolver = resolvers.get(issuer.division_code)
+        if resolver is None:
+            juris = jurisdiction_of(division_table().by_code.get(issuer.division_code)) if issuer.division_code \
+                else Jurisdiction()
+            resolver = resolvers[issuer.division_code] = AgencyResolver(
+                AgencyContext(juris, juris.code, national=issuer.division_code is None))
+        c.issuer, _ = resolver.resolve_one(issuer.body)
 
 
 def _issuer_in_title(title: str, near: str | None) -> Issuer | None:
