@@ -21,20 +21,53 @@ from loaders.read import LoaderError, file_bytes, readable_name
 from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
+from .identity import DocumentKey, document_keys
+
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
 OVERVIEW_TITLE = "policykg — overview"
 
 
 @dataclass
+class FileSummary:
+    """What a build keeps in memory of one extracted file: its documents' keys, counts and findings — not the
+    records, which stay in the cache on disk (issue 11: memory must not grow with the corpus's text)."""
+
+    keys: list[DocumentKey]
+    tasks: int = 0
+    findings: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, docs: list[Document]) -> "FileSummary":
+        from loaders.diagnostics import summarise
+
+        return cls(document_keys(docs), sum(len(d.tasks) for d in docs), summarise(docs))
+
+    def to_data(self) -> dict:
+        return {"keys": [k.to_data() for k in self.keys], "tasks": self.tasks, "findings": self.findings}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "FileSummary":
+        return cls([DocumentKey.from_data(k) for k in data["keys"]], data["tasks"], data["findings"])
+
+
+@dataclass
 class FileOutcome:
-    """One input file after extraction: its documents, whether the cache served it, or its error."""
+    """One input file after extraction: a summary of its documents (the records are in `cache`), whether the
+    cache served it, or its error."""
 
     path: Path
-    documents: list[Document]
+    summary: FileSummary | None = None
     cached: bool = False
     error: str | None = None
     cache: Path | None = None  # the extracted records, as JSON
+
+    @property
+    def documents(self) -> list[Document]:
+        """The file's records, read from the cache (not kept in memory)."""
+        if self.error or self.cache is None:
+            return []
+        return documents_from_data(json.loads(self.cache.read_text("utf-8")))
 
 
 @dataclass
@@ -59,7 +92,20 @@ class BuildReport:
         return [f for f in self.files if f.error]
 
     @property
+    def summaries(self) -> list[FileSummary]:
+        return [f.summary for f in self.files if not f.error and f.summary is not None]
+
+    @property
+    def document_count(self) -> int:
+        return sum(len(s.keys) for s in self.summaries)
+
+    @property
+    def task_count(self) -> int:
+        return sum(s.tasks for s in self.summaries)
+
+    @property
     def documents(self) -> list[Document]:
+        """Every record of the build, read back from the cache (for small builds: this is the whole corpus)."""
         return [d for f in self.files for d in f.documents]
 
 
@@ -95,51 +141,74 @@ def _cache_path(out: Path, data: bytes, name: str) -> Path:
     return out / CACHE_DIR / f"extract-{extractor_fingerprint()}" / key[:2] / f"{key}.json"
 
 
-def _extract_one(args: tuple[str, float]) -> tuple[str, list | None, str | None]:
-    path, max_mb = args
-    result = extract_one(Path(path), max_mb)  # picklable plain data back to the parent process
-    return path, None if result.error else documents_to_data(result.documents), result.error
+def _summary_path(cache: Path) -> Path:
+    return cache.with_name(cache.stem + ".summary.json")
+
+
+def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | None]:
+    """Extract one file where it runs (a process, a cluster worker) and write its records to the cache there;
+    only the summary travels back."""
+    path, max_mb, cache = args
+    result = extract_one(Path(path), max_mb)
+    if result.error:
+        return path, None, result.error
+    summary = FileSummary.of(result.documents).to_data()
+    write_atomic(Path(cache), json.dumps(documents_to_data(result.documents), ensure_ascii=False))
+    write_atomic(_summary_path(Path(cache)), json.dumps(summary, ensure_ascii=False))
+    return path, summary, None
+
+
+def _cached_summary(cache: Path) -> FileSummary:
+    """The summary beside a cache entry (made from the records when missing); ValueError etc. when damaged."""
+    side = _summary_path(cache)
+    if side.exists():
+        try:
+            return FileSummary.from_data(json.loads(side.read_text("utf-8")))
+        except (ValueError, KeyError, TypeError):
+            pass
+    summary = FileSummary.of(documents_from_data(json.loads(cache.read_text("utf-8"))))
+    write_atomic(side, json.dumps(summary.to_data(), ensure_ascii=False))
+    return summary
 
 
 def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.0,
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileOutcome]:
     """Extract every file, serving unchanged files from the cache; order follows `paths`. The work runs on
-    `executor` (default: `jobs` local processes)."""
+    `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries."""
     outcomes: dict[int, FileOutcome] = {}
-    todo: list[tuple[int, Path, Path | None]] = []
+    todo: list[tuple[int, Path, Path]] = []
     for i, path in enumerate(paths):
         try:
             data = file_bytes(path, max_mb)
         except LoaderError as err:
-            outcomes[i] = FileOutcome(path, [], error=err.reason)
+            outcomes[i] = FileOutcome(path, error=err.reason)
         except OSError as err:
-            outcomes[i] = FileOutcome(path, [], error=f"cannot read: {err.strerror or err}")
+            outcomes[i] = FileOutcome(path, error=f"cannot read: {err.strerror or err}")
         if i in outcomes:
             if progress:
                 progress(1)
             continue
         cache = _cache_path(out, data, path.name)
+        del data
         if cache.exists():
             try:
-                outcomes[i] = FileOutcome(path, documents_from_data(json.loads(cache.read_text("utf-8"))),
-                                          cached=True, cache=cache)
+                outcomes[i] = FileOutcome(path, _cached_summary(cache), cached=True, cache=cache)
                 if progress:
                     progress(1)
                 continue
             except (ValueError, KeyError, TypeError):
                 pass  # a damaged cache entry is extracted again
         todo.append((i, path, cache))
-    args = [(str(p), max_mb) for _, p, _ in todo]
+    args = [(str(p), max_mb, str(c)) for _, p, c in todo]
     results = (executor or LocalProcesses(jobs)).map(
         _extract_one, args, progress,
         lost=lambda a: (a[0], None, "the process extracting this file died (killed by the system — out of "
                                     "memory?); other files are not affected"))
-    for (i, path, cache), (_, data, error) in zip(todo, results):
+    for (i, path, cache), (_, summary, error) in zip(todo, results):
         if error is not None:
-            outcomes[i] = FileOutcome(path, [], error=error)
+            outcomes[i] = FileOutcome(path, error=error)
             continue
-        write_atomic(cache, json.dumps(data, ensure_ascii=False))
-        outcomes[i] = FileOutcome(path, documents_from_data(data), cache=cache)
+        outcomes[i] = FileOutcome(path, FileSummary.from_data(summary), cache=cache)
     return [outcomes[i] for i in range(len(paths))]
 
 
@@ -147,12 +216,12 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
 class FileGraph:
     """What phase B made of one file (cached on disk by the file's content key)."""
 
-    folder: Path
-    shared: bytes  # N-Triples about nodes other files share (agencies, divisions, stubs, concepts)
+    folder: Path  # graph.nq, own.ttl, own.jsonld, shared.nt (what other files may say too), own-rows.pickle, …
     conforms: bool | None
     messages: list[str]
     own_triples: int = 0
     computed: bool = False  # made in this build (not served from the cache)
+    iris: tuple[str, ...] = ()  # the IRIs of its documents: the nodes (and what hangs off them) it owns
 
 
 def _graph_key(cache_file: Path, plan, parent_caches: dict[str, str] | None = None) -> str:
@@ -172,7 +241,7 @@ def _graph_one(args) -> tuple[str, dict]:
 
     from loaders.serialize import documents_from_data
 
-    from .projection import project_graphs
+    from .projection import project_graphs, split_own, tally
     from .rdf import GraphWriter, is_own_subject, serialize
     from .validate import validate_graphs
 
@@ -194,7 +263,9 @@ def _graph_one(args) -> tuple[str, dict]:
     shared_nt = serialize(shared, ox.RdfFormat.N_TRIPLES)
     write_atomic(folder / "shared.nt", shared_nt)
     pg = project_graphs([(g.name.value, g.quads)])
-    write_atomic(folder / "rows.pickle", pickle.dumps(pg, protocol=pickle.HIGHEST_PROTOCOL))
+    own_rows, rest_rows = split_own(pg, lambda uri: is_own_subject(uri, plan.iris, source))
+    write_atomic(folder / "own-rows.pickle", pickle.dumps(own_rows, protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(folder / "rest-rows.pickle", pickle.dumps((rest_rows, tally(pg)), protocol=pickle.HIGHEST_PROTOCOL))
     meta = {"conforms": None, "messages": [], "own_triples": len(own)}
     if validate:
         nt = serialize((q.triple for q in g.quads), ox.RdfFormat.N_TRIPLES)
@@ -229,15 +300,15 @@ def _strip_prefixes(turtle: bytes) -> bytes:
     return b"\n".join(line for line in turtle.split(b"\n") if not line.startswith(b"@prefix "))
 
 
-def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: int, validate: bool,
+def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, jobs: int, validate: bool,
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileGraph | str]:
     """Phase B over every file, in parallel on `executor` (default: `jobs` local processes); files whose content
     key is unchanged come from the cache. A file whose graph could not be made (its worker died, its budget ran
     out) gives its error instead."""
 
-    from .rdf import plan_files
+    from .rdf import plan_corpus
 
-    plans = plan_files([(name, docs) for name, _, docs in files])
+    plans = plan_corpus([(name, keys) for name, _, keys in files])
     caches = {name: str(cache_file) for name, cache_file, _ in files}
     tasks, results = [], {}
     root = out / CACHE_DIR / f"graph-{graph_fingerprint()}"
@@ -246,7 +317,7 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
         key = _graph_key(cache_file, plan, parent_caches)
         folder = root / key[:2] / key
         meta_path = folder / "meta.json"
-        if meta_path.exists():
+        if meta_path.exists() and (folder / "own-rows.pickle").exists():
             meta = json.loads(meta_path.read_text("utf-8"))
             if meta["conforms"] is not None or not validate:
                 results[name] = (folder, meta)
@@ -262,14 +333,14 @@ def graph_files(files: list[tuple[str, Path, list[Document]]], out: Path, jobs: 
     for task, (_, meta, error) in zip(tasks, done):
         results[task[0]] = (Path(task[3]), meta) if error is None else error
     out_list: list[FileGraph | str] = []
-    for name, _, _ in files:
+    for (name, _, _), plan in zip(files, plans):
         got = results[name]
         if isinstance(got, str):
             out_list.append(got)
             continue
         folder, meta = got
-        out_list.append(FileGraph(folder, (folder / "shared.nt").read_bytes(), meta["conforms"],
-                                  meta["messages"], meta.get("own_triples", 0), name in computed))
+        out_list.append(FileGraph(folder, meta["conforms"], meta["messages"], meta.get("own_triples", 0),
+                                  name in computed, plan.iris))
     return out_list
 
 
@@ -329,7 +400,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     import pyoxigraph as ox
 
-    from .projection import merge, summarise, write_tables
+    from .projection import TABLES_DIR, CorpusMerge, TableWriter
     from .rdf import PREFIXES, GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
@@ -339,12 +410,12 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     t1 = time.perf_counter()
     report.timings["extract"] = t1 - t0
     ok = [f for f in report.files if not f.error]
-    names = _unique_sources([(readable_name(f.path.name), f.documents) for f in ok])
-    files = [(name, f.cache, docs) for (name, docs), f in zip(names, ok)]
+    names = _unique_sources([(readable_name(f.path.name), f.summary.keys) for f in ok])
+    files = [(name, f.cache, keys) for (name, keys), f in zip(names, ok)]
     made = graph_files(files, out, jobs, validate, progress=progress, executor=executor)
     for f, got in zip(ok, made):
         if isinstance(got, str):  # its graph could not be made: the file fails, the build goes on
-            f.error, f.documents = got, []
+            f.error, f.summary = got, None
     files = [x for x, got in zip(files, made) if not isinstance(got, str)]
     graphs = [g for g in made if not isinstance(g, str)]
     t2 = time.perf_counter()
@@ -361,21 +432,25 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
         report.outputs += ["validation.ttl", "validation.txt"]
         if failing:
             return report
-    # the shared part: ontology, vocabularies, build, and what files share — each triple once
+    # the shared part: ontology, vocabularies, build, and what files share — each triple once, kept as its
+    # N-Triples text (the nodes several files describe: agencies, divisions, topics, cited documents)
     head_graphs = GraphWriter(__version__).shared_graphs()
-    shared: dict[str, ox.Triple] = {}  # keyed by N-Triples text: terms of different origin may not compare equal
+    shared: dict[str, None] = {}
     for g in head_graphs:
         for q in g.quads:
-            shared.setdefault(str(q.triple), q.triple)
+            shared.setdefault(str(q.triple))
     for g in graphs:
-        for t in ox.parse(g.shared, format=ox.RdfFormat.N_TRIPLES):
-            shared.setdefault(str(t), t)
-    report.triples = len(shared) + sum(g.own_triples for g in graphs)
+        with open(g.folder / "shared.nt", "rb") as fh:
+            for t in ox.parse(fh, format=ox.RdfFormat.N_TRIPLES):
+                shared.setdefault(str(t))
+    shared_nt = "".join(f"{key} .\n" for key in shared)
+    del shared
+    report.triples = shared_nt.count("\n") + sum(g.own_triples for g in graphs)
     if validate:  # what no single file shows: the nodes several files describe, with all they say of them
         from .validate import validate_shared
 
         t_shared = time.perf_counter()
-        across = validate_shared("".join(f"{key} .\n" for key in shared))
+        across = validate_shared(shared_nt)
         report.validated += 1
         report.timings["validate_across_files"] = time.perf_counter() - t_shared
         if not across.conforms:
@@ -388,40 +463,84 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
     _concat(stage / "graph.nq", head_nq, [g.folder / "graph.nq" for g in graphs], separator=b"")
     prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())).encode()
-    shared_ttl = _strip_prefixes(serialize(shared.values(), ox.RdfFormat.TURTLE))
+    shared_triples = list(ox.parse(shared_nt, format=ox.RdfFormat.N_TRIPLES))
+    shared_ttl = _strip_prefixes(serialize(shared_triples, ox.RdfFormat.TURTLE))
     _concat(stage / "graph.ttl", prefixes + shared_ttl + b"\n", [g.folder / "own.ttl" for g in graphs])
-    shared_jsonld = serialize(shared.values(), ox.RdfFormat.JSON_LD).strip()
+    del shared_ttl
+    shared_jsonld = serialize(shared_triples, ox.RdfFormat.JSON_LD).strip()
+    del shared_triples, shared_nt
     head_json = shared_jsonld[:-1].rstrip() if shared_jsonld.endswith(b"]") else b"[" + shared_jsonld
+    del shared_jsonld
     parts = [g.folder / "own.jsonld" for g in graphs]
     _concat(stage / "graph.jsonld", head_json + (b"," if any(p.stat().st_size for p in parts) else b""), parts,
             tail=b"]\n", separator=b",")
-    write_lines_atomic(stage / "documents.jsonl", (  # streamed: at 10k documents the joined text was ~100 MB
-        json.dumps(_contract(d), ensure_ascii=False) + "\n" for _, _, docs in files for d in docs))
+    write_lines_atomic(stage / "documents.jsonl", (  # streamed, a file's records at a time (read from the cache)
+        json.dumps(_contract(d), ensure_ascii=False) + "\n" for f in ok if not f.error for d in f.documents))
     report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    pg = summarise(merge(pickle.loads((g.folder / "rows.pickle").read_bytes()) for g in graphs))
-    report.outputs += write_tables(pg, stage)
-    report.nodes, report.relationships = pg.counts()
+    owner = _owners(files, graphs)
+    merged = CorpusMerge(owner)
+    for g in graphs:  # pass 1: what files share, merged in memory; the derived counts
+        merged.add_rest(*pickle.loads((g.folder / "rest-rows.pickle").read_bytes()))
+    tables = TableWriter(stage)
+    try:  # pass 2: every file's own rows, straight to the tables
+        merged.write((pickle.loads((g.folder / "own-rows.pickle").read_bytes()) for g in graphs), tables)
+        report.outputs += tables.close()
+    except BaseException:
+        tables.abort()
+        raise
+    report.nodes = sum(n for (kind, _), n in tables.rows.items() if kind == "node")
+    report.relationships = sum(n for (kind, _), n in tables.rows.items() if kind == "rel")
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
-    bulk_load(pg, stage)
+    bulk_load(stage / TABLES_DIR, stage)
     report.outputs.append(DB_NAME)
     t6 = time.perf_counter()
     report.timings["embedded_load"] = t6 - t5
-    report.overview_key = _overview(pg, out, stage)
+    report.overview_key = _overview(out, stage)
     report.outputs.append("overview.html")
     report.timings["overview"] = time.perf_counter() - t6
     return report
 
 
-def _overview(pg, out: Path, stage: Path) -> str:
-    """Write the overview page into `stage`, or take the page in place when what it shows is unchanged (the
-    key of its selection is in the previous build-info.json): drawing it is the slow part. Returns the key."""
-    from .publish import current_build
-    from .viz import Selection, render, select
+def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Callable[[str], int | None]:
+    """uri → the index of the file that owns the node (its documents and what hangs off them, its source node),
+    None for a node any file may describe. Kept for the whole corpus: one entry per document and file."""
+    from .identity import source_iri
 
-    nodes, rels = select(pg, Selection(all=True, max_nodes=OVERVIEW_NODES))
+    owned: dict[str, int] = {}
+    for k, ((name, _, _), g) in enumerate(zip(files, graphs)):
+        owned[source_iri(name)] = k
+        for iri in g.iris:
+            owned[iri] = k
+
+    def owner(uri: str) -> int | None:
+        k = owned.get(uri)
+        if k is not None:
+            return k
+        cut = len(uri)
+        while True:  # …/doc/X/task/s1.p2 belongs to …/doc/X; so does …/doc/X#title
+            cut = max(uri.rfind("/", 0, cut), uri.rfind("#", 0, cut))
+            if cut <= 0:
+                return None
+            k = owned.get(uri[:cut])
+            if k is not None:
+                return k
+
+    return owner
+
+
+def _overview(out: Path, stage: Path) -> str:
+    """Write the overview page into `stage`, or take the page in place when what it shows is unchanged (the
+    key of its selection is in the previous build-info.json): drawing it is the slow part. Returns the key.
+    The selection is read from the build's embedded database, so the graph is never whole in memory."""
+    from .publish import current_build
+    from .stores.ladybug import DB_NAME, LadybugReader
+    from .viz import render, select_overview
+
+    with LadybugReader(stage / DB_NAME) as reader:
+        nodes, rels = select_overview(reader.run, OVERVIEW_NODES)
     key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
                          + OVERVIEW_TITLE.encode()).hexdigest()[:20]
     previous = current_build(out)
@@ -455,10 +574,13 @@ def _unique_sources(files: list[tuple[str, list[Document]]]) -> list[tuple[str, 
 
 def _findings(report: BuildReport) -> dict:
     """Findings to check, counted by code over the build and per file (files with none left out)."""
-    from loaders.diagnostics import summarise
+    from collections import Counter
 
-    per_file = {readable_name(f.path.name): summarise(f.documents) for f in report.files if not f.error}
-    return {"total": summarise(report.documents), "files": {k: v for k, v in sorted(per_file.items()) if v}}
+    per_file = {readable_name(f.path.name): f.summary.findings for f in report.files if not f.error and f.summary}
+    total: Counter = Counter()
+    for counts in per_file.values():
+        total.update(counts)
+    return {"total": dict(sorted(total.items())), "files": {k: v for k, v in sorted(per_file.items()) if v}}
 
 
 def write_build_info(report: BuildReport, folder: Path) -> None:
@@ -471,9 +593,9 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "files": len(report.files),
         "files_from_cache": sum(f.cached for f in report.files),
         "files_failed": [{"file": readable_name(f.path.name), "error": f.error} for f in report.failed],
-        "documents": len(report.documents),
+        "documents": report.document_count,
         "warnings": _findings(report),
-        "tasks": sum(len(d.tasks) for d in report.documents),
+        "tasks": report.task_count,
         "triples": report.triples,
         "property_graph": {"nodes": report.nodes, "relationships": report.relationships},
         "conforms": report.conforms,

@@ -148,10 +148,9 @@ def build(
         typer.echo("kg build: graph not written" + ("; the previous build is kept" if report.kept_previous else "")
                    + "; fix the input or rerun with --no-validate", err=True)
         raise typer.Exit(1)
-    docs = report.documents
     cached = sum(f.cached for f in report.files)
     typer.echo(f"built {out}: {len(report.files)} files ({cached} from cache, {len(report.failed)} failed), "
-               f"{len(docs)} documents, {sum(len(d.tasks) for d in docs)} tasks, {report.triples} triples"
+               f"{report.document_count} documents, {report.task_count} tasks, {report.triples} triples"
                + ("" if no_validate else ", SHACL conforms"), err=True)
     raise typer.Exit(1 if report.failed else 0)
 

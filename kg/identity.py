@@ -84,34 +84,69 @@ def section_key(section_path: list[str], number: str | None) -> str:
     return ".".join(parts) or "t"
 
 
+@dataclass(frozen=True)
+class DocumentKey:
+    """What IRIs and citation resolution need of a loaded document: a build keeps these for the whole corpus,
+    never the records themselves (issue 11: memory must not grow with the text of the corpus)."""
+
+    doc_id: str
+    source: str  # the file the document came from (doc.source)
+    iri: str  # document_iri, before two claimants of one IRI are told apart
+    number: str | None  # its 文号 as written
+    title: str | None
+    citations: tuple[tuple[str | None, str | None], ...]  # per citation: (文号 as written, title)
+
+    @classmethod
+    def of(cls, doc: Document, index_in_file: int) -> "DocumentKey":
+        return cls(doc.doc_id, doc.source, document_iri(doc, index_in_file),
+                   doc.doc_number.text if doc.doc_number is not None else None, doc.title,
+                   tuple((c.doc_number.text if c.doc_number is not None else None, c.title) for c in doc.citations))
+
+    def to_data(self) -> list:
+        return [self.doc_id, self.source, self.iri, self.number, self.title, [list(c) for c in self.citations]]
+
+    @classmethod
+    def from_data(cls, data: list) -> "DocumentKey":
+        doc_id, source, iri, number, title, citations = data
+        return cls(doc_id, source, iri, number, title, tuple((n, t) for n, t in citations))
+
+
+def document_keys(docs: list[Document]) -> list[DocumentKey]:
+    """The keys of one file's documents, in file order."""
+    return [DocumentKey.of(doc, i) for i, doc in enumerate(docs)]
+
+
 @dataclass
 class Resolver:
     """Links citations to loaded documents: 文号, then exact title, then a title within the same file."""
 
     by_number: dict[str, str]
     by_title: dict[str, list[tuple[str, str]]]  # norm title → [(iri, source)]
+    by_source: dict[str, list[tuple[str, str]]]  # source → [(norm title, iri)]: the same-file step looks only there
 
     @classmethod
-    def of(cls, loaded: list[tuple[Document, str]]) -> "Resolver":
+    def of(cls, loaded: list[tuple[DocumentKey, str]]) -> "Resolver":
         by_number: dict[str, str] = {}
         by_title: dict[str, list[tuple[str, str]]] = {}
-        for doc, iri in loaded:
-            if doc.doc_number is not None:  # of several copies, the least IRI: the same whatever the file order
-                known = by_number.get(doc.doc_number.text)
-                by_number[doc.doc_number.text] = iri if known is None else min(known, iri)
-            key = norm_title(doc.title)
-            if key:
-                by_title.setdefault(key, []).append((iri, doc.source))
+        by_source: dict[str, list[tuple[str, str]]] = {}
+        for key, iri in loaded:
+            if key.number is not None:  # of several copies, the least IRI: the same whatever the file order
+                known = by_number.get(key.number)
+                by_number[key.number] = iri if known is None else min(known, iri)
+            title = norm_title(key.title)
+            if title:
+                by_title.setdefault(title, []).append((iri, key.source))
+                by_source.setdefault(key.source, []).append((title, iri))
         for items in by_title.values():
             items.sort()
-        return cls(by_number, by_title)
+        return cls(by_number, by_title, by_source)
 
-    def resolve(self, citation: Citation, source: str, citing_iri: str) -> str | None:
-        """The IRI of the loaded document a citation names, if any (never the citing document)."""
-        if citation.doc_number is not None and citation.doc_number.text in self.by_number:
-            iri = self.by_number[citation.doc_number.text]
+    def resolve(self, number: str | None, title: str | None, source: str, citing_iri: str) -> str | None:
+        """The IRI of the loaded document a citation (its 文号 and title) names, if any (never the citing one)."""
+        if number is not None and number in self.by_number:
+            iri = self.by_number[number]
             return iri if iri != citing_iri else None
-        key = norm_title(citation.title)
+        key = norm_title(title)
         if not key:
             return None
         exact = [iri for iri, _ in self.by_title.get(key, []) if iri != citing_iri]
@@ -120,10 +155,9 @@ class Resolver:
         if len(key) < 8:
             return None
         # the same file: 《终身职业技能培训制度的实施意见》（附件一） names 曲靖市人民政府关于推行终身职业技能培训制度的实施意见
-        same_file = [(title, iri) for title, items in self.by_title.items() for iri, src in items
-                     if src == source and iri != citing_iri]
-        for near in ({iri for title, iri in same_file if key in title},  # the cited title within a title
-                     {iri for title, iri in same_file if title in key}):
+        same_file = [(t, iri) for t, iri in self.by_source.get(source, []) if iri != citing_iri]
+        for near in ({iri for t, iri in same_file if key in t},  # the cited title within a title
+                     {iri for t, iri in same_file if t in key}):
             if len(near) == 1:
                 return next(iter(near))
             if near:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+import os
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,7 +18,6 @@ import pyoxigraph as ox
 
 from ontology import ONTOLOGY_DIR
 
-from .files import write_atomic
 from .rdf import BUILD_GRAPH, ELI, OA, ONTOLOGY_GRAPH, ORG, PK, RDF, RDFS, SKOS, TIME, VOCAB_GRAPH
 
 # ---------------------------------------------------------------- the schema, in one place
@@ -424,15 +424,25 @@ def merge(parts: Iterable[PropertyGraph]) -> PropertyGraph:
     return out
 
 
-def summarise(pg: PropertyGraph) -> PropertyGraph:
-    """Fill the derived counts of a merged graph, in place: Agency.tasks_led (tasks it leads), LEADS_ON
-    (agency → topic: tasks it leads about the topic, the task's own topics or those of its document and the
-    documents that document is part of, up to three levels) and SHARES_TASKS (agency pair, the smaller uri
-    first: tasks both hold in any role; `rank` its place in the ranking most shared first, so a page is a
-    range of ranks, not a sort of every pair). Each count is of distinct tasks, as the named queries' aggregations
-    over the facts were; computed from the merged rows, so it is right after any rebuild."""
-    from collections import Counter
+@dataclass
+class Tally:
+    """What the derived counts (summarise) count, for one file or many: they add up across files, since a task and
+    the facts counted with it (its document's topics, its holders) are all one file's."""
 
+    led: Counter = field(default_factory=Counter)  # agency → tasks it leads
+    led_on: Counter = field(default_factory=Counter)  # (agency, topic) → tasks it leads about the topic
+    pairs: Counter = field(default_factory=Counter)  # (agency, agency), the smaller uri first → tasks both hold
+
+    def add(self, other: "Tally") -> None:
+        self.led.update(other.led)
+        self.led_on.update(other.led_on)
+        self.pairs.update(other.pairs)
+
+
+def tally(pg: PropertyGraph) -> Tally:
+    """Count what summarise records: tasks led per agency and per agency and topic (the task's own topics or those
+    of its document and the documents that document is part of, up to three levels), tasks per agency pair. Each
+    count is of distinct tasks of a document, as the named queries' aggregations over the facts were."""
     about: dict[str, set[str]] = defaultdict(set)
     for r in pg.rels["ABOUT"]:
         about[r["from"]].add(r["to"])
@@ -448,60 +458,257 @@ def summarise(pg: PropertyGraph) -> PropertyGraph:
         return out
 
     task_doc = {r["to"]: r["from"] for r in pg.rels["HAS_TASK"]}
-    led: Counter = Counter()
-    led_on: Counter = Counter()
+    t = Tally()
     for r in pg.rels["LEADS"]:
         agency, task = r["from"], r["to"]
         if task not in task_doc:
             continue  # the named queries count tasks of a document only
-        led[agency] += 1
+        t.led[agency] += 1
         for topic in about.get(task, set()) | doc_topics(task_doc[task]):
-            led_on[(agency, topic)] += 1
+            t.led_on[(agency, topic)] += 1
     holders: dict[str, set[str]] = defaultdict(set)
     for rtype in ("LEADS", "RESPONSIBLE_FOR", "COOPERATES_ON"):
         for r in pg.rels[rtype]:
             holders[r["to"]].add(r["from"])
-    shared: Counter = Counter()
     for agencies in holders.values():
         ordered = sorted(agencies)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1:]:
-                shared[(a, b)] += 1
-    for row in pg.nodes["Agency"]:
-        row["tasks_led"] = led.get(row["uri"], 0)
-    topics = {r["uri"] for r in pg.nodes["Topic"]}
-    pg.rels["LEADS_ON"] = [{"from": a, "to": t, "from_label": "Agency", "to_label": "Topic", "tasks": n,
-                            "sources": []} for (a, t), n in sorted(led_on.items()) if t in topics]
-    name = {row["uri"]: row.get("name") or "" for row in pg.nodes["Agency"]}
-    ranked = sorted(shared.items(), key=lambda x: (-x[1], name.get(x[0][0], ""), name.get(x[0][1], ""), x[0]))
+                t.pairs[(a, b)] += 1
+    return t
+
+
+def derived_rows(t: Tally, agencies: list[dict], topics: set[str]) -> dict[str, list[dict]]:
+    """Fill Agency.tasks_led in the agency rows, in place; the LEADS_ON and SHARES_TASKS rows (a pair's `rank` is
+    its place in the ranking most shared first, so a page is a range of ranks, not a sort of every pair)."""
+    for row in agencies:
+        row["tasks_led"] = t.led.get(row["uri"], 0)
+    leads_on = [{"from": a, "to": topic, "from_label": "Agency", "to_label": "Topic", "tasks": n, "sources": []}
+                for (a, topic), n in sorted(t.led_on.items()) if topic in topics]
+    name = {row["uri"]: row.get("name") or "" for row in agencies}
+    ranked = sorted(t.pairs.items(), key=lambda x: (-x[1], name.get(x[0][0], ""), name.get(x[0][1], ""), x[0]))
     rank = {pair: k + 1 for k, (pair, _) in enumerate(ranked)}
-    pg.rels["SHARES_TASKS"] = [{"from": a, "to": b, "from_label": "Agency", "to_label": "Agency", "tasks": n,
-                                "rank": rank[(a, b)], "sources": []} for (a, b), n in sorted(shared.items())]
+    shares = [{"from": a, "to": b, "from_label": "Agency", "to_label": "Agency", "tasks": n, "rank": rank[(a, b)],
+               "sources": []} for (a, b), n in sorted(t.pairs.items())]
+    return {"LEADS_ON": leads_on, "SHARES_TASKS": shares}
+
+
+def summarise(pg: PropertyGraph) -> PropertyGraph:
+    """Fill the derived counts of a merged graph, in place: Agency.tasks_led, LEADS_ON (agency → topic) and
+    SHARES_TASKS (agency pair) — see tally; computed from the merged rows, so right after any rebuild."""
+    pg.rels.update(derived_rows(tally(pg), pg.nodes["Agency"], {r["uri"] for r in pg.nodes["Topic"]}))
     return pg
 
 
+def split_own(pg: PropertyGraph, is_own) -> tuple[PropertyGraph, PropertyGraph]:
+    """A file's rows → (its own: nodes it alone describes and relationships touching one, the rest: nodes and
+    relationships other files may describe too). Own rows need no merging across files."""
+    own = PropertyGraph(nodes={k: [] for k in pg.nodes}, rels={k: [] for k in pg.rels})
+    rest = PropertyGraph(nodes={k: [] for k in pg.nodes}, rels={k: [] for k in pg.rels})
+    for label, rows in pg.nodes.items():
+        for row in rows:
+            (own if is_own(row["uri"]) else rest).nodes[label].append(row)
+    for rtype, rows in pg.rels.items():
+        for row in rows:
+            (own if is_own(row["from"]) or is_own(row["to"]) else rest).rels[rtype].append(row)
+    return own, rest
+
+
 TABLES_DIR = "tables"
+ROW_GROUP = 20_000  # rows a table writer holds before writing them out
+
+
+def table_schema(kind: str, name: str):
+    """The Arrow schema of a node label's or a relationship type's table (the database's columns; a relationship
+    table leads with from, to and both ends' labels)."""
+    import pyarrow as pa
+
+    def arrow_type(t: str):
+        return {"STRING": pa.string(), "INT64": pa.int64(), "BOOLEAN": pa.bool_(), "DOUBLE": pa.float64(),
+                "STRING[]": pa.list_(pa.string())}[t]
+
+    if kind == "node":
+        return pa.schema([pa.field(c, arrow_type(t)) for c, t in NODE_SCHEMA[name]])
+    lead = [pa.field(c, pa.string()) for c in ("from", "to", "from_label", "to_label")]
+    return pa.schema(lead + [pa.field(c, arrow_type(t)) for c, t in REL_SCHEMA[name][1]])
+
+
+class TableWriter:
+    """Rows streamed into tables/<Label>.parquet and tables/rel-<TYPE>.parquet a row group at a time, so a table
+    is never whole in memory; each file appears (renamed into place) only when close() is called."""
+
+    def __init__(self, out):
+        from pathlib import Path
+
+        self.folder = Path(out) / TABLES_DIR
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.buffers: dict[tuple[str, str], list[dict]] = {}
+        self.writers: dict[tuple[str, str], object] = {}
+        self.rows: dict[tuple[str, str], int] = defaultdict(int)
+
+    def path(self, kind: str, name: str):
+        return self.folder / (f"{name}.parquet" if kind == "node" else f"rel-{name}.parquet")
+
+    def add(self, kind: str, name: str, rows: Iterable[dict]) -> None:
+        buf = self.buffers.setdefault((kind, name), [])
+        for row in rows:
+            buf.append(row)
+            if len(buf) >= ROW_GROUP:
+                self._flush(kind, name)
+                buf = self.buffers[(kind, name)]
+
+    def add_graph(self, pg: PropertyGraph) -> None:
+        for label, rows in pg.nodes.items():
+            self.add("node", label, rows)
+        for rtype, rows in pg.rels.items():
+            self.add("rel", rtype, rows)
+
+    def _flush(self, kind: str, name: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows = self.buffers.get((kind, name))
+        if not rows:
+            return
+        schema = table_schema(kind, name)
+        table = pa.table({f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema}, schema=schema)
+        writer = self.writers.get((kind, name))
+        if writer is None:
+            tmp = self.path(kind, name).with_name(f".{self.path(kind, name).name}.{os.getpid()}.tmp")
+            writer = self.writers[(kind, name)] = pq.ParquetWriter(str(tmp), schema)
+        writer.write_table(table)
+        self.rows[(kind, name)] += len(rows)
+        self.buffers[(kind, name)] = []
+
+    def close(self) -> list[str]:
+        """Write what is buffered, put every table in place; the written tables' names (tables/…)."""
+        written = []
+        for kind, name in list(self.buffers):
+            self._flush(kind, name)
+        order = [("node", k) for k in NODE_SCHEMA] + [("rel", k) for k in REL_SCHEMA]
+        for key in order:
+            writer = self.writers.pop(key, None)
+            if writer is None:
+                continue
+            writer.close()
+            final = self.path(*key)
+            tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            written.append(f"{TABLES_DIR}/{final.name}")
+        return written
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        for tmp in self.folder.glob(f".*.{os.getpid()}.tmp"):
+            tmp.unlink(missing_ok=True)
 
 
 def write_tables(pg: PropertyGraph, out) -> list[str]:
     """The projection as Parquet files (tables/<Label>.parquet, tables/rel-<TYPE>.parquet), for pandas too."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    writer = TableWriter(out)
+    writer.add_graph(pg)
+    return writer.close()
 
-    folder = out / TABLES_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for kind, groups in (("", pg.nodes), ("rel-", pg.rels)):
-        for name, rows in groups.items():
-            if not rows:
-                continue
-            table = pa.Table.from_pylist(rows)
-            sink = pa.BufferOutputStream()
-            pq.write_table(table, sink)
-            path = folder / f"{kind}{name}.parquet"
-            write_atomic(path, sink.getvalue().to_pybytes())
-            written.append(f"{TABLES_DIR}/{path.name}")
-    return written
+
+class CorpusMerge:
+    """merge() for a corpus whose rows do not fit in memory, in two passes over the files' parts.
+
+    A file's own rows (split_own) are written straight to the tables in pass 2; only the rest — agencies,
+    divisions, topics, cited documents that are not loaded, and the few rows a file writes about another file's
+    nodes — is merged in memory in pass 1. `owner(uri)` names the file a node belongs to (None: shared). Where a
+    file describes another file's node, the owner's row is kept with the union of sources (merge() kept the
+    first file's)."""
+
+    def __init__(self, owner):
+        self.owner = owner
+        self.shared = PropertyGraph(nodes={k: {} for k in NODE_SCHEMA}, rels={k: {} for k in REL_SCHEMA})
+        self.pending_nodes: dict[str, tuple[str, dict, set]] = {}  # a row about a node another file owns
+        self.pending_rels: dict[tuple[str, str, str], tuple[dict, set]] = {}
+        self.tally = Tally()
+        self._sources: dict[int, tuple[set, set | None]] = {}
+
+    def add_rest(self, rest: PropertyGraph, counts: Tally) -> None:
+        """Pass 1: a file's rows that are not its own, and its share of the derived counts."""
+        self.tally.add(counts)
+        for label, rows in rest.nodes.items():
+            table = self.shared.nodes[label]
+            for row in rows:
+                uri = row["uri"]
+                if self.owner(uri) is not None:
+                    have = self.pending_nodes.get(uri)
+                    if have is None:
+                        self.pending_nodes[uri] = (label, row, set(row["sources"]))
+                    else:
+                        have[2].update(row["sources"])
+                    continue
+                self._merge_into(table, uri, row)
+        for rtype, rows in rest.rels.items():
+            table = self.shared.rels[rtype]
+            for row in rows:
+                if self.owner(row["from"]) is not None or self.owner(row["to"]) is not None:
+                    key = (rtype, row["from"], row["to"])
+                    have = self.pending_rels.get(key)
+                    if have is None:
+                        self.pending_rels[key] = (row, set(row["sources"]))
+                    else:
+                        have[1].update(row["sources"])
+                    continue
+                self._merge_into(table, (row["from"], row["to"]), row)
+
+    def _merge_into(self, table: dict, key, row: dict) -> None:
+        have = table.get(key)
+        if have is None:
+            table[key] = row
+            return
+        acc = self._sources.get(id(have))
+        if acc is None:
+            acc = self._sources[id(have)] = (set(have["sources"]), set(have["aliases"]) if "aliases" in have else None)
+        acc[0].update(row["sources"])
+        if acc[1] is not None:
+            acc[1].update(row.get("aliases") or ())
+
+    def write(self, own_parts: Iterable[PropertyGraph], writer: TableWriter) -> None:
+        """Pass 2: the merged shared rows and the derived counts, then every file's own rows, into the tables."""
+        for groups in (self.shared.nodes, self.shared.rels):
+            for table in groups.values():
+                for row in table.values():
+                    acc = self._sources.pop(id(row), None)
+                    if acc is not None:
+                        row["sources"] = sorted(acc[0])
+                        if acc[1] is not None:
+                            row["aliases"] = sorted(acc[1])
+        agencies = [self.shared.nodes["Agency"][u] for u in sorted(self.shared.nodes["Agency"])]
+        derived = derived_rows(self.tally, agencies, set(self.shared.nodes["Topic"]))
+        for label, table in self.shared.nodes.items():
+            writer.add("node", label, (table[u] for u in sorted(table)))
+        for rtype, table in self.shared.rels.items():
+            writer.add("rel", rtype, derived[rtype] if rtype in derived else (table[k] for k in sorted(table)))
+        self.shared = PropertyGraph(nodes={}, rels={})
+        for part in own_parts:
+            for label, rows in part.nodes.items():
+                for row in rows:
+                    extra = self.pending_nodes.pop(row["uri"], None)
+                    if extra is not None:
+                        row["sources"] = sorted(extra[2] | set(row["sources"]))
+                writer.add("node", label, rows)
+            for rtype, rows in part.rels.items():
+                for row in rows:
+                    extra = self.pending_rels.pop((rtype, row["from"], row["to"]), None)
+                    if extra is not None:
+                        row["sources"] = sorted(extra[1] | set(row["sources"]))
+                writer.add("rel", rtype, rows)
+        # what a file said of another file's node that the owner did not say itself
+        for uri in sorted(self.pending_nodes):
+            label, row, sources = self.pending_nodes[uri]
+            row["sources"] = sorted(sources)
+            writer.add("node", label, [row])
+        for key in sorted(self.pending_rels):
+            row, sources = self.pending_rels[key]
+            row["sources"] = sorted(sources)
+            writer.add("rel", key[0], [row])
 
 
 def read_tables(out) -> PropertyGraph:

@@ -16,8 +16,8 @@ from loaders.records import Agency, Document, Span
 from loaders.vocab import vocabulary
 from ontology import ONTOLOGY_DIR, VOCAB_DIR
 
-from .identity import (BASE, Resolver, agency_iri, division_iri, document_iri, section_key, slug, source_iri,
-                       stub_iri)
+from .identity import (BASE, DocumentKey, Resolver, agency_iri, division_iri, document_keys, section_key, slug,
+                       source_iri, stub_iri)
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"
@@ -491,26 +491,31 @@ def task_nodes(doc: ox.NamedNode, tasks) -> list[ox.NamedNode]:
 
 def plan_files(files: list[tuple[str, list[Document]]]) -> list[FilePlan]:
     """Stable IRIs for every loaded document and the resolution of every citation across the corpus."""
+    return plan_corpus([(source, document_keys(docs)) for source, docs in files])
+
+
+def plan_corpus(files: list[tuple[str, list[DocumentKey]]]) -> list[FilePlan]:
+    """plan_files from the documents' keys alone: what a build keeps of the corpus in memory."""
     iris = distinct_document_iris(files)
-    resolver = Resolver.of([(doc, iri) for (_, docs), file_iris in zip(files, iris)
-                            for doc, iri in zip(docs, file_iris)])
-    where = {iri: (source, doc.doc_id) for (source, docs), file_iris in zip(files, iris)
-             for doc, iri in zip(docs, file_iris)}
+    resolver = Resolver.of([(key, iri) for (_, keys), file_iris in zip(files, iris)
+                            for key, iri in zip(keys, file_iris)])
+    where = {iri: (source, key.doc_id) for (source, keys), file_iris in zip(files, iris)
+             for key, iri in zip(keys, file_iris)}
     plans = []
-    for (source, docs), file_iris in zip(files, iris):
-        targets = tuple(tuple(resolver.resolve(c, source, iri) for c in doc.citations)
-                        for doc, iri in zip(docs, file_iris))
+    for (source, keys), file_iris in zip(files, iris):
+        targets = tuple(tuple(resolver.resolve(number, title, key.source, iri) for number, title in key.citations)
+                        for key, iri in zip(keys, file_iris))
         parents = tuple(tuple(sorted({(t, *where[t]) for t in doc_targets if t and where[t][0] != source}))
                         for doc_targets in targets)
         plans.append(FilePlan(tuple(file_iris), targets, parents))
     return plans
 
 
-def distinct_document_iris(files: list[tuple[str, list[Document]]]) -> list[list[str]]:
+def distinct_document_iris(files: list[tuple[str, list[DocumentKey]]]) -> list[list[str]]:
     """Each loaded document's IRI, never shared by two documents: where several claim one (two files with the same
     title and place and no 文号, a document saved twice), every claimant gets it qualified by its source file —
     all of them, so no IRI depends on which file came first."""
-    iris = [[document_iri(doc, i) for i, doc in enumerate(docs)] for _, docs in files]
+    iris = [[key.iri for key in keys] for _, keys in files]
     claims: dict[str, list[tuple[int, int]]] = {}
     for f, file_iris in enumerate(iris):
         for d, iri in enumerate(file_iris):

@@ -129,6 +129,55 @@ def select(pg: PropertyGraph, sel: Selection) -> tuple[list[dict], list[tuple[st
     return nodes, rels
 
 
+def select_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, dict]]]:
+    """The overview's selection (as select with all=True) read from a database: `run(query, params)` → (columns,
+    rows) on the build's embedded database. Every node when they are few, else the `max_nodes` with the most
+    distinct neighbours (ties by uri); the database counts them, so the graph is never whole in memory."""
+    from .projection import NODE_SCHEMA, REL_SCHEMA
+
+    derived = sorted(DERIVED)
+    total = sum(run(f"MATCH (n:{label}) RETURN count(n)", {})[1][0][0] for label in NODE_SCHEMA)
+    if total > max_nodes:
+        ranked = run("MATCH (n)-[r]-(m) WHERE NOT label(r) IN $derived "
+                     "RETURN n.uri AS u, count(DISTINCT m.uri) AS d ORDER BY d DESC, u LIMIT $k",
+                     {"derived": derived, "k": max_nodes})[1]
+        keep = [u for u, _ in ranked]
+        if len(keep) < max_nodes:  # fewer connected nodes than room: the unconnected ones by uri
+            have = set(keep)
+            rest = sorted(u for label in NODE_SCHEMA for (u,) in run(f"MATCH (n:{label}) RETURN n.uri", {})[1]
+                          if u not in have)
+            keep += rest[: max_nodes - len(keep)]
+    else:
+        keep = None
+    found: dict[str, dict] = {}
+    listed: list[str] = []
+    for label in NODE_SCHEMA:
+        if keep is None:
+            rows = run(f"MATCH (n:{label}) RETURN n ORDER BY n.uri", {})[1]
+        else:
+            rows = run(f"MATCH (n:{label}) WHERE n.uri IN $uris RETURN n", {"uris": keep})[1]
+        for (n,) in rows:
+            found[n["uri"]] = {"label": label, **{k: v for k, v in n.items() if not k.startswith("_")}}
+            listed.append(n["uri"])
+    uris = keep if keep is not None else listed
+    nodes = [found[u] for u in uris if u in found]
+    tasks = [n["uri"] for n in nodes if n["label"] == "Task"]
+    if tasks:
+        place = dict(run("MATCH (d:Document)-[:HAS_TASK]->(t:Task) WHERE t.uri IN $uris RETURN t.uri, d.jurisdiction",
+                         {"uris": tasks})[1])
+        for n in nodes:
+            if n["label"] == "Task":
+                n["jurisdiction"] = place.get(n["uri"])
+    rel_order = {rtype: k for k, rtype in enumerate(REL_SCHEMA)}
+    rows = run("MATCH (a)-[r]->(b) WHERE a.uri IN $uris AND b.uri IN $uris AND NOT label(r) IN $derived "
+               "RETURN label(r), label(a), label(b), a.uri, b.uri, r", {"uris": uris, "derived": derived})[1]
+    rels = [(rtype, {"from": a, "to": b, "from_label": la, "to_label": lb,
+                     **{k: v for k, v in r.items() if not k.startswith("_")}})
+            for rtype, la, lb, a, b, r in rows]
+    rels.sort(key=lambda x: (rel_order[x[0]], x[1]["from"], x[1]["to"]))
+    return nodes, rels
+
+
 def _short(text: str | None, n: int = 18) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= n else text[: n - 1] + "…"

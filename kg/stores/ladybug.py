@@ -5,7 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..projection import NODE_SCHEMA, REL_SCHEMA, PropertyGraph
+from ..projection import NODE_SCHEMA, REL_SCHEMA
 from ..readonly import check_ladybug_plan, single_statement
 
 DB_NAME = "graph.lbug"
@@ -33,47 +33,38 @@ def schema_statements() -> list[str]:
     return out
 
 
-_ARROW = {"STRING": "string", "INT64": "int64", "BOOLEAN": "bool_", "DOUBLE": "float64", "STRING[]": "list"}
+BUFFER_POOL = 1 << 30  # bytes of memory the database may cache while loading: the load stays bounded
 
 
-def _frame(rows: list[dict], cols: list[tuple[str, str]], lead: list[str] = ()):
-    """A typed Arrow table of the rows (nulls kept as nulls)."""
-    import pyarrow as pa
-
-    def arrow_type(t: str):
-        return pa.list_(pa.string()) if t == "STRING[]" else getattr(pa, _ARROW[t])()
-
-    fields = [pa.field(n, pa.string()) for n in lead] + [pa.field(c, arrow_type(t)) for c, t in cols]
-    schema = pa.schema(fields)
-    return pa.table({f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in fields}, schema=schema)
-
-
-def bulk_load(pg: PropertyGraph, out: Path) -> Path:
-    """Write the projection into out/graph.lbug with COPY (never row by row); replaces it atomically."""
+def bulk_load(tables: Path, out: Path) -> Path:
+    """Write the projection's tables (kg.projection.TableWriter's Parquet files) into out/graph.lbug with COPY
+    — the database reads the files itself, never row by row through Python; replaces it atomically."""
     import ladybug
 
     final = out / DB_NAME
     for stale in out.glob(f".{DB_NAME}.*.tmp*"):  # left by a build that was killed
         _remove(stale)
     tmp = out / f".{DB_NAME}.{os.getpid()}.tmp"
-    db = ladybug.Database(str(tmp))
+    db = ladybug.Database(str(tmp), buffer_pool_size=BUFFER_POOL)
     conn = ladybug.Connection(db)
     ok = False
     try:
         for stmt in schema_statements():
             conn.execute(stmt)
         for label, cols in NODE_SCHEMA.items():
-            rows = pg.nodes.get(label) or []
-            if rows:
-                frame = _frame(rows, cols)  # noqa: F841 - referenced by name in the COPY statement
-                conn.execute(f"COPY {label} FROM frame")
+            path = tables / f"{label}.parquet"
+            if path.exists():
+                names = ", ".join(_q(c) for c, _ in cols)
+                conn.execute(f"COPY {label} FROM (LOAD FROM '{_path(path)}' RETURN {names})")
         for rtype, (pairs, cols) in REL_SCHEMA.items():
+            path = tables / f"rel-{rtype}.parquet"
+            if not path.exists():
+                continue
+            names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
             for a, b in pairs:
-                rows = [r for r in pg.rels.get(rtype) or [] if r["from_label"] == a and r["to_label"] == b]
-                if rows:
-                    frame = _frame(rows, cols, lead=["from", "to"])  # noqa: F841
-                    options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
-                    conn.execute(f"COPY {rtype} FROM frame{options}")
+                where = "" if len(pairs) == 1 else f" WHERE from_label = '{a}' AND to_label = '{b}'"
+                options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
+                conn.execute(f"COPY {rtype} FROM (LOAD FROM '{_path(path)}'{where} RETURN {names}){options}")
         ok = True
     finally:
         conn.close()
@@ -86,6 +77,11 @@ def bulk_load(pg: PropertyGraph, out: Path) -> Path:
     for suffix in (".wal", ".shadow"):
         _remove(Path(str(tmp) + suffix))
     return final
+
+
+def _path(path: Path) -> str:
+    """A file path inside a Cypher string literal (a quote or backslash in the build folder's path is escaped)."""
+    return str(path.resolve()).replace("\\", "\\\\").replace("'", "\\'")
 
 
 def _remove(path: Path) -> None:
