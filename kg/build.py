@@ -7,7 +7,7 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -21,7 +21,7 @@ from loaders.read import LoaderError, file_bytes, readable_name
 from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
-from .identity import DocumentKey, document_keys
+from .identity import DocumentKey, document_keys, slug
 
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
@@ -257,9 +257,9 @@ def _graph_one(args) -> tuple[str, dict]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "graph.nq", serialize(g.quads, ox.RdfFormat.N_QUADS))
-    write_atomic(folder / "own.ttl", _strip_prefixes(serialize(own, ox.RdfFormat.TURTLE)))
-    jsonld = serialize(own, ox.RdfFormat.JSON_LD).strip()
-    write_atomic(folder / "own.jsonld", jsonld[1:-1].strip() if jsonld.startswith(b"[") else jsonld)
+    ttl_chunk, jsonld_chunk = own_chunks(own)
+    write_atomic(folder / "own.ttl", ttl_chunk)
+    write_atomic(folder / "own.jsonld", jsonld_chunk)
     shared_nt = serialize(shared, ox.RdfFormat.N_TRIPLES)
     write_atomic(folder / "shared.nt", shared_nt)
     pg = project_graphs([(g.name.value, g.quads)])
@@ -344,19 +344,24 @@ def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, job
     return out_list
 
 
-def _concat(path: Path, head: bytes, parts: list[Path], tail: bytes = b"", separator: bytes = b"\n") -> None:
-    """Stream head + parts + tail into path, atomically (no part is held in memory beyond a buffer)."""
+def _concat(path: Path, head: bytes, parts: Iterable[Path | bytes], tail: bytes = b"", separator: bytes = b"\n",
+            lead: bool = False) -> None:
+    """Stream head + parts (files or bytes; empty ones skipped) joined by separator + tail into path, atomically
+    (no file part is held in memory beyond a buffer). With `lead`, the separator also comes before the first."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(head)
-        first = True
+        first = not lead
         for part in parts:
-            if part.stat().st_size == 0:
+            if (part.stat().st_size if isinstance(part, Path) else len(part)) == 0:
                 continue
             if not first:
                 fh.write(separator)
-            with open(part, "rb") as src:
-                shutil.copyfileobj(src, fh, 1 << 20)
+            if isinstance(part, Path):
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, fh, 1 << 20)
+            else:
+                fh.write(part)
             first = False
         fh.write(tail)
         fh.flush()
@@ -366,19 +371,23 @@ def _concat(path: Path, head: bytes, parts: list[Path], tail: bytes = b"", separ
 
 def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
           progress: Callable[[int], None] | None = None, engine: str = "process",
-          scheduler: str | None = None) -> BuildReport:
+          scheduler: str | None = None, merged: str = "auto") -> BuildReport:
     """Build the knowledge graph of the given files into `out` (see README for the outputs), as a transaction:
     one builder at a time (BuildLocked otherwise); the previous build stays in place until the new one is whole,
     and stays when every input failed. Per-file work runs on `engine` (kg.executors: 'process', or 'dask' on
-    the cluster at `scheduler`); the outputs are the same either way."""
+    the cluster at `scheduler`); the outputs are the same either way. The graph is always written as a folder of
+    per-file N-Quads parts (graph/); `merged` says when graph.nq, graph.ttl and graph.jsonld are written too:
+    'always', 'never', or 'auto' — while the parts stay under MERGED_AUTO_MB (else `kg export` makes them)."""
     from .publish import FolderLock, current_build, new_stage, swap_in
 
+    if merged not in MERGED_CHOICES:
+        raise ValueError(f"merged must be one of {', '.join(MERGED_CHOICES)}, not {merged!r}")
     out.mkdir(parents=True, exist_ok=True)
     with FolderLock(out):
         stage = new_stage(out)
         executor = open_executor(engine, jobs, scheduler, shared_folder=out)
         try:
-            report = _build(paths, out, stage, jobs, validate, max_mb, progress, executor)
+            report = _build(paths, out, stage, jobs, validate, max_mb, progress, executor, merged)
         finally:
             executor.close()
         inputs_failed = bool(report.files) and len(report.failed) == len(report.files)
@@ -394,14 +403,14 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
 
 
 def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool, max_mb: float,
-           progress: Callable[[int], None] | None, executor: Executor) -> BuildReport:
+           progress: Callable[[int], None] | None, executor: Executor, merged: str = "auto") -> BuildReport:
     """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
     import pickle
 
     import pyoxigraph as ox
 
     from .projection import TABLES_DIR, CorpusMerge, TableWriter
-    from .rdf import PREFIXES, GraphWriter, serialize
+    from .rdf import GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
     report = BuildReport(out=out)
@@ -461,31 +470,25 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
             return report
     t3 = time.perf_counter()
     head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
-    _concat(stage / "graph.nq", head_nq, [g.folder / "graph.nq" for g in graphs], separator=b"")
-    prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())).encode()
-    shared_triples = list(ox.parse(shared_nt, format=ox.RdfFormat.N_TRIPLES))
-    shared_ttl = _strip_prefixes(serialize(shared_triples, ox.RdfFormat.TURTLE))
-    _concat(stage / "graph.ttl", prefixes + shared_ttl + b"\n", [g.folder / "own.ttl" for g in graphs])
-    del shared_ttl
-    shared_jsonld = serialize(shared_triples, ox.RdfFormat.JSON_LD).strip()
-    del shared_triples, shared_nt
-    head_json = shared_jsonld[:-1].rstrip() if shared_jsonld.endswith(b"]") else b"[" + shared_jsonld
-    del shared_jsonld
-    parts = [g.folder / "own.jsonld" for g in graphs]
-    _concat(stage / "graph.jsonld", head_json + (b"," if any(p.stat().st_size for p in parts) else b""), parts,
-            tail=b"]\n", separator=b",")
+    report.outputs += link_parts(stage / PARTS_DIR, head_nq, [(name, g) for (name, _, _), g in zip(files, graphs)])
+    parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
+    if merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB):
+        write_merged(stage, head_nq, shared_nt, [g.folder / "graph.nq" for g in graphs],
+                     [g.folder / "own.ttl" for g in graphs], [g.folder / "own.jsonld" for g in graphs])
+        report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq"]
+    del shared_nt
     write_lines_atomic(stage / "documents.jsonl", (  # streamed, a file's records at a time (read from the cache)
         json.dumps(_contract(d), ensure_ascii=False) + "\n" for f in ok if not f.error for d in f.documents))
-    report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq", "documents.jsonl"]
+    report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
     owner = _owners(files, graphs)
-    merged = CorpusMerge(owner)
+    corpus_rows = CorpusMerge(owner)
     for g in graphs:  # pass 1: what files share, merged in memory; the derived counts
-        merged.add_rest(*pickle.loads((g.folder / "rest-rows.pickle").read_bytes()))
+        corpus_rows.add_rest(*pickle.loads((g.folder / "rest-rows.pickle").read_bytes()))
     tables = TableWriter(stage)
     try:  # pass 2: every file's own rows, straight to the tables
-        merged.write((pickle.loads((g.folder / "own-rows.pickle").read_bytes()) for g in graphs), tables)
+        corpus_rows.write((pickle.loads((g.folder / "own-rows.pickle").read_bytes()) for g in graphs), tables)
         report.outputs += tables.close()
     except BaseException:
         tables.abort()
@@ -502,6 +505,105 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.outputs.append("overview.html")
     report.timings["overview"] = time.perf_counter() - t6
     return report
+
+
+PARTS_DIR = "graph"  # one N-Quads file per source file (its named graph), and _build.nq: ontology, vocabularies, build
+MERGED_AUTO_MB = 512  # --merged auto writes graph.nq/.ttl/.jsonld while the parts stay under this size
+MERGED_CHOICES = ("auto", "always", "never")
+
+
+def link_parts(folder: Path, head_nq: bytes, graphs: list[tuple[str, FileGraph]]) -> list[str]:
+    """The graph as a folder of N-Quads parts: each file's named graph hard-linked from the cache (no copy: a
+    rebuild writes only the parts of changed files), the shared graphs in _build.nq, and parts.json — for each
+    part its source file and its documents' IRIs, so the merged serialisations can be made from the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "_build.nq", head_nq)
+    manifest, taken = [], {"_build.nq", "parts.json"}
+    for name, g in graphs:
+        part = f"{slug(name)}.nq"
+        k = 1
+        while part in taken:  # two names that differ only in characters a slug replaces
+            k += 1
+            part = f"{slug(name)}~{k}.nq"
+        taken.add(part)
+        target = folder / part
+        try:
+            os.link(g.folder / "graph.nq", target)
+        except OSError:  # another file system, or links not allowed: copy
+            shutil.copyfile(g.folder / "graph.nq", target)
+        manifest.append({"file": name, "part": part, "documents": list(g.iris)})
+    write_atomic(folder / "parts.json", json.dumps(manifest, ensure_ascii=False, indent=0) + "\n")
+    return [f"{PARTS_DIR}/_build.nq", f"{PARTS_DIR}/parts.json"]
+
+
+def own_chunks(own: list) -> tuple[bytes, bytes]:
+    """A file's own triples as a Turtle chunk (no prefixes) and a JSON-LD chunk (no brackets), for the merge."""
+    import pyoxigraph as ox
+
+    from .rdf import serialize
+
+    jsonld = serialize(own, ox.RdfFormat.JSON_LD).strip()
+    return (_strip_prefixes(serialize(own, ox.RdfFormat.TURTLE)),
+            jsonld[1:-1].strip() if jsonld.startswith(b"[") else jsonld)
+
+
+def write_merged(dest: Path, head_nq: bytes, shared_nt: str, nq_parts: list[Path],
+                 own_ttl: Iterable[Path | bytes], own_jsonld: Iterable[Path | bytes]) -> None:
+    """graph.nq (every named graph), graph.ttl and graph.jsonld (their merge: the shared triples once, then each
+    file's own triples) into `dest`, streamed from the per-file parts and chunks (files or bytes)."""
+    import pyoxigraph as ox
+
+    from .rdf import PREFIXES, serialize
+
+    _concat(dest / "graph.nq", head_nq, nq_parts, separator=b"")
+    prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())).encode()
+    shared_triples = list(ox.parse(shared_nt, format=ox.RdfFormat.N_TRIPLES))
+    shared_ttl = _strip_prefixes(serialize(shared_triples, ox.RdfFormat.TURTLE))
+    _concat(dest / "graph.ttl", prefixes + shared_ttl + b"\n", own_ttl)
+    del shared_ttl
+    shared_jsonld = serialize(shared_triples, ox.RdfFormat.JSON_LD).strip()
+    del shared_triples
+    head_json = shared_jsonld[:-1].rstrip() if shared_jsonld.endswith(b"]") else b"[" + shared_jsonld
+    _concat(dest / "graph.jsonld", head_json, own_jsonld, tail=b"]\n", separator=b",", lead=True)
+
+
+def export_merged(build_folder: Path, dest: Path) -> list[str]:
+    """graph.nq, graph.ttl and graph.jsonld of a build, made from its parts folder (graph/) into `dest` — the
+    same bytes the build writes when it writes them itself; on request for a corpus too large to write them
+    on every build. Reads the parts twice (shared triples first); never holds more than one part's triples."""
+    import pyoxigraph as ox
+
+    from .rdf import is_own_subject
+
+    folder = build_folder / PARTS_DIR
+    if not (folder / "parts.json").exists():
+        raise FileNotFoundError(f"no graph parts in {build_folder}: run `kg build … --out {build_folder}` first")
+    manifest = json.loads((folder / "parts.json").read_text("utf-8"))
+    head_nq = (folder / "_build.nq").read_bytes()
+
+    def split(entry) -> Iterator[tuple[bool, ox.Triple]]:
+        docs = tuple(entry["documents"])
+        with open(folder / entry["part"], "rb") as fh:
+            for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
+                yield is_own_subject(q.subject.value, docs, entry["file"]), q.triple
+
+    shared: dict[str, None] = {}
+    for q in ox.parse(head_nq, format=ox.RdfFormat.N_QUADS):
+        shared.setdefault(str(q.triple))
+    for entry in manifest:
+        for own, t in split(entry):
+            if not own:
+                shared.setdefault(str(t))
+    shared_nt = "".join(f"{key} .\n" for key in shared)
+    del shared
+
+    def chunks(which: int) -> Iterator[bytes]:
+        for entry in manifest:
+            yield own_chunks([t for own, t in split(entry) if own])[which]
+
+    dest.mkdir(parents=True, exist_ok=True)
+    write_merged(dest, head_nq, shared_nt, [folder / e["part"] for e in manifest], chunks(0), chunks(1))
+    return ["graph.nq", "graph.ttl", "graph.jsonld"]
 
 
 def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Callable[[str], int | None]:

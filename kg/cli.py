@@ -110,9 +110,13 @@ def build(
     scheduler: str = typer.Option(None, "--scheduler",
                                   help="Dask scheduler address (tcp://host:8786; else $DASK_SCHEDULER_ADDRESS, "
                                        "else a local cluster of --jobs workers)."),
+    merged: str = typer.Option("auto", "--merged",
+                               help="When to write graph.nq/.ttl/.jsonld besides the per-file parts in graph/: auto "
+                                    "(while the parts stay under 512 MB), always or never (`kg export -f ttl` "
+                                    "makes them later)."),
 ) -> None:
-    """Extract the documents and write the knowledge graph (Turtle, JSON-LD, N-Quads) into --out."""
-    from kg.build import build as run_build
+    """Extract the documents and write the knowledge graph (N-Quads parts per file; Turtle, JSON-LD, N-Quads)."""
+    from kg.build import MERGED_CHOICES, build as run_build
     from kg.executors import ENGINES, ExecutorError
     from kg.publish import BuildLocked
     from loaders import iter_paths
@@ -121,6 +125,9 @@ def build(
     if engine not in ENGINES:
         typer.echo(f"kg build: unknown --engine {engine!r} (choose {' or '.join(ENGINES)})", err=True)
         raise typer.Exit(2)
+    if merged not in MERGED_CHOICES:
+        typer.echo(f"kg build: unknown --merged {merged!r} (choose {', '.join(MERGED_CHOICES)})", err=True)
+        raise typer.Exit(2)
     files = iter_paths(paths)
     if not files:
         typer.echo("kg build: no input files found", err=True)
@@ -128,7 +135,7 @@ def build(
     try:
         with _progress(2 * len(files), "build") as bar:  # each file: extraction, then its graph
             report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb,
-                               progress=bar.update, engine=engine, scheduler=scheduler)
+                               progress=bar.update, engine=engine, scheduler=scheduler, merged=merged)
     except (BuildLocked, ExecutorError) as err:
         typer.echo(f"kg build: {err}", err=True)
         raise typer.Exit(1)
@@ -500,16 +507,30 @@ def sync_neo4j(
 
 @app.command()
 def export(
-    fmt: str = typer.Option("graphml", "--format", "-f", help="graphml, gexf (Gephi) or json (node-link)."),
+    fmt: str = typer.Option("graphml", "--format", "-f",
+                            help="graphml, gexf (Gephi) or json (node-link); or rdf: graph.nq, graph.ttl and "
+                                 "graph.jsonld merged from the build's per-file parts."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="The build folder."),
-    to: Path | None = typer.Option(None, "--to", help="Output file (default out/graph.<format>)."),
+    to: Path | None = typer.Option(None, "--to", help="Output file (default out/graph.<format>); for rdf a folder "
+                                                       "(default: out/export)."),
 ) -> None:
-    """Export the property graph for Gephi, Cytoscape or d3 (via networkx)."""
+    """Export the property graph for Gephi, Cytoscape or d3 (via networkx), or the merged RDF serialisations."""
     from kg.projection import read_tables
     from kg.stores.nx import EXPORT_FORMATS, export as write_export, to_networkx
 
+    if fmt == "rdf":
+        from kg.build import export_merged
+
+        dest = to or out / "export"
+        try:
+            written = export_merged(out, dest)
+        except (FileNotFoundError, ValueError, OSError) as err:
+            typer.echo(f"kg export: {err}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"wrote {', '.join(str(dest / name) for name in written)}", err=True)
+        return
     if fmt not in EXPORT_FORMATS:
-        typer.echo(f"kg export: --format is one of {', '.join(EXPORT_FORMATS)}", err=True)
+        typer.echo(f"kg export: --format is one of {', '.join(EXPORT_FORMATS)} or rdf", err=True)
         raise typer.Exit(2)
     try:
         g = to_networkx(read_tables(out))

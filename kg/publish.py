@@ -89,6 +89,10 @@ def swap_in(out: Path, stage: Path, names: list[str]) -> None:
             _remove(out / (name + suffix))
     os.replace(tmp, out / CURRENT)  # the swap
     _fsync_dir(out)
+    for entry in out.iterdir():  # a name the previous build wrote and this one did not (graph.ttl after --merged never)
+        if entry.is_symlink() and os.readlink(entry).startswith(CURRENT + os.sep) and \
+                os.readlink(entry)[len(CURRENT) + 1:] not in names:
+            entry.unlink()
     if previous is not None and previous != stage.resolve():
         _remove(previous)
 

@@ -33,15 +33,25 @@ class Table:
 
 
 def load_store(out: Path):
-    """An Oxigraph store holding the graph built into `out` (graph.nq, with its named graphs)."""
+    """An Oxigraph store holding the graph built into `out`: every named graph (one per source file, and the
+    ontology, vocabularies and build), read from graph.nq or, when the build did not write the merged files,
+    from the parts folder graph/. The default graph is their merge."""
     import pyoxigraph as ox
 
-    path, union = out / "graph.nq", out / "graph.ttl"
-    if not path.exists() or not union.exists():
-        raise SparqlError(f"no graph in {out}: run `kg build … --out {out}` first")
+    path, union, parts = out / "graph.nq", out / "graph.ttl", out / "graph"
     store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)  # named graphs, one per source file
-    store.bulk_load(path=str(union), format=ox.RdfFormat.TURTLE)  # their merge, as the default graph
+    if path.exists() and union.exists():
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)  # named graphs, one per source file
+        store.bulk_load(path=str(union), format=ox.RdfFormat.TURTLE)  # their merge, as the default graph
+    elif (parts / "parts.json").exists():
+        default = ox.DefaultGraph()
+        for part in sorted(parts.glob("*.nq")):
+            store.bulk_load(path=str(part), format=ox.RdfFormat.N_QUADS)
+            with open(part, "rb") as fh:  # the merge: a triple several files state is one triple of the store
+                store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, default)
+                                  for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS))
+    else:
+        raise SparqlError(f"no graph in {out}: run `kg build … --out {out}` first")
     return store
 
 
@@ -115,7 +125,7 @@ def query_build(out: Path, sparql: str, timeout: float = DEFAULT_TIMEOUT_S) -> T
     import multiprocessing as mp
 
     check_local(sparql)
-    if not (out / "graph.nq").exists():
+    if not (out / "graph.nq").exists() and not (out / "graph" / "parts.json").exists():
         raise SparqlError(f"no graph in {out}: run `kg build … --out {out}` first")
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
