@@ -16,7 +16,7 @@ from pathlib import Path
 from kg import __version__
 from kg.executors import Executor, LocalProcesses, open_executor
 from kg.extraction import extract_one
-from kg.files import write_atomic, write_lines_atomic
+from kg.files import write_atomic
 from loaders.read import LoaderError, file_bytes, readable_name
 from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
@@ -145,6 +145,16 @@ def _summary_path(cache: Path) -> Path:
     return cache.with_name(cache.stem + ".summary.json")
 
 
+def _contract_path(cache: Path) -> Path:
+    return cache.with_name(cache.stem + ".contract.jsonl")
+
+
+def _contract_lines(docs: list[Document]) -> bytes:
+    """A file's lines of documents.jsonl (the extraction contract), made once beside its cache entry: the build
+    joins them without reading the records again. A lone surrogate stays a JSON escape."""
+    return "".join(json.dumps(_contract(d), ensure_ascii=False) + "\n" for d in docs).encode("utf-8", "backslashreplace")
+
+
 def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | None]:
     """Extract one file where it runs (a process, a cluster worker) and write its records to the cache there;
     only the summary travels back."""
@@ -154,6 +164,7 @@ def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | 
         return path, None, result.error
     summary = FileSummary.of(result.documents).to_data()
     write_atomic(Path(cache), json.dumps(documents_to_data(result.documents), ensure_ascii=False))
+    write_atomic(_contract_path(Path(cache)), _contract_lines(result.documents))
     write_atomic(_summary_path(Path(cache)), json.dumps(summary, ensure_ascii=False))
     return path, summary, None
 
@@ -161,12 +172,14 @@ def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | 
 def _cached_summary(cache: Path) -> FileSummary:
     """The summary beside a cache entry (made from the records when missing); ValueError etc. when damaged."""
     side = _summary_path(cache)
-    if side.exists():
+    if side.exists() and _contract_path(cache).exists():
         try:
             return FileSummary.from_data(json.loads(side.read_text("utf-8")))
         except (ValueError, KeyError, TypeError):
             pass
-    summary = FileSummary.of(documents_from_data(json.loads(cache.read_text("utf-8"))))
+    docs = documents_from_data(json.loads(cache.read_text("utf-8")))
+    summary = FileSummary.of(docs)
+    write_atomic(_contract_path(cache), _contract_lines(docs))
     write_atomic(side, json.dumps(summary.to_data(), ensure_ascii=False))
     return summary
 
@@ -347,25 +360,30 @@ def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, job
 def _concat(path: Path, head: bytes, parts: Iterable[Path | bytes], tail: bytes = b"", separator: bytes = b"\n",
             lead: bool = False) -> None:
     """Stream head + parts (files or bytes; empty ones skipped) joined by separator + tail into path, atomically
-    (no file part is held in memory beyond a buffer). With `lead`, the separator also comes before the first."""
+    (no file part is held in memory beyond a buffer; a failing producer leaves the file in place). With `lead`,
+    the separator also comes before the first part."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(head)
-        first = not lead
-        for part in parts:
-            if (part.stat().st_size if isinstance(part, Path) else len(part)) == 0:
-                continue
-            if not first:
-                fh.write(separator)
-            if isinstance(part, Path):
-                with open(part, "rb") as src:
-                    shutil.copyfileobj(src, fh, 1 << 20)
-            else:
-                fh.write(part)
-            first = False
-        fh.write(tail)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(head)
+            first = not lead
+            for part in parts:
+                if (part.stat().st_size if isinstance(part, Path) else len(part)) == 0:
+                    continue
+                if not first:
+                    fh.write(separator)
+                if isinstance(part, Path):
+                    with open(part, "rb") as src:
+                        shutil.copyfileobj(src, fh, 1 << 20)
+                else:
+                    fh.write(part)
+                first = False
+            fh.write(tail)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
 
 
@@ -477,8 +495,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
                      [g.folder / "own.ttl" for g in graphs], [g.folder / "own.jsonld" for g in graphs])
         report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq"]
     del shared_nt
-    write_lines_atomic(stage / "documents.jsonl", (  # streamed, a file's records at a time (read from the cache)
-        json.dumps(_contract(d), ensure_ascii=False) + "\n" for f in ok if not f.error for d in f.documents))
+    _concat(stage / "documents.jsonl", b"", [_contract_path(f.cache) for f in ok if not f.error], separator=b"")
     report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -14,20 +13,4 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def write_lines_atomic(path: Path, lines: Iterable[str]) -> None:
-    """write_atomic for text made line by line: the lines stream to disk, never joined in memory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            for line in lines:
-                fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     os.replace(tmp, path)

@@ -520,17 +520,18 @@ def test_a_file_whose_graph_cannot_be_made_is_its_own_error_and_the_rest_are_bui
     assert isinstance(got[1], FileGraph) and got[1].own_triples > 0
 
 
-def test_streamed_lines_replace_a_file_whole_or_not_at_all(tmp_path):
-    from kg.files import write_lines_atomic
+def test_streamed_outputs_replace_a_file_whole_or_not_at_all(tmp_path):
+    """documents.jsonl and the merged serialisations stream from per-file parts: all of them or the old file."""
+    from kg.build import _concat
 
     target = tmp_path / "documents.jsonl"
-    write_lines_atomic(target, (f"{k}\n" for k in range(3)))
+    _concat(target, b"", (f"{k}\n".encode() for k in range(3)), separator=b"")
     assert target.read_text() == "0\n1\n2\n"
 
     def broken():
-        yield "new\n"
+        yield b"new\n"
         raise RuntimeError("the producer failed half way")
 
     with pytest.raises(RuntimeError):
-        write_lines_atomic(target, broken())
+        _concat(target, b"", broken(), separator=b"")
     assert target.read_text() == "0\n1\n2\n" and [p.name for p in tmp_path.iterdir()] == ["documents.jsonl"]
