@@ -427,7 +427,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     import pyoxigraph as ox
 
-    from .projection import TABLES_DIR, CorpusMerge, TableWriter
+    from .projection import TABLES_DIR, CorpusMerge
     from .rdf import GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
@@ -503,15 +503,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     corpus_rows = CorpusMerge(owner)
     for g in graphs:  # pass 1: what files share, merged in memory; the derived counts
         corpus_rows.add_rest(*pickle.loads((g.folder / "rest-rows.pickle").read_bytes()))
-    tables = TableWriter(stage)
-    try:  # pass 2: every file's own rows, straight to the tables
-        corpus_rows.write((pickle.loads((g.folder / "own-rows.pickle").read_bytes()) for g in graphs), tables)
-        report.outputs += tables.close()
-    except BaseException:
-        tables.abort()
-        raise
-    report.nodes = sum(n for (kind, _), n in tables.rows.items() if kind == "node")
-    report.relationships = sum(n for (kind, _), n in tables.rows.items() if kind == "rel")
+    report.outputs += write_table_parts(stage, out, [name for name, _, _ in files], graphs, corpus_rows)
+    report.nodes, report.relationships = _table_rows(stage / TABLES_DIR)
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
     bulk_load(stage / TABLES_DIR, stage)
@@ -621,6 +614,88 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
     dest.mkdir(parents=True, exist_ok=True)
     write_merged(dest, head_nq, shared_nt, [folder / e["part"] for e in manifest], chunks(0), chunks(1))
     return ["graph.nq", "graph.ttl", "graph.jsonld"]
+
+
+TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so a rebuild can take it in place
+
+
+def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list[FileGraph], corpus_rows) -> list[str]:
+    """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) always;
+    each file part (kg.projection.chunk_of) from its files' own rows — or, when it would hold the same (the same
+    files with the same graphs, and the same said of their nodes by other files), hard-linked from the build in
+    place. So a rebuild after one changed file writes the shared part and one file part per table."""
+    import pickle
+    from collections import defaultdict
+
+    from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, chunk_of, part_name, table_dir
+    from .publish import current_build
+
+    by_chunk: dict[int, list[int]] = defaultdict(list)
+    for k, name in enumerate(names):
+        by_chunk[chunk_of(name)].append(k)
+    state = {}
+    for c, members in by_chunk.items():
+        made_of = [graph_fingerprint()] + [[names[k], graphs[k].folder.name, corpus_rows.pending_digest(k)]
+                                           for k in members]
+        state[part_name(c)] = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:20]
+    previous = current_build(out)
+    try:
+        before = json.loads((previous / TABLES_STATE).read_text("utf-8")) if previous else {}
+    except (OSError, ValueError):
+        before = {}
+    folders = [table_dir("node", k) for k in NODE_SCHEMA] + [table_dir("rel", k) for k in REL_SCHEMA]
+    shared = TableWriter(stage, part_name(None))
+    corpus_rows.write_shared(shared)
+    shared.close()
+    for c in sorted(by_chunk):
+        part = part_name(c)
+        if before.get(part) == state[part] and _link_part(previous, stage, folders, part):
+            continue
+        writer = TableWriter(stage, part)
+        try:
+            corpus_rows.write_own(((k, pickle.loads((graphs[k].folder / "own-rows.pickle").read_bytes()))
+                                   for k in by_chunk[c]), writer)
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+    write_atomic(stage / TABLES_STATE, json.dumps(state, sort_keys=True) + "\n")
+    tables = stage / TABLES_DIR
+    return [f"{TABLES_DIR}/{d}" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
+
+
+def _link_part(previous: Path, stage: Path, folders: list[str], part: str) -> bool:
+    """Hard-link one part of every table from the previous build; False (nothing linked) if that cannot be done."""
+    from .projection import TABLES_DIR
+
+    linked = []
+    try:
+        for d in folders:
+            src = previous / TABLES_DIR / d / f"{part}.parquet"
+            if src.exists():
+                dst = stage / TABLES_DIR / d / src.name
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.link(src, dst)
+                linked.append(dst)
+        return True
+    except OSError:
+        for dst in linked:
+            dst.unlink(missing_ok=True)
+        return False
+
+
+def _table_rows(tables: Path) -> tuple[int, int]:
+    """(nodes, relationships) in the tables, from the Parquet footers."""
+    import pyarrow.parquet as pq
+
+    nodes = rels = 0
+    for path in tables.glob("*/*.parquet"):
+        n = pq.ParquetFile(path).metadata.num_rows
+        if path.parent.name.startswith("rel-"):
+            rels += n
+        else:
+            nodes += n
+    return nodes, rels
 
 
 def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Callable[[str], int | None]:

@@ -516,6 +516,24 @@ def split_own(pg: PropertyGraph, is_own) -> tuple[PropertyGraph, PropertyGraph]:
 
 TABLES_DIR = "tables"
 ROW_GROUP = 20_000  # rows a table writer holds before writing them out
+CHUNKS = 64  # a file's own rows go to part-<crc32(file name) % CHUNKS> of each table: a rebuild rewrites its part
+SHARED_PART = "shared"  # the rows files share, merged, and the derived counts
+
+
+def chunk_of(source: str) -> int:
+    """The table part a file's own rows go to (stable: by its name, not its place in the corpus)."""
+    import zlib
+
+    return zlib.crc32(source.encode("utf-8")) % CHUNKS
+
+
+def part_name(chunk: int | None) -> str:
+    return SHARED_PART if chunk is None else f"part-{chunk:02d}"
+
+
+def table_dir(kind: str, name: str) -> str:
+    """A table's folder under tables/: <Label> for nodes, rel-<TYPE> for relationships."""
+    return name if kind == "node" else f"rel-{name}"
 
 
 def table_schema(kind: str, name: str):
@@ -534,20 +552,25 @@ def table_schema(kind: str, name: str):
 
 
 class TableWriter:
-    """Rows streamed into tables/<Label>.parquet and tables/rel-<TYPE>.parquet a row group at a time, so a table
-    is never whole in memory; each file appears (renamed into place) only when close() is called."""
+    """Rows streamed into one part of every table — tables/<Label>/<part>.parquet, tables/rel-<TYPE>/<part>.parquet
+    — a row group at a time, so a table is never whole in memory; each file appears (renamed into place) only
+    when close() is called. A table is the folder of its parts (pandas and pyarrow read a folder as one table)."""
 
-    def __init__(self, out):
+    def __init__(self, out, part: str):
         from pathlib import Path
 
         self.folder = Path(out) / TABLES_DIR
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.part = part
         self.buffers: dict[tuple[str, str], list[dict]] = {}
         self.writers: dict[tuple[str, str], object] = {}
         self.rows: dict[tuple[str, str], int] = defaultdict(int)
 
     def path(self, kind: str, name: str):
-        return self.folder / (f"{name}.parquet" if kind == "node" else f"rel-{name}.parquet")
+        return self.folder / table_dir(kind, name) / f"{self.part}.parquet"
+
+    def _tmp(self, kind: str, name: str):
+        final = self.path(kind, name)
+        return final.with_name(f".{final.name}.{os.getpid()}.tmp")
 
     def add(self, kind: str, name: str, rows: Iterable[dict]) -> None:
         buf = self.buffers.setdefault((kind, name), [])
@@ -574,41 +597,40 @@ class TableWriter:
         table = pa.table({f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema}, schema=schema)
         writer = self.writers.get((kind, name))
         if writer is None:
-            tmp = self.path(kind, name).with_name(f".{self.path(kind, name).name}.{os.getpid()}.tmp")
+            tmp = self._tmp(kind, name)
+            tmp.parent.mkdir(parents=True, exist_ok=True)
             writer = self.writers[(kind, name)] = pq.ParquetWriter(str(tmp), schema)
         writer.write_table(table)
         self.rows[(kind, name)] += len(rows)
         self.buffers[(kind, name)] = []
 
     def close(self) -> list[str]:
-        """Write what is buffered, put every table in place; the written tables' names (tables/…)."""
+        """Write what is buffered, put every part in place; the parts written (tables/…)."""
         written = []
         for kind, name in list(self.buffers):
             self._flush(kind, name)
-        order = [("node", k) for k in NODE_SCHEMA] + [("rel", k) for k in REL_SCHEMA]
-        for key in order:
+        for key in [("node", k) for k in NODE_SCHEMA] + [("rel", k) for k in REL_SCHEMA]:
             writer = self.writers.pop(key, None)
             if writer is None:
                 continue
             writer.close()
-            final = self.path(*key)
-            tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+            tmp, final = self._tmp(*key), self.path(*key)
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, final)
-            written.append(f"{TABLES_DIR}/{final.name}")
+            written.append(f"{TABLES_DIR}/{table_dir(*key)}/{final.name}")
         return written
 
     def abort(self) -> None:
-        for writer in self.writers.values():
+        for key, writer in self.writers.items():
             writer.close()
-        for tmp in self.folder.glob(f".*.{os.getpid()}.tmp"):
-            tmp.unlink(missing_ok=True)
+            self._tmp(*key).unlink(missing_ok=True)
+        self.writers.clear()
 
 
 def write_tables(pg: PropertyGraph, out) -> list[str]:
-    """The projection as Parquet files (tables/<Label>.parquet, tables/rel-<TYPE>.parquet), for pandas too."""
-    writer = TableWriter(out)
+    """The projection as Parquet tables (tables/<Label>/, tables/rel-<TYPE>/, one part), for pandas too."""
+    writer = TableWriter(out, SHARED_PART)
     writer.add_graph(pg)
     return writer.close()
 
@@ -616,17 +638,17 @@ def write_tables(pg: PropertyGraph, out) -> list[str]:
 class CorpusMerge:
     """merge() for a corpus whose rows do not fit in memory, in two passes over the files' parts.
 
-    A file's own rows (split_own) are written straight to the tables in pass 2; only the rest — agencies,
-    divisions, topics, cited documents that are not loaded, and the few rows a file writes about another file's
-    nodes — is merged in memory in pass 1. `owner(uri)` names the file a node belongs to (None: shared). Where a
-    file describes another file's node, the owner's row is kept with the union of sources (merge() kept the
-    first file's)."""
+    A file's own rows (split_own) are written straight to the tables in pass 2, into its part; only the rest —
+    agencies, divisions, topics, cited documents that are not loaded, and the few rows a file writes about another
+    file's nodes — is merged in memory in pass 1. `owner(uri)` names the file a node belongs to (None: shared).
+    Where a file describes another file's node, the owner's row is kept with the union of sources (merge() kept
+    the first file's); a row no owner writes goes to the owner's part."""
 
     def __init__(self, owner):
         self.owner = owner
         self.shared = PropertyGraph(nodes={k: {} for k in NODE_SCHEMA}, rels={k: {} for k in REL_SCHEMA})
-        self.pending_nodes: dict[str, tuple[str, dict, set]] = {}  # a row about a node another file owns
-        self.pending_rels: dict[tuple[str, str, str], tuple[dict, set]] = {}
+        # what files say of another file's node, by owner: key → [kind, name, row, sources]
+        self.pending: dict[int, dict[tuple, list]] = defaultdict(dict)
         self.tally = Tally()
         self._sources: dict[int, tuple[set, set | None]] = {}
 
@@ -637,26 +659,28 @@ class CorpusMerge:
             table = self.shared.nodes[label]
             for row in rows:
                 uri = row["uri"]
-                if self.owner(uri) is not None:
-                    have = self.pending_nodes.get(uri)
-                    if have is None:
-                        self.pending_nodes[uri] = (label, row, set(row["sources"]))
-                    else:
-                        have[2].update(row["sources"])
+                k = self.owner(uri)
+                if k is not None:
+                    self._pend(k, ("node", label, uri), row)
                     continue
                 self._merge_into(table, uri, row)
         for rtype, rows in rest.rels.items():
             table = self.shared.rels[rtype]
             for row in rows:
-                if self.owner(row["from"]) is not None or self.owner(row["to"]) is not None:
-                    key = (rtype, row["from"], row["to"])
-                    have = self.pending_rels.get(key)
-                    if have is None:
-                        self.pending_rels[key] = (row, set(row["sources"]))
-                    else:
-                        have[1].update(row["sources"])
+                k = self.owner(row["from"])
+                if k is None:
+                    k = self.owner(row["to"])
+                if k is not None:
+                    self._pend(k, ("rel", rtype, row["from"], row["to"]), row)
                     continue
                 self._merge_into(table, (row["from"], row["to"]), row)
+
+    def _pend(self, k: int, key: tuple, row: dict) -> None:
+        have = self.pending[k].get(key)
+        if have is None:
+            self.pending[k][key] = [key[0], key[1], row, set(row["sources"])]
+        else:
+            have[3].update(row["sources"])
 
     def _merge_into(self, table: dict, key, row: dict) -> None:
         have = table.get(key)
@@ -670,8 +694,19 @@ class CorpusMerge:
         if acc[1] is not None:
             acc[1].update(row.get("aliases") or ())
 
-    def write(self, own_parts: Iterable[PropertyGraph], writer: TableWriter) -> None:
-        """Pass 2: the merged shared rows and the derived counts, then every file's own rows, into the tables."""
+    def pending_digest(self, k: int) -> str:
+        """A hash of what other files say of file k's nodes: its part must be written again when this changes."""
+        entries = self.pending.get(k)
+        if not entries:
+            return ""
+        h = hashlib.sha256()
+        for key in sorted(entries):
+            kind, name, row, sources = entries[key]
+            h.update(json.dumps([key, row, sorted(sources)], ensure_ascii=False, sort_keys=True, default=str).encode())
+        return h.hexdigest()[:16]
+
+    def write_shared(self, writer: TableWriter) -> None:
+        """The merged shared rows and the derived counts (pass 1's result), into the shared part."""
         for groups in (self.shared.nodes, self.shared.rels):
             for table in groups.values():
                 for row in table.values():
@@ -686,53 +721,53 @@ class CorpusMerge:
             writer.add("node", label, (table[u] for u in sorted(table)))
         for rtype, table in self.shared.rels.items():
             writer.add("rel", rtype, derived[rtype] if rtype in derived else (table[k] for k in sorted(table)))
-        self.shared = PropertyGraph(nodes={}, rels={})
-        for part in own_parts:
+
+    def write_own(self, files: Iterable[tuple[int, PropertyGraph]], writer: TableWriter) -> None:
+        """Pass 2 for one part: the own rows of its files (k, rows), with what other files add to them."""
+        for k, part in files:
+            pending = self.pending.get(k, {})
             for label, rows in part.nodes.items():
                 for row in rows:
-                    extra = self.pending_nodes.pop(row["uri"], None)
+                    extra = pending.pop(("node", label, row["uri"]), None)
                     if extra is not None:
-                        row["sources"] = sorted(extra[2] | set(row["sources"]))
+                        row["sources"] = sorted(extra[3] | set(row["sources"]))
                 writer.add("node", label, rows)
             for rtype, rows in part.rels.items():
                 for row in rows:
-                    extra = self.pending_rels.pop((rtype, row["from"], row["to"]), None)
+                    extra = pending.pop(("rel", rtype, row["from"], row["to"]), None)
                     if extra is not None:
-                        row["sources"] = sorted(extra[1] | set(row["sources"]))
+                        row["sources"] = sorted(extra[3] | set(row["sources"]))
                 writer.add("rel", rtype, rows)
-        # what a file said of another file's node that the owner did not say itself
-        for uri in sorted(self.pending_nodes):
-            label, row, sources = self.pending_nodes[uri]
-            row["sources"] = sorted(sources)
-            writer.add("node", label, [row])
-        for key in sorted(self.pending_rels):
-            row, sources = self.pending_rels[key]
-            row["sources"] = sorted(sources)
-            writer.add("rel", key[0], [row])
+            for key in sorted(pending):  # what a file said of this file's node that this file did not say itself
+                kind, name, row, sources = pending[key]
+                writer.add(kind, name, [{**row, "sources": sorted(sources)}])
+            self.pending.pop(k, None)
 
 
 def read_tables(out) -> PropertyGraph:
-    """The projection written by write_tables."""
+    """The projection written by TableWriter (every part of every table)."""
     import pyarrow.parquet as pq
 
     folder = out / TABLES_DIR
     if not folder.exists():
         raise FileNotFoundError(f"no property-graph tables in {out}: run `kg build … --out {out}` first")
     pg = PropertyGraph(nodes={k: [] for k in NODE_SCHEMA}, rels={k: [] for k in REL_SCHEMA})
-    parts = [(pg.nodes, label, folder / f"{label}.parquet") for label in NODE_SCHEMA] + \
-            [(pg.rels, rtype, folder / f"rel-{rtype}.parquet") for rtype in REL_SCHEMA]
+    parts = [(pg.nodes, label, folder / table_dir("node", label)) for label in NODE_SCHEMA] + \
+            [(pg.rels, rtype, folder / table_dir("rel", rtype)) for rtype in REL_SCHEMA]
     for into, name, path in parts:
         if not path.exists():
             continue
-        try:
-            rows = pq.read_table(path).to_pylist()
-        except Exception as err:  # pyarrow raises several types for a damaged file
-            raise TablesError(f"{path} is damaged ({type(err).__name__}); run `kg build … --out {out}` again") \
-                from None
-        needed = {"uri"} if into is pg.nodes else {"from", "to"}
-        if rows and not needed <= rows[0].keys():
-            raise TablesError(f"{path} is not a table kg build wrote (no {', '.join(sorted(needed))} column); "
-                              f"run `kg build … --out {out}` again")
+        rows = []
+        for part in sorted(path.glob("*.parquet")):
+            try:
+                rows += pq.read_table(part).to_pylist()
+            except Exception as err:  # pyarrow raises several types for a damaged file
+                raise TablesError(f"{part} is damaged ({type(err).__name__}); run `kg build … --out {out}` again") \
+                    from None
+            needed = {"uri"} if into is pg.nodes else {"from", "to"}
+            if rows and not needed <= rows[0].keys():
+                raise TablesError(f"{part} is not a table kg build wrote (no {', '.join(sorted(needed))} column); "
+                                  f"run `kg build … --out {out}` again")
         into[name] = rows
     return pg
 

@@ -378,7 +378,7 @@ def test_damaged_tables_are_one_line_in_viz_export_and_sync(build_copy, damage):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = build_copy / "tables" / "Agency.parquet"
+    table = build_copy / "tables" / "Agency" / "shared.parquet"
     if damage == "empty":
         table.write_bytes(b"")
     else:
@@ -386,7 +386,7 @@ def test_damaged_tables_are_one_line_in_viz_export_and_sync(build_copy, damage):
     for args, prog in ((("viz", "--all"), "kg viz"), (("export",), "kg export"),
                        (("sync", "neo4j", "--uri", "bolt://127.0.0.1:1"), "kg sync neo4j")):
         res = kg(*args, "--out", build_copy, env={"NEO4J_PASSWORD": "x"})
-        assert "Agency.parquet" in one_line_error(res, prog)
+        assert "Agency/shared.parquet" in one_line_error(res, prog)
 
 
 def test_docx_with_xml_comments_reads(tmp_path):

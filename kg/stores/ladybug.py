@@ -5,7 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..projection import NODE_SCHEMA, REL_SCHEMA
+from ..projection import NODE_SCHEMA, REL_SCHEMA, table_dir
 from ..readonly import check_ladybug_plan, single_statement
 
 DB_NAME = "graph.lbug"
@@ -37,7 +37,7 @@ BUFFER_POOL = 1 << 30  # bytes of memory the database may cache while loading: t
 
 
 def bulk_load(tables: Path, out: Path) -> Path:
-    """Write the projection's tables (kg.projection.TableWriter's Parquet files) into out/graph.lbug with COPY
+    """Write the projection's tables (kg.projection.TableWriter's Parquet parts) into out/graph.lbug with COPY
     — the database reads the files itself, never row by row through Python; replaces it atomically."""
     import ladybug
 
@@ -52,19 +52,19 @@ def bulk_load(tables: Path, out: Path) -> Path:
         for stmt in schema_statements():
             conn.execute(stmt)
         for label, cols in NODE_SCHEMA.items():
-            path = tables / f"{label}.parquet"
-            if path.exists():
+            path = tables / table_dir("node", label)
+            if any(path.glob("*.parquet")):
                 names = ", ".join(_q(c) for c, _ in cols)
-                conn.execute(f"COPY {label} FROM (LOAD FROM '{_path(path)}' RETURN {names})")
+                conn.execute(f"COPY {label} FROM (LOAD FROM '{_path(path)}/*.parquet' RETURN {names})")
         for rtype, (pairs, cols) in REL_SCHEMA.items():
-            path = tables / f"rel-{rtype}.parquet"
-            if not path.exists():
+            path = tables / table_dir("rel", rtype)
+            if not any(path.glob("*.parquet")):
                 continue
             names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
             for a, b in pairs:
                 where = "" if len(pairs) == 1 else f" WHERE from_label = '{a}' AND to_label = '{b}'"
                 options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
-                conn.execute(f"COPY {rtype} FROM (LOAD FROM '{_path(path)}'{where} RETURN {names}){options}")
+                conn.execute(f"COPY {rtype} FROM (LOAD FROM '{_path(path)}/*.parquet'{where} RETURN {names}){options}")
         ok = True
     finally:
         conn.close()
