@@ -86,6 +86,7 @@ class BuildReport:
     validated: int = 0
     kept_previous: bool = False  # the build in place was kept (the graph failed SHACL, or every input failed)
     overview_key: str | None = None  # what the overview shows, hashed: an unchanged selection is not drawn again
+    patched_rows: int | None = None  # the database was the previous one patched with this many rows (None: loaded)
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -255,7 +256,7 @@ def _graph_one(args) -> tuple[str, dict]:
     from loaders.serialize import documents_from_data
 
     from .projection import project_graphs, split_own, tally
-    from .rdf import GraphWriter, is_own_subject, serialize
+    from .rdf import GraphWriter, is_own_subject, is_own_triple, serialize
     from .validate import validate_graphs
 
     source, cache_file, plan, folder, validate, parent_caches = args
@@ -266,7 +267,7 @@ def _graph_one(args) -> tuple[str, dict]:
     g = writer.file_graph(source, docs, plan, parents)
     own, shared = [], []
     for q in g.quads:
-        (own if is_own_subject(q.subject.value, plan.iris, source) else shared).append(q.triple)
+        (own if is_own_triple(q, plan.iris, source) else shared).append(q.triple)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "graph.nq", serialize(g.quads, ox.RdfFormat.N_QUADS))
@@ -503,11 +504,15 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     corpus_rows = CorpusMerge(owner)
     for g in graphs:  # pass 1: what files share, merged in memory; the derived counts
         corpus_rows.add_rest(*pickle.loads((g.folder / "rest-rows.pickle").read_bytes()))
-    report.outputs += write_table_parts(stage, out, [name for name, _, _ in files], graphs, corpus_rows)
-    report.nodes, report.relationships = _table_rows(stage / TABLES_DIR)
+    tables_written, rewritten = write_table_parts(stage, out, [name for name, _, _ in files], graphs, corpus_rows)
+    report.outputs += tables_written
+    rows_per_table = _table_rows(stage / TABLES_DIR)
+    report.nodes = sum(n for name, n in rows_per_table.items() if not name.startswith("rel-"))
+    report.relationships = sum(n for name, n in rows_per_table.items() if name.startswith("rel-"))
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
-    bulk_load(stage / TABLES_DIR, stage)
+    if not _patch_database(out, stage, rewritten, rows_per_table, report):
+        bulk_load(stage / TABLES_DIR, stage)
     report.outputs.append(DB_NAME)
     t6 = time.perf_counter()
     report.timings["embedded_load"] = t6 - t5
@@ -583,7 +588,7 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
     on every build. Reads the parts twice (shared triples first); never holds more than one part's triples."""
     import pyoxigraph as ox
 
-    from .rdf import is_own_subject
+    from .rdf import is_own_triple
 
     folder = build_folder / PARTS_DIR
     if not (folder / "parts.json").exists():
@@ -595,7 +600,7 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
         docs = tuple(entry["documents"])
         with open(folder / entry["part"], "rb") as fh:
             for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
-                yield is_own_subject(q.subject.value, docs, entry["file"]), q.triple
+                yield is_own_triple(q, docs, entry["file"]), q.triple
 
     shared: dict[str, None] = {}
     for q in ox.parse(head_nq, format=ox.RdfFormat.N_QUADS):
@@ -619,11 +624,13 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
 TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so a rebuild can take it in place
 
 
-def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list[FileGraph], corpus_rows) -> list[str]:
+def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list[FileGraph],
+                      corpus_rows) -> tuple[list[str], list[str] | None]:
     """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) always;
     each file part (kg.projection.chunk_of) from its files' own rows — or, when it would hold the same (the same
     files with the same graphs, and the same said of their nodes by other files), hard-linked from the build in
-    place. So a rebuild after one changed file writes the shared part and one file part per table."""
+    place. So a rebuild after one changed file writes the shared part and one file part per table. Returns the
+    tables written and the parts made anew (None when there was no earlier build to take parts from)."""
     import pickle
     from collections import defaultdict
 
@@ -647,10 +654,12 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list[Fil
     shared = TableWriter(stage, part_name(None))
     corpus_rows.write_shared(shared)
     shared.close()
+    rewritten = [part_name(None)] + sorted(set(before) - set(state))  # parts of files no longer built: gone
     for c in sorted(by_chunk):
         part = part_name(c)
         if before.get(part) == state[part] and _link_part(previous, stage, folders, part):
             continue
+        rewritten.append(part)
         writer = TableWriter(stage, part)
         try:
             corpus_rows.write_own(((k, pickle.loads((graphs[k].folder / "own-rows.pickle").read_bytes()))
@@ -661,7 +670,8 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list[Fil
             raise
     write_atomic(stage / TABLES_STATE, json.dumps(state, sort_keys=True) + "\n")
     tables = stage / TABLES_DIR
-    return [f"{TABLES_DIR}/{d}" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
+    written = [f"{TABLES_DIR}/{d}" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
+    return written, (rewritten if before else None)
 
 
 def _link_part(previous: Path, stage: Path, folders: list[str], part: str) -> bool:
@@ -684,18 +694,39 @@ def _link_part(previous: Path, stage: Path, folders: list[str], part: str) -> bo
         return False
 
 
-def _table_rows(tables: Path) -> tuple[int, int]:
-    """(nodes, relationships) in the tables, from the Parquet footers."""
+def _table_rows(tables: Path) -> dict[str, int]:
+    """Rows per table folder (Agency, rel-LEADS, …), from the Parquet footers."""
     import pyarrow.parquet as pq
 
-    nodes = rels = 0
+    rows: dict[str, int] = {}
     for path in tables.glob("*/*.parquet"):
-        n = pq.ParquetFile(path).metadata.num_rows
-        if path.parent.name.startswith("rel-"):
-            rels += n
-        else:
-            nodes += n
-    return nodes, rels
+        rows[path.parent.name] = rows.get(path.parent.name, 0) + pq.ParquetFile(path).metadata.num_rows
+    return rows
+
+
+PATCH_MAX_PARTS = 8  # a rebuild that rewrote more file parts than this loads the database in full
+
+
+def _patch_database(out: Path, stage: Path, rewritten: list[str] | None, rows_per_table: dict[str, int],
+                    report: BuildReport) -> bool:
+    """The embedded database as the build in place's, patched with what changed in the rewritten table parts
+    (kg.stores.ladybug.patch); False when there is nothing to patch or the change is large (load in full)."""
+    from .projection import TABLES_DIR, table_delta
+    from .publish import current_build
+    from .stores.ladybug import DB_NAME, patch
+
+    previous = current_build(out)
+    if rewritten is None or previous is None or not (previous / DB_NAME).is_file() or \
+            len(rewritten) - 1 > PATCH_MAX_PARTS:
+        return False
+    old = [p for part in rewritten for p in (previous / TABLES_DIR).glob(f"*/{part}.parquet")]
+    new = [p for part in rewritten for p in (stage / TABLES_DIR).glob(f"*/{part}.parquet")]
+    delta = table_delta(old, new)
+    expected = {(name[4:] if name.startswith("rel-") else name): n for name, n in rows_per_table.items()}
+    if patch(previous / DB_NAME, delta, stage, expected) is None:
+        return False
+    report.patched_rows = delta.size()
+    return True
 
 
 def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Callable[[str], int | None]:
@@ -730,10 +761,10 @@ def _overview(out: Path, stage: Path) -> str:
     key of its selection is in the previous build-info.json): drawing it is the slow part. Returns the key.
     The selection is read from the build's embedded database, so the graph is never whole in memory."""
     from .publish import current_build
-    from .stores.ladybug import DB_NAME, LadybugReader
+    from .stores.ladybug import DB_NAME, OVERVIEW_POOL, LadybugReader
     from .viz import render, select_overview
 
-    with LadybugReader(stage / DB_NAME) as reader:
+    with LadybugReader(stage / DB_NAME, buffer_pool=OVERVIEW_POOL) as reader:
         nodes, rels = select_overview(reader.run, OVERVIEW_NODES)
     key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
                          + OVERVIEW_TITLE.encode()).hexdigest()[:20]
@@ -795,6 +826,7 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "conforms": report.conforms,
         "graphs_validated": report.validated,
         "timings_s": {k: round(v, 3) for k, v in report.timings.items()},
+        "embedded_database": "loaded" if report.patched_rows is None else f"patched ({report.patched_rows} rows)",
         "overview_key": report.overview_key,
         "outputs": report.outputs,
     }

@@ -515,7 +515,7 @@ def split_own(pg: PropertyGraph, is_own) -> tuple[PropertyGraph, PropertyGraph]:
 
 
 TABLES_DIR = "tables"
-ROW_GROUP = 20_000  # rows a table writer holds before writing them out
+ROW_GROUP = 5_000  # rows a table writer holds before writing them out
 CHUNKS = 64  # a file's own rows go to part-<crc32(file name) % CHUNKS> of each table: a rebuild rewrites its part
 SHARED_PART = "shared"  # the rows files share, merged, and the derived counts
 
@@ -742,6 +742,47 @@ class CorpusMerge:
                 kind, name, row, sources = pending[key]
                 writer.add(kind, name, [{**row, "sources": sorted(sources)}])
             self.pending.pop(k, None)
+
+
+@dataclass
+class TableDelta:
+    """What changed between two versions of some parts of the tables, per label and type: rows gone (keys), rows
+    new or changed (whole rows). Keys: a node's uri; a relationship's (from, to)."""
+
+    removed: dict[tuple[str, str], list] = field(default_factory=dict)  # (kind, name) → keys
+    written: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (kind, name) → rows, new or changed
+    changed: dict[tuple[str, str], set] = field(default_factory=dict)  # (kind, name) → keys of rows that were there
+
+    def size(self) -> int:
+        return sum(map(len, self.removed.values())) + sum(map(len, self.written.values()))
+
+
+def table_delta(old: list, new: list) -> TableDelta:
+    """The delta from the parts `old` to the parts `new` (Parquet files of one build and the next; the same part
+    names on both sides, so a row that moved between them is seen as changed, not gone and new)."""
+    import pyarrow.parquet as pq
+
+    def load(paths) -> dict[tuple[str, str], dict]:
+        rows: dict[tuple[str, str], dict] = defaultdict(dict)
+        for path in paths:
+            folder = path.parent.name
+            kind, name = ("rel", folder[4:]) if folder.startswith("rel-") else ("node", folder)
+            for row in pq.read_table(path).to_pylist():
+                rows[(kind, name)][row["uri"] if kind == "node" else (row["from"], row["to"])] = row
+        return rows
+
+    before, after = load(old), load(new)
+    delta = TableDelta()
+    for table in sorted(set(before) | set(after)):
+        was, now = before.get(table, {}), after.get(table, {})
+        gone = sorted(k for k in was if k not in now)
+        written = [now[k] for k in sorted(now) if was.get(k) != now[k]]
+        if gone:
+            delta.removed[table] = gone
+        if written:
+            delta.written[table] = written
+            delta.changed[table] = {k for k in now if k in was and was[k] != now[k]}
+    return delta
 
 
 def read_tables(out) -> PropertyGraph:

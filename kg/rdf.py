@@ -539,6 +539,16 @@ def is_own_subject(subject: str, doc_iris: tuple[str, ...], source: str) -> bool
     return any(subject == d or subject.startswith((d + "/", d + "#")) for d in doc_iris)
 
 
+def is_own_triple(triple, doc_iris: tuple[str, ...], source: str) -> bool:
+    """Whether a triple belongs to this file alone: about one of its nodes, or linking a shared node to one (an
+    agency responsible for one of its tasks) — such links grow with the corpus, so they are not kept with the
+    triples files share."""
+    if is_own_subject(triple.subject.value, doc_iris, source):
+        return True
+    o = triple.object
+    return isinstance(o, ox.NamedNode) and is_own_subject(o.value, doc_iris, source)
+
+
 def serialize(items: Iterable, fmt: ox.RdfFormat) -> bytes:
     """Triples or quads in one of Oxigraph's formats, with the project's prefixes where they apply."""
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):

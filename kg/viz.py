@@ -73,6 +73,18 @@ def _neighbours(pg: PropertyGraph) -> dict[str, set[str]]:
     return adj
 
 
+def _degrees(pg: PropertyGraph) -> dict[str, int]:
+    """Relationships at each node (both directions; a relationship from a node to itself counts twice)."""
+    degree: dict[str, int] = {}
+    for rtype, rows in pg.rels.items():
+        if rtype in DERIVED:
+            continue
+        for r in rows:
+            degree[r["from"]] = degree.get(r["from"], 0) + 1
+            degree[r["to"]] = degree.get(r["to"], 0) + 1
+    return degree
+
+
 def _seeds(pg: PropertyGraph, sel: Selection) -> list[str]:
     def match(label: str, text: str, keys: tuple[str, ...]) -> list[str]:
         exact = [r["uri"] for r in pg.nodes[label] if any(r.get(k) == text for k in keys) or r["uri"] == text]
@@ -95,9 +107,9 @@ def select(pg: PropertyGraph, sel: Selection) -> tuple[list[dict], list[tuple[st
     labels = {r["uri"]: (label, r) for label, rows in pg.nodes.items() for r in rows}
     if sel.all:
         keep = list(labels)
-        if len(keep) > sel.max_nodes:  # keep the best connected nodes
-            adj = _neighbours(pg)
-            keep = sorted(keep, key=lambda u: (-len(adj.get(u, ())), u))[:sel.max_nodes]
+        if len(keep) > sel.max_nodes:  # keep the best connected nodes: the most relationships (derived ones aside)
+            degree = _degrees(pg)
+            keep = sorted(keep, key=lambda u: (-degree.get(u, 0), u))[:sel.max_nodes]
     else:
         seeds = _seeds(pg, sel)
         if not seeds:
@@ -132,16 +144,19 @@ def select(pg: PropertyGraph, sel: Selection) -> tuple[list[dict], list[tuple[st
 def select_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, dict]]]:
     """The overview's selection (as select with all=True) read from a database: `run(query, params)` → (columns,
     rows) on the build's embedded database. Every node when they are few, else the `max_nodes` with the most
-    distinct neighbours (ties by uri); the database counts them, so the graph is never whole in memory."""
+    relationships (ties by uri); the database counts them, so the graph is never whole in memory."""
     from .projection import NODE_SCHEMA, REL_SCHEMA
 
     derived = sorted(DERIVED)
     total = sum(run(f"MATCH (n:{label}) RETURN count(n)", {})[1][0][0] for label in NODE_SCHEMA)
     if total > max_nodes:
-        ranked = run("MATCH (n)-[r]-(m) WHERE NOT label(r) IN $derived "
-                     "RETURN n.uri AS u, count(DISTINCT m.uri) AS d ORDER BY d DESC, u LIMIT $k",
-                     {"derived": derived, "k": max_nodes})[1]
-        keep = [u for u, _ in ranked]
+        # counted by the nodes' internal ids (the aggregation holds a number per node, not its uri), then the
+        # uris of those at or above the k-th count, ties broken by uri
+        degree = "MATCH (n)-[r]-(m) WHERE NOT label(r) IN $derived WITH n, count(r) AS d "
+        counts = run(degree + "RETURN d ORDER BY d DESC LIMIT $k", {"derived": derived, "k": max_nodes})[1]
+        ranked = run(degree + "WHERE d >= $least RETURN n.uri, d",
+                     {"derived": derived, "least": counts[-1][0] if counts else 1})[1] if counts else []
+        keep = [u for u, _ in sorted(ranked, key=lambda x: (-x[1], x[0]))[:max_nodes]]
         if len(keep) < max_nodes:  # fewer connected nodes than room: the unconnected ones by uri
             have = set(keep)
             rest = sorted(u for label in NODE_SCHEMA for (u,) in run(f"MATCH (n:{label}) RETURN n.uri", {})[1]

@@ -414,12 +414,23 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     first = inodes()
     changed = corpus / "002_ef8d9751ef9cfd10.txt"
     changed.write_text(changed.read_text(encoding="utf-8").replace("市侨联", "市工商联"), encoding="utf-8")
-    build(paths, out, jobs=2)
+    rebuilt = build(paths, out, jobs=2)
+    assert rebuilt.patched_rows  # the database in place, patched with the rows that changed
     second = inodes()
     rewritten = {name.split("/")[1] for name in second if first.get(name) != second[name]}
     assert rewritten == {"shared.parquet", f"{part_name(chunk_of(changed.name))}.parquet"}
 
     cold = tmp_path / "cold"
-    build(paths, cold, jobs=2)
+    assert build(paths, cold, jobs=2).patched_rows is None
     assert read_tables(out).fingerprint() == read_tables(cold).fingerprint()
     assert _database_rows(out) == _database_rows(cold)
+    for gone in corpus.rglob("d01_*.txt"):  # a file gone, and one back as it was: patched again
+        gone.unlink()
+    changed.write_text(changed.read_text(encoding="utf-8").replace("市工商联", "市侨联"), encoding="utf-8")
+    paths = sorted(corpus.rglob("*.txt"))
+    assert build(paths, out, jobs=2).patched_rows
+    assert build(paths, cold, jobs=2).patched_rows
+    fresh = tmp_path / "fresh"
+    build(paths, fresh, jobs=2)
+    assert _database_rows(out) == _database_rows(cold) == _database_rows(fresh)
+    assert read_tables(out).fingerprint() == read_tables(fresh).fingerprint()

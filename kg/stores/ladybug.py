@@ -34,6 +34,7 @@ def schema_statements() -> list[str]:
 
 
 BUFFER_POOL = 1 << 30  # bytes of memory the database may cache while loading: the load stays bounded
+OVERVIEW_POOL = 256 << 20  # … and while counting the overview's best-connected nodes
 
 
 def bulk_load(tables: Path, out: Path) -> Path:
@@ -79,6 +80,87 @@ def bulk_load(tables: Path, out: Path) -> Path:
     return final
 
 
+def patch(previous: Path, delta, out: Path, expected: dict[str, int]) -> Path | None:
+    """out/graph.lbug as a copy of the `previous` database with `delta` (kg.projection.TableDelta) applied: rows
+    gone are deleted, changed rows replaced, new rows inserted — what a rebuild after a few changed files needs,
+    instead of loading every row again. `expected` (rows per label and type in the new tables) is checked after;
+    None (nothing written) when the patched database would not hold them, and the caller loads in full."""
+    import ladybug
+    import pyarrow as pa
+
+    from ..projection import table_schema
+
+    final = out / DB_NAME
+    tmp = out / f".{DB_NAME}.{os.getpid()}.tmp"
+    _remove(tmp)
+    shutil.copyfile(previous, tmp)
+    db = ladybug.Database(str(tmp), buffer_pool_size=BUFFER_POOL)
+    conn = ladybug.Connection(db)
+    ok = False
+
+    def frame(rows: list[dict], kind: str, name: str, prefix: str = "c_"):
+        schema = table_schema(kind, name)
+        return pa.table({prefix + f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema})
+
+    try:
+        for (kind, name), keys in list(delta.removed.items()) + [(t, sorted(k)) for t, k in delta.changed.items()]:
+            if kind != "rel" or not keys:
+                continue
+            for a, b in REL_SCHEMA[name][0]:
+                _with_frame(conn, f"LOAD FROM rows_ MATCH (x:{a} {{uri: c_from}})-[r:{name}]->(y:{b} {{uri: c_to}}) "
+                                  "DELETE r", pa.table({"c_from": [k[0] for k in keys], "c_to": [k[1] for k in keys]}))
+        for (kind, name), keys in delta.removed.items():
+            if kind == "node":
+                _with_frame(conn, f"LOAD FROM rows_ MATCH (n_:{name} {{uri: c_uri}}) DETACH DELETE n_",
+                            pa.table({"c_uri": keys}))
+        for (kind, name), rows in delta.written.items():
+            if kind != "node":
+                continue
+            changed = delta.changed.get((kind, name), set())
+            update = [r for r in rows if r["uri"] in changed]
+            insert = [r for r in rows if r["uri"] not in changed]
+            cols = [c for c, _ in NODE_SCHEMA[name] if c != "uri"]
+            if update:
+                sets = ", ".join(f"n_.{_q(c)} = c_{c}" for c in cols)
+                _with_frame(conn, f"LOAD FROM rows_ MATCH (n_:{name} {{uri: c_uri}}) SET {sets}", frame(update, kind, name))
+            if insert:
+                names = ", ".join(_q(c) for c, _ in NODE_SCHEMA[name])
+                _with_frame(conn, f"COPY {name} FROM (LOAD FROM rows_ RETURN {names})", frame(insert, kind, name, ""))
+        for (kind, name), rows in delta.written.items():
+            if kind != "rel":
+                continue
+            pairs, cols = REL_SCHEMA[name]
+            names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
+            for a, b in pairs:
+                mine = [r for r in rows if r["from_label"] == a and r["to_label"] == b]
+                if mine:
+                    options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
+                    _with_frame(conn, f"COPY {name} FROM (LOAD FROM rows_ RETURN {names}){options}",
+                                frame(mine, kind, name, ""))
+        have = {label: conn.execute(f"MATCH (n_:{label}) RETURN count(n_)").get_next()[0] for label in NODE_SCHEMA}
+        have.update({rtype: conn.execute(f"MATCH ()-[r:{rtype}]->() RETURN count(r)").get_next()[0]
+                     for rtype in REL_SCHEMA})
+        ok = have == {k: expected.get(k, 0) for k in have}
+    finally:
+        conn.close()
+        db.close()
+        if not ok:
+            for leftover in out.glob(f".{DB_NAME}.{os.getpid()}.tmp*"):
+                _remove(leftover)
+    if not ok:
+        return None
+    _remove(final)
+    os.replace(tmp, final)
+    for suffix in (".wal", ".shadow"):
+        _remove(Path(str(tmp) + suffix))
+    return final
+
+
+def _with_frame(conn, query: str, rows_) -> None:
+    """Run a query that reads the Arrow table `rows_` (LadybugDB finds it by its name among the caller's locals)."""
+    conn.execute(query)
+
+
 def _path(path: Path) -> str:
     """A file path inside a Cypher string literal (a quote or backslash in the build folder's path is escaped)."""
     return str(path.resolve()).replace("\\", "\\\\").replace("'", "\\'")
@@ -94,7 +176,7 @@ def _remove(path: Path) -> None:
 class LadybugReader:
     """Runs Cypher on a built database; read-only unless write=True."""
 
-    def __init__(self, path: Path, write: bool = False):
+    def __init__(self, path: Path, write: bool = False, buffer_pool: int = 0):
         import ladybug
 
         if path.is_dir():
@@ -102,7 +184,7 @@ class LadybugReader:
         if not path.exists():
             raise CypherError(f"no embedded database at {path}: run `kg build … --out {path.parent}` first")
         try:
-            self.db = ladybug.Database(str(path), read_only=not write)
+            self.db = ladybug.Database(str(path), read_only=not write, buffer_pool_size=buffer_pool)
         except RuntimeError as err:
             raise CypherError(f"cannot open {path}: {str(err).splitlines()[0]}") from err
         self.conn = ladybug.Connection(self.db)
