@@ -462,6 +462,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
             return report
     # the shared part: ontology, vocabularies, build, and what files share — each triple once, kept as its
     # N-Triples text (the nodes several files describe: agencies, divisions, topics, cited documents)
+    t_shared = time.perf_counter()
     head_graphs = GraphWriter(__version__).shared_graphs()
     shared: dict[str, None] = {}
     for g in head_graphs:
@@ -474,13 +475,14 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     shared_nt = "".join(f"{key} .\n" for key in shared)
     del shared
     report.triples = shared_nt.count("\n") + sum(g.own_triples for g in graphs)
+    report.timings["shared_triples"] = time.perf_counter() - t_shared
     if validate:  # what no single file shows: the nodes several files describe, with all they say of them
         from .validate import validate_shared
 
-        t_shared = time.perf_counter()
+        t_across = time.perf_counter()
         across = validate_shared(shared_nt)
         report.validated += 1
-        report.timings["validate_across_files"] = time.perf_counter() - t_shared
+        report.timings["validate_across_files"] = time.perf_counter() - t_across
         if not across.conforms:
             report.conforms = False
             report.violations = across.messages
@@ -504,6 +506,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     corpus_rows = CorpusMerge(owner)
     for g in graphs:  # pass 1: what files share, merged in memory; the derived counts
         corpus_rows.add_rest(*pickle.loads((g.folder / "rest-rows.pickle").read_bytes()))
+    report.timings["merge_shared_rows"] = time.perf_counter() - t4
     tables_written, rewritten = write_table_parts(stage, out, [name for name, _, _ in files], graphs, corpus_rows)
     report.outputs += tables_written
     rows_per_table = _table_rows(stage / TABLES_DIR)
@@ -723,7 +726,7 @@ def _patch_database(out: Path, stage: Path, rewritten: list[str] | None, rows_pe
     new = [p for part in rewritten for p in (stage / TABLES_DIR).glob(f"*/{part}.parquet")]
     delta = table_delta(old, new)
     expected = {(name[4:] if name.startswith("rel-") else name): n for name, n in rows_per_table.items()}
-    if patch(previous / DB_NAME, delta, stage, expected) is None:
+    if patch(previous / DB_NAME, delta, stage / TABLES_DIR, stage, expected) is None:
         return False
     report.patched_rows = delta.size()
     return True

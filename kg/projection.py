@@ -747,42 +747,75 @@ class CorpusMerge:
 @dataclass
 class TableDelta:
     """What changed between two versions of some parts of the tables, per label and type: rows gone (keys), rows
-    new or changed (whole rows). Keys: a node's uri; a relationship's (from, to)."""
+    new or changed (whole rows), and tables to replace whole (the derived counts: a pair's rank moves with any
+    task, so comparing them row by row costs more than writing them again). Keys: a node's uri; a relationship's
+    (from, to)."""
 
     removed: dict[tuple[str, str], list] = field(default_factory=dict)  # (kind, name) → keys
     written: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (kind, name) → rows, new or changed
     changed: dict[tuple[str, str], set] = field(default_factory=dict)  # (kind, name) → keys of rows that were there
+    replaced: set[str] = field(default_factory=set)  # relationship types whose rows are all written again
 
     def size(self) -> int:
         return sum(map(len, self.removed.values())) + sum(map(len, self.written.values()))
 
 
 def table_delta(old: list, new: list) -> TableDelta:
-    """The delta from the parts `old` to the parts `new` (Parquet files of one build and the next; the same part
-    names on both sides, so a row that moved between them is seen as changed, not gone and new)."""
+    """The delta from the parts `old` to the parts `new` (Parquet files of one build and the next: a part is
+    tables/<table>/<part>.parquet, and the same part names are on both sides, so a row that moved between them is
+    seen as changed, not gone and new). A part whose file is byte-identical on both sides is not read."""
     import pyarrow.parquet as pq
 
-    def load(paths) -> dict[tuple[str, str], dict]:
-        rows: dict[tuple[str, str], dict] = defaultdict(dict)
-        for path in paths:
-            folder = path.parent.name
-            kind, name = ("rel", folder[4:]) if folder.startswith("rel-") else ("node", folder)
-            for row in pq.read_table(path).to_pylist():
-                rows[(kind, name)][row["uri"] if kind == "node" else (row["from"], row["to"])] = row
+    def key(path) -> tuple[str, str]:
+        return path.parent.name, path.name
+
+    before, after = {key(p): p for p in old}, {key(p): p for p in new}
+    same = {k for k in set(before) & set(after) if _same_bytes(before[k], after[k])}
+    delta = TableDelta()
+
+    def load(paths: dict, folder: str) -> dict:
+        rows: dict = {}
+        kind = "rel" if folder.startswith("rel-") else "node"
+        for (f, _), path in sorted(paths.items()):
+            if f != folder or (f, path.name) in same:
+                continue
+            columns = pq.read_table(path).to_pydict()
+            names = list(columns)
+            for values in zip(*columns.values()):
+                row = dict(zip(names, values))
+                rows[row["uri"] if kind == "node" else (row["from"], row["to"])] = row
         return rows
 
-    before, after = load(old), load(new)
-    delta = TableDelta()
-    for table in sorted(set(before) | set(after)):
-        was, now = before.get(table, {}), after.get(table, {})
+    for folder in sorted({f for f, _ in set(before) | set(after)}):
+        kind, name = ("rel", folder[4:]) if folder.startswith("rel-") else ("node", folder)
+        if kind == "rel" and name in DERIVED:
+            if any((f, n) not in same for f, n in set(before) | set(after) if f == folder):
+                delta.replaced.add(name)
+            continue
+        was, now = load(before, folder), load(after, folder)
         gone = sorted(k for k in was if k not in now)
         written = [now[k] for k in sorted(now) if was.get(k) != now[k]]
+        table = (kind, name)
         if gone:
             delta.removed[table] = gone
         if written:
             delta.written[table] = written
             delta.changed[table] = {k for k in now if k in was and was[k] != now[k]}
     return delta
+
+
+def _same_bytes(a, b) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    if a.stat().st_ino == b.stat().st_ino and a.stat().st_dev == b.stat().st_dev:
+        return True
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
 
 
 def read_tables(out) -> PropertyGraph:

@@ -261,7 +261,8 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path):
     import json
 
     from kg.identity import source_iri
-    from kg.projection import CorpusMerge, TableWriter, project_graphs, read_tables, split_own, summarise, tally
+    from kg.projection import (CorpusMerge, TableWriter, chunk_of, part_name, project_graphs, read_tables, split_own,
+                               summarise, tally)
     from kg.rdf import GraphWriter, is_own_subject, plan_files
     from loaders import extract_file
 
@@ -291,9 +292,16 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path):
         own, rest = split_own(part, lambda uri: is_own_subject(uri, plan.iris, name))
         merged.add_rest(rest, tally(part))
         own_parts.append(own)
-    tables = TableWriter(tmp_path)
-    merged.write(iter(own_parts), tables)
-    tables.close()
+    shared = TableWriter(tmp_path, part_name(None))
+    merged.write_shared(shared)
+    shared.close()
+    parts: dict[int, list] = {}
+    for k, ((name, _), own) in enumerate(zip(files, own_parts)):
+        parts.setdefault(chunk_of(name), []).append((k, own))
+    for chunk, members in parts.items():
+        writer = TableWriter(tmp_path, part_name(chunk))
+        merged.write_own(members, writer)
+        writer.close()
     streamed = read_tables(tmp_path)
 
     def rows(groups, label):

@@ -34,6 +34,7 @@ def schema_statements() -> list[str]:
 
 
 BUFFER_POOL = 1 << 30  # bytes of memory the database may cache while loading: the load stays bounded
+PATCH_POOL = 256 << 20  # … while patching it after a few changed files
 OVERVIEW_POOL = 256 << 20  # … and while counting the overview's best-connected nodes
 
 
@@ -80,11 +81,12 @@ def bulk_load(tables: Path, out: Path) -> Path:
     return final
 
 
-def patch(previous: Path, delta, out: Path, expected: dict[str, int]) -> Path | None:
+def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, int]) -> Path | None:
     """out/graph.lbug as a copy of the `previous` database with `delta` (kg.projection.TableDelta) applied: rows
-    gone are deleted, changed rows replaced, new rows inserted — what a rebuild after a few changed files needs,
-    instead of loading every row again. `expected` (rows per label and type in the new tables) is checked after;
-    None (nothing written) when the patched database would not hold them, and the caller loads in full."""
+    gone are deleted, changed rows replaced, new rows inserted, derived counts loaded again from `tables` — what a
+    rebuild after a few changed files needs, instead of loading every row again. `expected` (rows per label and
+    type in the new tables) is checked after, for the tables the delta touched; None (nothing written) when the
+    patched database would not hold them, and the caller loads in full."""
     import ladybug
     import pyarrow as pa
 
@@ -94,7 +96,7 @@ def patch(previous: Path, delta, out: Path, expected: dict[str, int]) -> Path | 
     tmp = out / f".{DB_NAME}.{os.getpid()}.tmp"
     _remove(tmp)
     shutil.copyfile(previous, tmp)
-    db = ladybug.Database(str(tmp), buffer_pool_size=BUFFER_POOL)
+    db = ladybug.Database(str(tmp), buffer_pool_size=PATCH_POOL)
     conn = ladybug.Connection(db)
     ok = False
 
@@ -103,6 +105,12 @@ def patch(previous: Path, delta, out: Path, expected: dict[str, int]) -> Path | 
         return pa.table({prefix + f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema})
 
     try:
+        for name in sorted(delta.replaced):  # the derived counts: every row again, from the new tables
+            conn.execute(f"MATCH ()-[r:{name}]->() DELETE r")
+            pairs, cols = REL_SCHEMA[name]
+            names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
+            conn.execute(f"COPY {name} FROM (LOAD FROM '{_path(tables / table_dir('rel', name))}/*.parquet' "
+                         f"RETURN {names})")
         for (kind, name), keys in list(delta.removed.items()) + [(t, sorted(k)) for t, k in delta.changed.items()]:
             if kind != "rel" or not keys:
                 continue
@@ -137,9 +145,11 @@ def patch(previous: Path, delta, out: Path, expected: dict[str, int]) -> Path | 
                     options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
                     _with_frame(conn, f"COPY {name} FROM (LOAD FROM rows_ RETURN {names}){options}",
                                 frame(mine, kind, name, ""))
-        have = {label: conn.execute(f"MATCH (n_:{label}) RETURN count(n_)").get_next()[0] for label in NODE_SCHEMA}
+        touched = {name for _, name in list(delta.removed) + list(delta.written)} | delta.replaced
+        have = {label: conn.execute(f"MATCH (n_:{label}) RETURN count(n_)").get_next()[0]
+                for label in NODE_SCHEMA if label in touched}
         have.update({rtype: conn.execute(f"MATCH ()-[r:{rtype}]->() RETURN count(r)").get_next()[0]
-                     for rtype in REL_SCHEMA})
+                     for rtype in REL_SCHEMA if rtype in touched})
         ok = have == {k: expected.get(k, 0) for k in have}
     finally:
         conn.close()
