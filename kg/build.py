@@ -551,7 +551,7 @@ def link_parts(folder: Path, head_nq: bytes, graphs: list[tuple[str, FileGraph]]
             shutil.copyfile(g.folder / "graph.nq", target)
         manifest.append({"file": name, "part": part, "documents": list(g.iris)})
     write_atomic(folder / "parts.json", json.dumps(manifest, ensure_ascii=False, indent=0) + "\n")
-    return [f"{PARTS_DIR}/_build.nq", f"{PARTS_DIR}/parts.json"]
+    return [f"{PARTS_DIR}/"]
 
 
 def own_chunks(own: list) -> tuple[bytes, bytes]:
@@ -673,7 +673,7 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list[Fil
             raise
     write_atomic(stage / TABLES_STATE, json.dumps(state, sort_keys=True) + "\n")
     tables = stage / TABLES_DIR
-    written = [f"{TABLES_DIR}/{d}" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
+    written = [f"{TABLES_DIR}/{d}/" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
     return written, (rewritten if before else None)
 
 

@@ -107,6 +107,8 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
     try:
         for name in sorted(delta.replaced):  # the derived counts: every row again, from the new tables
             conn.execute(f"MATCH ()-[r:{name}]->() DELETE r")
+            if not any((tables / table_dir("rel", name)).glob("*.parquet")):
+                continue
             pairs, cols = REL_SCHEMA[name]
             names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
             conn.execute(f"COPY {name} FROM (LOAD FROM '{_path(tables / table_dir('rel', name))}/*.parquet' "
