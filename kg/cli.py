@@ -519,7 +519,7 @@ def export(
     from kg.stores.nx import EXPORT_FORMATS, export as write_export, to_networkx
 
     if fmt == "rdf":
-        from kg.build import export_merged
+        from kg.parts import export_merged
 
         dest = to or out / "export"
         try:

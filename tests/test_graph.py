@@ -348,7 +348,7 @@ def test_the_graph_is_a_folder_of_parts_and_the_merged_files_are_made_on_request
     import json
     import os
 
-    from kg.build import export_merged
+    from kg.parts import export_merged
     from kg.sparql import query, load_store
 
     corpus = tmp_path / "corpus"

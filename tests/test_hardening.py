@@ -525,10 +525,10 @@ def test_a_file_whose_graph_cannot_be_made_is_its_own_error_and_the_rest_are_bui
 
 def test_streamed_outputs_replace_a_file_whole_or_not_at_all(tmp_path):
     """documents.jsonl and the merged serialisations stream from per-file parts: all of them or the old file."""
-    from kg.build import _concat
+    from kg.parts import concat
 
     target = tmp_path / "documents.jsonl"
-    _concat(target, b"", (f"{k}\n".encode() for k in range(3)), separator=b"")
+    concat(target, b"", (f"{k}\n".encode() for k in range(3)), separator=b"")
     assert target.read_text() == "0\n1\n2\n"
 
     def broken():
@@ -536,5 +536,5 @@ def test_streamed_outputs_replace_a_file_whole_or_not_at_all(tmp_path):
         raise RuntimeError("the producer failed half way")
 
     with pytest.raises(RuntimeError):
-        _concat(target, b"", broken(), separator=b"")
+        concat(target, b"", broken(), separator=b"")
     assert target.read_text() == "0\n1\n2\n" and [p.name for p in tmp_path.iterdir()] == ["documents.jsonl"]

@@ -69,15 +69,7 @@ def bulk_load(tables: Path, out: Path) -> Path:
                 conn.execute(f"COPY {rtype} FROM (LOAD FROM '{_path(path)}/*.parquet'{where} RETURN {names}){options}")
         ok = True
     finally:
-        conn.close()
-        db.close()
-        if not ok:
-            for leftover in out.glob(f".{DB_NAME}.{os.getpid()}.tmp*"):
-                _remove(leftover)
-    _remove(final)
-    os.replace(tmp, final)
-    for suffix in (".wal", ".shadow"):
-        _remove(Path(str(tmp) + suffix))
+        _close(db, conn, out, tmp, ok)
     return final
 
 
@@ -154,18 +146,22 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
                      for rtype in REL_SCHEMA if rtype in touched})
         ok = have == {k: expected.get(k, 0) for k in have}
     finally:
-        conn.close()
-        db.close()
-        if not ok:
-            for leftover in out.glob(f".{DB_NAME}.{os.getpid()}.tmp*"):
-                _remove(leftover)
+        _close(db, conn, out, tmp, ok)
+    return final if ok else None
+
+
+def _close(db, conn, out: Path, tmp: Path, ok: bool) -> None:
+    """Close a database written at `tmp`; when whole (`ok`), put it in place of out/graph.lbug, else remove it."""
+    conn.close()
+    db.close()
     if not ok:
-        return None
-    _remove(final)
-    os.replace(tmp, final)
+        for leftover in out.glob(f".{DB_NAME}.{os.getpid()}.tmp*"):
+            _remove(leftover)
+        return
+    _remove(out / DB_NAME)
+    os.replace(tmp, out / DB_NAME)
     for suffix in (".wal", ".shadow"):
         _remove(Path(str(tmp) + suffix))
-    return final
 
 
 def _with_frame(conn, query: str, rows_) -> None:

@@ -1,0 +1,259 @@
+"""A build's outputs as parts: the graph as one N-Quads file per source file (graph/), the merged serialisations
+made from them on request, the property-graph tables as parts per group of files, and the embedded database
+patched with what changed — so a rebuild writes what its changed files touch (issue 11)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .files import write_atomic
+from .identity import slug
+
+if TYPE_CHECKING:
+    from .build import FileGraph
+
+
+def _strip_prefixes(turtle: bytes) -> bytes:
+    return b"\n".join(line for line in turtle.split(b"\n") if not line.startswith(b"@prefix "))
+
+
+def concat(path: Path, head: bytes, parts: Iterable[Path | bytes], tail: bytes = b"", separator: bytes = b"\n",
+            lead: bool = False) -> None:
+    """Stream head + parts (files or bytes; empty ones skipped) joined by separator + tail into path, atomically
+    (no file part is held in memory beyond a buffer; a failing producer leaves the file in place). With `lead`,
+    the separator also comes before the first part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(head)
+            first = not lead
+            for part in parts:
+                if (part.stat().st_size if isinstance(part, Path) else len(part)) == 0:
+                    continue
+                if not first:
+                    fh.write(separator)
+                if isinstance(part, Path):
+                    with open(part, "rb") as src:
+                        shutil.copyfileobj(src, fh, 1 << 20)
+                else:
+                    fh.write(part)
+                first = False
+            fh.write(tail)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+
+
+PARTS_DIR = "graph"  # one N-Quads file per source file (its named graph), and _build.nq: ontology, vocabularies, build
+MERGED_AUTO_MB = 512  # --merged auto writes graph.nq/.ttl/.jsonld while the parts stay under this size
+MERGED_CHOICES = ("auto", "always", "never")
+
+
+def link_parts(folder: Path, head_nq: bytes, graphs: list[tuple[str, "FileGraph"]]) -> list[str]:
+    """The graph as a folder of N-Quads parts: each file's named graph hard-linked from the cache (no copy: a
+    rebuild writes only the parts of changed files), the shared graphs in _build.nq, and parts.json — for each
+    part its source file and its documents' IRIs, so the merged serialisations can be made from the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "_build.nq", head_nq)
+    manifest, taken = [], {"_build.nq", "parts.json"}
+    for name, g in graphs:
+        part = f"{slug(name)}.nq"
+        k = 1
+        while part in taken:  # two names that differ only in characters a slug replaces
+            k += 1
+            part = f"{slug(name)}~{k}.nq"
+        taken.add(part)
+        target = folder / part
+        try:
+            os.link(g.folder / "graph.nq", target)
+        except OSError:  # another file system, or links not allowed: copy
+            shutil.copyfile(g.folder / "graph.nq", target)
+        manifest.append({"file": name, "part": part, "documents": list(g.iris)})
+    write_atomic(folder / "parts.json", json.dumps(manifest, ensure_ascii=False, indent=0) + "\n")
+    return [f"{PARTS_DIR}/"]
+
+
+def own_chunks(own: list) -> tuple[bytes, bytes]:
+    """A file's own triples as a Turtle chunk (no prefixes) and a JSON-LD chunk (no brackets), for the merge."""
+    import pyoxigraph as ox
+
+    from .rdf import serialize
+
+    jsonld = serialize(own, ox.RdfFormat.JSON_LD).strip()
+    return (_strip_prefixes(serialize(own, ox.RdfFormat.TURTLE)),
+            jsonld[1:-1].strip() if jsonld.startswith(b"[") else jsonld)
+
+
+def write_merged(dest: Path, head_nq: bytes, shared_nt: str, nq_parts: list[Path],
+                 own_ttl: Iterable[Path | bytes], own_jsonld: Iterable[Path | bytes]) -> None:
+    """graph.nq (every named graph), graph.ttl and graph.jsonld (their merge: the shared triples once, then each
+    file's own triples) into `dest`, streamed from the per-file parts and chunks (files or bytes)."""
+    import pyoxigraph as ox
+
+    from .rdf import PREFIXES, serialize
+
+    concat(dest / "graph.nq", head_nq, nq_parts, separator=b"")
+    prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())).encode()
+    shared_triples = list(ox.parse(shared_nt, format=ox.RdfFormat.N_TRIPLES))
+    shared_ttl = _strip_prefixes(serialize(shared_triples, ox.RdfFormat.TURTLE))
+    concat(dest / "graph.ttl", prefixes + shared_ttl + b"\n", own_ttl)
+    del shared_ttl
+    shared_jsonld = serialize(shared_triples, ox.RdfFormat.JSON_LD).strip()
+    del shared_triples
+    head_json = shared_jsonld[:-1].rstrip() if shared_jsonld.endswith(b"]") else b"[" + shared_jsonld
+    concat(dest / "graph.jsonld", head_json, own_jsonld, tail=b"]\n", separator=b",", lead=True)
+
+
+def export_merged(build_folder: Path, dest: Path) -> list[str]:
+    """graph.nq, graph.ttl and graph.jsonld of a build, made from its parts folder (graph/) into `dest` — the
+    same bytes the build writes when it writes them itself; on request for a corpus too large to write them
+    on every build. Reads the parts twice (shared triples first); never holds more than one part's triples."""
+    import pyoxigraph as ox
+
+    from .rdf import is_own_triple
+
+    folder = build_folder / PARTS_DIR
+    if not (folder / "parts.json").exists():
+        raise FileNotFoundError(f"no graph parts in {build_folder}: run `kg build … --out {build_folder}` first")
+    manifest = json.loads((folder / "parts.json").read_text("utf-8"))
+    head_nq = (folder / "_build.nq").read_bytes()
+
+    def split(entry) -> Iterator[tuple[bool, ox.Triple]]:
+        docs = tuple(entry["documents"])
+        with open(folder / entry["part"], "rb") as fh:
+            for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
+                yield is_own_triple(q, docs, entry["file"]), q.triple
+
+    shared: dict[str, None] = {}
+    for q in ox.parse(head_nq, format=ox.RdfFormat.N_QUADS):
+        shared.setdefault(str(q.triple))
+    for entry in manifest:
+        for own, t in split(entry):
+            if not own:
+                shared.setdefault(str(t))
+    shared_nt = "".join(f"{key} .\n" for key in shared)
+    del shared
+
+    def chunks(which: int) -> Iterator[bytes]:
+        for entry in manifest:
+            yield own_chunks([t for own, t in split(entry) if own])[which]
+
+    dest.mkdir(parents=True, exist_ok=True)
+    write_merged(dest, head_nq, shared_nt, [folder / e["part"] for e in manifest], chunks(0), chunks(1))
+    return ["graph.nq", "graph.ttl", "graph.jsonld"]
+
+
+TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so a rebuild can take it in place
+
+
+def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["FileGraph"],
+                      corpus_rows, fingerprint: str) -> tuple[list[str], list[str] | None]:
+    """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) always;
+    each file part (kg.projection.chunk_of) from its files' own rows — or, when it would hold the same (the same
+    files with the same graphs, and the same said of their nodes by other files), hard-linked from the build in
+    place. So a rebuild after one changed file writes the shared part and one file part per table. Returns the
+    tables written and the parts made anew (None when there was no earlier build to take parts from)."""
+    import pickle
+    from collections import defaultdict
+
+    from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, chunk_of, part_name, table_dir
+    from .publish import current_build
+
+    by_chunk: dict[int, list[int]] = defaultdict(list)
+    for k, name in enumerate(names):
+        by_chunk[chunk_of(name)].append(k)
+    state = {}
+    for c, members in by_chunk.items():
+        made_of = [fingerprint] + [[names[k], graphs[k].folder.name, corpus_rows.pending_digest(k)]
+                                           for k in members]
+        state[part_name(c)] = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:20]
+    previous = current_build(out)
+    try:
+        before = json.loads((previous / TABLES_STATE).read_text("utf-8")) if previous else {}
+    except (OSError, ValueError):
+        before = {}
+    folders = [table_dir("node", k) for k in NODE_SCHEMA] + [table_dir("rel", k) for k in REL_SCHEMA]
+    shared = TableWriter(stage, part_name(None))
+    corpus_rows.write_shared(shared)
+    shared.close()
+    rewritten = [part_name(None)] + sorted(set(before) - set(state))  # parts of files no longer built: gone
+    for c in sorted(by_chunk):
+        part = part_name(c)
+        if before.get(part) == state[part] and _link_part(previous, stage, folders, part):
+            continue
+        rewritten.append(part)
+        writer = TableWriter(stage, part)
+        try:
+            corpus_rows.write_own(((k, pickle.loads((graphs[k].folder / "own-rows.pickle").read_bytes()))
+                                   for k in by_chunk[c]), writer)
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+    write_atomic(stage / TABLES_STATE, json.dumps(state, sort_keys=True) + "\n")
+    tables = stage / TABLES_DIR
+    written = [f"{TABLES_DIR}/{d}/" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
+    return written, (rewritten if before else None)
+
+
+def _link_part(previous: Path, stage: Path, folders: list[str], part: str) -> bool:
+    """Hard-link one part of every table from the previous build; False (nothing linked) if that cannot be done."""
+    from .projection import TABLES_DIR
+
+    linked = []
+    try:
+        for d in folders:
+            src = previous / TABLES_DIR / d / f"{part}.parquet"
+            if src.exists():
+                dst = stage / TABLES_DIR / d / src.name
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.link(src, dst)
+                linked.append(dst)
+        return True
+    except OSError:
+        for dst in linked:
+            dst.unlink(missing_ok=True)
+        return False
+
+
+def table_rows(tables: Path) -> dict[str, int]:
+    """Rows per table folder (Agency, rel-LEADS, …), from the Parquet footers."""
+    import pyarrow.parquet as pq
+
+    rows: dict[str, int] = {}
+    for path in tables.glob("*/*.parquet"):
+        rows[path.parent.name] = rows.get(path.parent.name, 0) + pq.ParquetFile(path).metadata.num_rows
+    return rows
+
+
+PATCH_MAX_PARTS = 8  # a rebuild that rewrote more file parts than this loads the database in full
+
+
+def patch_database(out: Path, stage: Path, rewritten: list[str] | None,
+                   rows_per_table: dict[str, int]) -> int | None:
+    """The embedded database as the build in place's, patched with what changed in the rewritten table parts
+    (kg.stores.ladybug.patch): the rows it changed; None when there is nothing to patch or the change is large
+    (the caller loads in full)."""
+    from .projection import TABLES_DIR, table_delta
+    from .publish import current_build
+    from .stores.ladybug import DB_NAME, patch
+
+    previous = current_build(out)
+    if rewritten is None or previous is None or not (previous / DB_NAME).is_file() or \
+            len(rewritten) - 1 > PATCH_MAX_PARTS:
+        return None
+    old = [p for part in rewritten for p in (previous / TABLES_DIR).glob(f"*/{part}.parquet")]
+    new = [p for part in rewritten for p in (stage / TABLES_DIR).glob(f"*/{part}.parquet")]
+    delta = table_delta(old, new)
+    expected = {(name[4:] if name.startswith("rel-") else name): n for name, n in rows_per_table.items()}
+    if patch(previous / DB_NAME, delta, stage / TABLES_DIR, stage, expected) is None:
+        return None
+    return delta.size()
