@@ -89,6 +89,7 @@ class BuildReport:
     kept_previous: bool = False  # the build in place was kept (the graph failed SHACL, or every input failed)
     overview_key: str | None = None  # what the overview shows, hashed: an unchanged selection is not drawn again
     patched_rows: int | None = None  # the database was the previous one patched with this many rows (None: loaded)
+    database: str = ""  # how the embedded database was made, and why
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -483,7 +484,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.relationships = sum(n for name, n in rows_per_table.items() if name.startswith("rel-"))
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
-    report.patched_rows = patch_database(out, stage, rewritten, rows_per_table)
+    report.patched_rows, report.database = patch_database(out, stage, rewritten, rows_per_table)
     if report.patched_rows is None:
         bulk_load(stage / TABLES_DIR, stage)
     report.outputs.append(DB_NAME)
@@ -592,7 +593,7 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "conforms": report.conforms,
         "graphs_validated": report.validated,
         "timings_s": {k: round(v, 3) for k, v in report.timings.items()},
-        "embedded_database": "loaded" if report.patched_rows is None else f"patched ({report.patched_rows} rows)",
+        "embedded_database": report.database,
         "overview_key": report.overview_key,
         "outputs": report.outputs,
     }

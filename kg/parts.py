@@ -238,22 +238,23 @@ PATCH_MAX_PARTS = 8  # a rebuild that rewrote more file parts than this loads th
 
 
 def patch_database(out: Path, stage: Path, rewritten: list[str] | None,
-                   rows_per_table: dict[str, int]) -> int | None:
+                   rows_per_table: dict[str, int]) -> tuple[int | None, str]:
     """The embedded database as the build in place's, patched with what changed in the rewritten table parts
-    (kg.stores.ladybug.patch): the rows it changed; None when there is nothing to patch or the change is large
-    (the caller loads in full)."""
+    (kg.stores.ladybug.patch): (the rows it changed, how) — or (None, why not) when there is nothing to patch,
+    the change is large or the patched database would not match the tables (the caller loads in full)."""
     from .projection import TABLES_DIR, table_delta
     from .publish import current_build
     from .stores.ladybug import DB_NAME, patch
 
     previous = current_build(out)
-    if rewritten is None or previous is None or not (previous / DB_NAME).is_file() or \
-            len(rewritten) - 1 > PATCH_MAX_PARTS:
-        return None
+    if rewritten is None or previous is None or not (previous / DB_NAME).is_file():
+        return None, "loaded (no earlier build to patch)"
+    if len(rewritten) - 1 > PATCH_MAX_PARTS:
+        return None, f"loaded ({len(rewritten) - 1} file parts of the tables changed)"
     old = [p for part in rewritten for p in (previous / TABLES_DIR).glob(f"*/{part}.parquet")]
     new = [p for part in rewritten for p in (stage / TABLES_DIR).glob(f"*/{part}.parquet")]
     delta = table_delta(old, new)
     expected = {(name[4:] if name.startswith("rel-") else name): n for name, n in rows_per_table.items()}
     if patch(previous / DB_NAME, delta, stage / TABLES_DIR, stage, expected) is None:
-        return None
-    return delta.size()
+        return None, "loaded (the patch failed, or left the database unlike the tables)"
+    return delta.size(), f"patched ({delta.size()} rows, {len(rewritten) - 1} file parts)"
