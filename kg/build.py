@@ -433,15 +433,15 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     # N-Triples text (the nodes several files describe: agencies, divisions, topics, cited documents)
     t_shared = time.perf_counter()
     head_graphs = GraphWriter(__version__).shared_graphs()
-    shared: dict[str, None] = {}
+    shared: dict[str, None] = {}  # N-Triples lines, in first-seen order
     for g in head_graphs:
         for q in g.quads:
-            shared.setdefault(str(q.triple))
-    for g in graphs:
-        with open(g.folder / "shared.nt", "rb") as fh:
-            for t in ox.parse(fh, format=ox.RdfFormat.N_TRIPLES):
-                shared.setdefault(str(t))
-    shared_nt = "".join(f"{key} .\n" for key in shared)
+            shared.setdefault(f"{q.triple} .")
+    for g in graphs:  # Oxigraph writes a triple per line, as str(triple) + " .": the lines need no parsing (split
+        # on "\n" only: a literal keeps U+2028 and U+0085 unescaped, which str.splitlines would cut)
+        shared.update(dict.fromkeys((g.folder / "shared.nt").read_bytes().decode("utf-8").split("\n")))
+    shared.pop("", None)
+    shared_nt = "".join(f"{line}\n" for line in shared)
     del shared
     report.triples = shared_nt.count("\n") + sum(g.own_triples for g in graphs)
     report.timings["shared_triples"] = time.perf_counter() - t_shared

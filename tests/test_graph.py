@@ -442,3 +442,16 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     build(paths, fresh, jobs=2)
     assert _database_rows(out) == _database_rows(cold) == _database_rows(fresh)
     assert read_tables(out).fingerprint() == read_tables(fresh).fingerprint()
+
+
+def test_the_shared_triples_are_merged_as_lines_because_a_serialised_triple_is_its_text():
+    """The build deduplicates the files' shared triples as N-Triples lines, without parsing them: that holds while
+    Oxigraph writes each triple on one line exactly as str(triple) + ' .' — also for literals with line and
+    paragraph separators, quotes, escapes and characters beyond the BMP (split on newlines only)."""
+    import pyoxigraph as ox
+
+    odd = ["x\u2028y\u2029z", "a\x85b", 'say "hi"\\now', "line\nbreak\ttab\r", "\x1c\x00", "𠮷野家", "曲靖市"]
+    triples = [ox.Triple(ox.NamedNode("https://w3id.org/policykg/id/agency/x/局"), ox.NamedNode("http://p"),
+                         ox.Literal(text, language="zh") if k % 2 else ox.Literal(text)) for k, text in enumerate(odd)]
+    text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    assert text.split("\n")[:-1] == [f"{t} ." for t in triples] and text.endswith("\n")
