@@ -464,7 +464,7 @@ def sync_neo4j(
 ) -> None:
     """Batched, idempotent MERGE of the built graph into Neo4j (password: NEO4J_PASSWORD or a prompt); with
     --bulk, the first load of a new database through `neo4j-admin database import full`."""
-    from kg.projection import read_tables
+    from kg.projection import StreamedTables
     from kg.stores.neo4j import Neo4jError, connect, password_from_env_or_prompt, sync
 
     prog = "kg sync neo4j"
@@ -475,7 +475,7 @@ def sync_neo4j(
         typer.echo(f"{prog}: --uri is needed (or --bulk for the first load of a new database)", err=True)
         raise typer.Exit(2)
     try:
-        pg = read_tables(out)
+        pg = StreamedTables(out)  # rows read from the Parquet parts as they are sent, never the whole graph at once
     except (FileNotFoundError, ValueError) as err:
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(1)

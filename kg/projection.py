@@ -846,5 +846,71 @@ def read_tables(out) -> PropertyGraph:
     return pg
 
 
+class TableRows:
+    """The rows of one table, read from its parts a batch at a time each time it is iterated (never whole)."""
+
+    def __init__(self, paths: list):
+        self.paths = paths
+
+    def __iter__(self):
+        import pyarrow.parquet as pq
+
+        for path in self.paths:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP):
+                yield from batch.to_pylist()
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+
+class StreamedTables:
+    """The tables of a build as PropertyGraph's reader sees them (nodes, rels, counts, fingerprint), with rows read
+    from the Parquet parts as they are used: what kg sync neo4j streams into Neo4j without the whole graph in
+    memory. Every part's footer and columns are checked when opened (TablesError naming the file)."""
+
+    def __init__(self, out):
+        import pyarrow.parquet as pq
+
+        folder = out / TABLES_DIR
+        if not folder.exists():
+            raise FileNotFoundError(f"no property-graph tables in {out}: run `kg build … --out {out}` first")
+        self.rows: dict[str, int] = {}
+        self.nodes: dict[str, TableRows] = {}
+        self.rels: dict[str, TableRows] = {}
+        for kind, names, into in (("node", NODE_SCHEMA, self.nodes), ("rel", REL_SCHEMA, self.rels)):
+            needed = {"uri"} if kind == "node" else {"from", "to"}
+            for name in names:
+                paths = sorted((folder / table_dir(kind, name)).glob("*.parquet"))
+                for path in paths:
+                    try:
+                        meta = pq.ParquetFile(path)
+                    except Exception as err:  # pyarrow raises several types for a damaged file
+                        raise TablesError(f"{path} is damaged ({type(err).__name__}); run `kg build … --out {out}` "
+                                          "again") from None
+                    if not needed <= set(meta.schema_arrow.names):
+                        raise TablesError(f"{path} is not a table kg build wrote (no {', '.join(sorted(needed))} "
+                                          f"column); run `kg build … --out {out}` again")
+                    self.rows[name] = self.rows.get(name, 0) + meta.metadata.num_rows
+                into[name] = TableRows(paths)
+
+    def counts(self) -> tuple[int, int]:
+        """(nodes, relationships)."""
+        return (sum(self.rows.get(k, 0) for k in NODE_SCHEMA), sum(self.rows.get(k, 0) for k in REL_SCHEMA))
+
+    def fingerprint(self) -> str:
+        """PropertyGraph.fingerprint of the same rows (the JSON it hashes, written a row at a time)."""
+        h = hashlib.sha256()
+        for part in (self.nodes, self.rels):
+            h.update(b"{")
+            for k, name in enumerate(sorted(part)):
+                h.update(((", " if k else "") + json.dumps(name, ensure_ascii=False) + ": [").encode())
+                for j, row in enumerate(part[name]):
+                    h.update(((", " if j else "") + json.dumps(row, ensure_ascii=False, sort_keys=True,
+                                                               default=str)).encode())
+                h.update(b"]")
+            h.update(b"}")
+        return h.hexdigest()[:20]
+
+
 class TablesError(ValueError):
     """A property-graph table that is missing columns or cannot be read; one line naming the file."""

@@ -455,3 +455,17 @@ def test_the_shared_triples_are_merged_as_lines_because_a_serialised_triple_is_i
                          ox.Literal(text, language="zh") if k % 2 else ox.Literal(text)) for k, text in enumerate(odd)]
     text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     assert text.split("\n")[:-1] == [f"{t} ." for t in triples] and text.endswith("\n")
+
+
+def test_streamed_tables_give_the_rows_counts_and_stamp_of_the_tables_read_whole(built_seeds):
+    """kg sync neo4j reads the tables part by part (StreamedTables): the same rows in the same order, the same counts
+    and the same sync stamp as read_tables, which holds them all in memory."""
+    from kg.projection import StreamedTables, read_tables
+
+    whole, streamed = read_tables(built_seeds), StreamedTables(built_seeds)
+    assert streamed.counts() == whole.counts()
+    assert streamed.fingerprint() == whole.fingerprint()
+    for label in whole.nodes:
+        assert list(streamed.nodes[label]) == whole.nodes[label]
+    for rtype in whole.rels:
+        assert list(streamed.rels[rtype]) == whole.rels[rtype]

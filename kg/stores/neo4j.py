@@ -4,7 +4,8 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass, field
 
 from ..projection import NODE_SCHEMA, REL_SCHEMA, PropertyGraph
@@ -84,21 +85,22 @@ def connect(uri: str, user: str, password: str, database: str | None = None):
     return driver
 
 
-def _batches(rows: list[dict], size: int) -> Iterator[list[dict]]:
-    for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
-def _node_rows(label: str, rows: list[dict], stamp: str) -> list[dict]:
+def _node_rows(label: str, rows: Iterable[dict], stamp: str) -> Iterator[dict]:
     names = [c for c, _ in NODE_SCHEMA[label]]
-    return [{"uri": r["uri"], "props": {**{n: r.get(n) for n in names if n != "uri"}, "sync_stamp": stamp}}
-            for r in rows]
+    return ({"uri": r["uri"], "props": {**{n: r.get(n) for n in names if n != "uri"}, "sync_stamp": stamp}}
+            for r in rows)
 
 
-def _rel_rows(rtype: str, rows: list[dict], stamp: str) -> list[dict]:
+def _rel_rows(rtype: str, rows: Iterable[dict], stamp: str) -> Iterator[dict]:
     names = [c for c, _ in REL_SCHEMA[rtype][1]]
-    return [{"from": r["from"], "to": r["to"], "props": {**{n: r.get(n) for n in names}, "sync_stamp": stamp}}
-            for r in rows]
+    return ({"from": r["from"], "to": r["to"], "props": {**{n: r.get(n) for n in names}, "sync_stamp": stamp}}
+            for r in rows)
 
 
 def constraint_statements() -> list[str]:
@@ -157,8 +159,8 @@ def _sync(driver, pg: PropertyGraph, report: SyncReport, database: str | None, b
                     progress(len(batch))
         for rtype, (pairs, _) in REL_SCHEMA.items():
             for a, b in pairs:
-                rows = _rel_rows(rtype, [r for r in pg.rels.get(rtype) or []
-                                         if r["from_label"] == a and r["to_label"] == b], report.stamp)
+                rows = _rel_rows(rtype, (r for r in pg.rels.get(rtype) or []
+                                         if r["from_label"] == a and r["to_label"] == b), report.stamp)
                 for batch in _batches(rows, batch_size):
                     report.add(_write(session, _merge_rels(rtype, a, b), batch))
                     report.batches += 1

@@ -56,35 +56,40 @@ def write_import_csvs(pg: PropertyGraph, folder: Path, stamp: str | None = None)
     folder.mkdir(parents=True, exist_ok=True)
     report = BulkReport(folder)
     for label, cols in NODE_SCHEMA.items():
-        rows = pg.nodes.get(label) or []
-        if not rows:
-            continue
         path = folder / f"nodes-{label}.csv"
         props = [(c, t) for c, t in cols if c != "uri"]
         header = [f"uri:ID({label})", *(f"{c}:{_TYPES[t]}" for c, t in props), "sync_stamp:string"]
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC)
-            w.writerow(header)
-            for r in rows:
-                w.writerow([r["uri"], *(_cell(r.get(c), t) for c, t in props), stamp])
-        report.node_files.append((label, path))
-        report.nodes += len(rows)
+        n = _write_csv(path, header, ([r["uri"], *(_cell(r.get(c), t) for c, t in props), stamp]
+                                      for r in pg.nodes.get(label) or []))
+        if n:
+            report.node_files.append((label, path))
+            report.nodes += n
     for rtype, (pairs, cols) in REL_SCHEMA.items():
         for a, b in pairs:
-            rows = [r for r in pg.rels.get(rtype) or [] if r["from_label"] == a and r["to_label"] == b]
-            if not rows:
-                continue
             path = folder / f"rels-{rtype}-{a}-{b}.csv"
             header = [f":START_ID({a})", f":END_ID({b})", *(f"{c}:{_TYPES[t]}" for c, t in cols),
                       "sync_stamp:string"]
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                w = csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC)
-                w.writerow(header)
-                for r in rows:
-                    w.writerow([r["from"], r["to"], *(_cell(r.get(c), t) for c, t in cols), stamp])
-            report.rel_files.append((rtype, path))
-            report.relationships += len(rows)
+            n = _write_csv(path, header, ([r["from"], r["to"], *(_cell(r.get(c), t) for c, t in cols), stamp]
+                                          for r in pg.rels.get(rtype) or []
+                                          if r["from_label"] == a and r["to_label"] == b))
+            if n:
+                report.rel_files.append((rtype, path))
+                report.relationships += n
     return report
+
+
+def _write_csv(path: Path, header: list[str], rows) -> int:
+    """Header and rows (streamed) into path; no file when there is no row. The rows written."""
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC)
+        w.writerow(header)
+        for row in rows:
+            w.writerow(row)
+            n += 1
+    if not n:
+        path.unlink()
+    return n
 
 
 def admin_command(given: str | None = None) -> list[str]:
