@@ -23,12 +23,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 def main(argv=None) -> int:
     from neo4j_server import _classpath, start
 
-    from kg.projection import read_tables
+    import resource
+
+    from kg.projection import StreamedTables
     from kg.stores.neo4j import connect, sync
     from kg.stores.neo4j_bulk import bulk_import
 
     build = Path((argv or sys.argv[1:])[0])
-    pg = read_tables(build)
+    pg = StreamedTables(build)  # as kg sync neo4j reads them: part by part
     n = sum(pg.counts())
     print(f"{build}: {pg.counts()[0]:,} nodes, {pg.counts()[1]:,} relationships")
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,6 +66,8 @@ def main(argv=None) -> int:
         finally:
             server.stop()
         print(f"first load: bulk {t_bulk:.1f} s vs batched {first.seconds:.1f} s — {first.seconds / t_bulk:.1f}×")
+    print(f"peak RSS of this process (CSV writing and syncs; the servers are other processes): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
     return 0
 
 
