@@ -22,7 +22,7 @@ from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, document_keys
-from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, concat, link_parts, own_chunks, patch_database,
+from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, concat, link_parts, own_chunk_files, patch_database,
                     table_rows, write_merged, write_table_parts)
 
 CACHE_DIR = ".cache"
@@ -233,7 +233,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
 class FileGraph:
     """What phase B made of one file (cached on disk by the file's content key)."""
 
-    folder: Path  # graph.nq, own.ttl, own.jsonld, shared.nt (what other files may say too), own-rows.pickle, …
+    folder: Path  # graph.nq, shared.nt (what other files may say too), own-rows.pickle, … (own.ttl/.jsonld: kg.parts)
     conforms: bool | None
     messages: list[str]
     own_triples: int = 0
@@ -274,9 +274,6 @@ def _graph_one(args) -> tuple[str, dict]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "graph.nq", serialize(g.quads, ox.RdfFormat.N_QUADS))
-    ttl_chunk, jsonld_chunk = own_chunks(own)
-    write_atomic(folder / "own.ttl", ttl_chunk)
-    write_atomic(folder / "own.jsonld", jsonld_chunk)
     shared_nt = serialize(shared, ox.RdfFormat.N_TRIPLES)
     write_atomic(folder / "shared.nt", shared_nt)
     pg = project_graphs([(g.name.value, g.quads)])
@@ -463,8 +460,9 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.outputs += link_parts(stage / PARTS_DIR, head_nq, [(name, g) for (name, _, _), g in zip(files, graphs)])
     parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
     if merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB):
+        chunks = [own_chunk_files(g.folder, g.iris, name) for (name, _, _), g in zip(files, graphs)]
         write_merged(stage, head_nq, shared_nt, [g.folder / "graph.nq" for g in graphs],
-                     [g.folder / "own.ttl" for g in graphs], [g.folder / "own.jsonld" for g in graphs])
+                     [ttl for ttl, _ in chunks], [jsonld for _, jsonld in chunks])
         report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq"]
     del shared_nt
     concat(stage / "documents.jsonl", b"", [_contract_path(f.cache) for f in ok if not f.error], separator=b"")

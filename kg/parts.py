@@ -92,6 +92,23 @@ def own_chunks(own: list) -> tuple[bytes, bytes]:
             jsonld[1:-1].strip() if jsonld.startswith(b"[") else jsonld)
 
 
+def own_chunk_files(folder: Path, iris: tuple[str, ...], source: str) -> tuple[Path, Path]:
+    """A file's own.ttl and own.jsonld chunks in its graph cache folder, made from its N-Quads part the first time
+    a build writes the merged files: they are a third of the cache and only the merged files need them."""
+    import pyoxigraph as ox
+
+    from .rdf import is_own_triple
+
+    ttl, jsonld = folder / "own.ttl", folder / "own.jsonld"
+    if not (ttl.exists() and jsonld.exists()):
+        with open(folder / "graph.nq", "rb") as fh:
+            own = [q.triple for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS) if is_own_triple(q, iris, source)]
+        ttl_chunk, jsonld_chunk = own_chunks(own)
+        write_atomic(ttl, ttl_chunk)
+        write_atomic(jsonld, jsonld_chunk)
+    return ttl, jsonld
+
+
 def write_merged(dest: Path, head_nq: bytes, shared_nt: str, nq_parts: list[Path],
                  own_ttl: Iterable[Path | bytes], own_jsonld: Iterable[Path | bytes]) -> None:
     """graph.nq (every named graph), graph.ttl and graph.jsonld (their merge: the shared triples once, then each
