@@ -23,7 +23,7 @@ from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, document_keys
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, concat, link_parts, own_chunk_files, patch_database,
-                    table_rows, write_merged, write_table_parts)
+                    write_merged, write_table_parts)
 
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
@@ -64,13 +64,6 @@ class FileOutcome:
     error: str | None = None
     cache: Path | None = None  # the extracted records, as JSON
 
-    @property
-    def documents(self) -> list[Document]:
-        """The file's records, read from the cache (not kept in memory)."""
-        if self.error or self.cache is None:
-            return []
-        return documents_from_data(json.loads(self.cache.read_text("utf-8")))
-
 
 @dataclass
 class BuildReport:
@@ -106,11 +99,6 @@ class BuildReport:
     @property
     def task_count(self) -> int:
         return sum(s.tasks for s in self.summaries)
-
-    @property
-    def documents(self) -> list[Document]:
-        """Every record of the build, read back from the cache (for small builds: this is the whole corpus)."""
-        return [d for f in self.files for d in f.documents]
 
 
 @lru_cache(maxsize=1)
@@ -394,7 +382,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     import pyoxigraph as ox
 
-    from .projection import TABLES_DIR, CorpusMerge
+    from .projection import TABLES_DIR, CorpusMerge, StreamedTables
     from .rdf import GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
@@ -477,12 +465,11 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     tables_written, rewritten = write_table_parts(stage, out, [name for name, _, _ in files], graphs, corpus_rows,
                                                   graph_fingerprint())
     report.outputs += tables_written
-    rows_per_table = table_rows(stage / TABLES_DIR)
-    report.nodes = sum(n for name, n in rows_per_table.items() if not name.startswith("rel-"))
-    report.relationships = sum(n for name, n in rows_per_table.items() if name.startswith("rel-"))
+    tables = StreamedTables(stage)  # the rows per table, from the Parquet footers
+    report.nodes, report.relationships = tables.counts()
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
-    report.patched_rows, report.database = patch_database(out, stage, rewritten, rows_per_table)
+    report.patched_rows, report.database = patch_database(out, stage, rewritten, tables.rows)
     if report.patched_rows is None:
         bulk_load(stage / TABLES_DIR, stage)
     report.outputs.append(DB_NAME)

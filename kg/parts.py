@@ -92,18 +92,23 @@ def own_chunks(own: list) -> tuple[bytes, bytes]:
             jsonld[1:-1].strip() if jsonld.startswith(b"[") else jsonld)
 
 
-def own_chunk_files(folder: Path, iris: tuple[str, ...], source: str) -> tuple[Path, Path]:
-    """A file's own.ttl and own.jsonld chunks in its graph cache folder, made from its N-Quads part the first time
-    a build writes the merged files: they are a third of the cache and only the merged files need them."""
+def split_part(path: Path, iris: tuple[str, ...], source: str) -> Iterator[tuple[bool, object]]:
+    """The triples of a file's N-Quads part, each with whether it is the file's own (kg.rdf.is_own_triple)."""
     import pyoxigraph as ox
 
     from .rdf import is_own_triple
 
+    with open(path, "rb") as fh:
+        for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
+            yield is_own_triple(q, iris, source), q.triple
+
+
+def own_chunk_files(folder: Path, iris: tuple[str, ...], source: str) -> tuple[Path, Path]:
+    """A file's own.ttl and own.jsonld chunks in its graph cache folder, made from its N-Quads part the first time
+    a build writes the merged files: they are a third of the cache and only the merged files need them."""
     ttl, jsonld = folder / "own.ttl", folder / "own.jsonld"
     if not (ttl.exists() and jsonld.exists()):
-        with open(folder / "graph.nq", "rb") as fh:
-            own = [q.triple for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS) if is_own_triple(q, iris, source)]
-        ttl_chunk, jsonld_chunk = own_chunks(own)
+        ttl_chunk, jsonld_chunk = own_chunks([t for own, t in split_part(folder / "graph.nq", iris, source) if own])
         write_atomic(ttl, ttl_chunk)
         write_atomic(jsonld, jsonld_chunk)
     return ttl, jsonld
@@ -135,8 +140,6 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
     on every build. Reads the parts twice (shared triples first); never holds more than one part's triples."""
     import pyoxigraph as ox
 
-    from .rdf import is_own_triple
-
     folder = build_folder / PARTS_DIR
     if not (folder / "parts.json").exists():
         raise FileNotFoundError(f"no graph parts in {build_folder}: run `kg build … --out {build_folder}` first")
@@ -144,10 +147,7 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
     head_nq = (folder / "_build.nq").read_bytes()
 
     def split(entry) -> Iterator[tuple[bool, ox.Triple]]:
-        docs = tuple(entry["documents"])
-        with open(folder / entry["part"], "rb") as fh:
-            for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
-                yield is_own_triple(q, docs, entry["file"]), q.triple
+        return split_part(folder / entry["part"], tuple(entry["documents"]), entry["file"])
 
     shared: dict[str, None] = {}
     for q in ox.parse(head_nq, format=ox.RdfFormat.N_QUADS):
@@ -241,16 +241,6 @@ def _link_part(previous: Path, stage: Path, folders: list[str], part: str) -> bo
         return False
 
 
-def table_rows(tables: Path) -> dict[str, int]:
-    """Rows per table folder (Agency, rel-LEADS, …), from the Parquet footers."""
-    import pyarrow.parquet as pq
-
-    rows: dict[str, int] = {}
-    for path in tables.glob("*/*.parquet"):
-        rows[path.parent.name] = rows.get(path.parent.name, 0) + pq.ParquetFile(path).metadata.num_rows
-    return rows
-
-
 PATCH_MAX_PARTS = 8  # a rebuild that rewrote more file parts than this loads the database in full
 
 
@@ -261,7 +251,7 @@ def patch_database(out: Path, stage: Path, rewritten: list[str] | None,
     the change is large or the patched database would not match the tables (the caller loads in full)."""
     from .projection import TABLES_DIR, table_delta
     from .publish import current_build
-    from .stores.ladybug import DB_NAME, patch
+    from .stores.ladybug import DB_NAME, PatchError, patch
 
     previous = current_build(out)
     if rewritten is None or previous is None or not (previous / DB_NAME).is_file():
@@ -271,7 +261,8 @@ def patch_database(out: Path, stage: Path, rewritten: list[str] | None,
     old = [p for part in rewritten for p in (previous / TABLES_DIR).glob(f"*/{part}.parquet")]
     new = [p for part in rewritten for p in (stage / TABLES_DIR).glob(f"*/{part}.parquet")]
     delta = table_delta(old, new)
-    expected = {(name[4:] if name.startswith("rel-") else name): n for name, n in rows_per_table.items()}
-    if patch(previous / DB_NAME, delta, stage / TABLES_DIR, stage, expected) is None:
-        return None, "loaded (the patch failed, or left the database unlike the tables)"
+    try:
+        patch(previous / DB_NAME, delta, stage / TABLES_DIR, stage, rows_per_table)
+    except PatchError as err:
+        return None, f"loaded (the patch failed: {err})"
     return delta.size(), f"patched ({delta.size()} rows, {len(rewritten) - 1} file parts)"

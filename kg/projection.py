@@ -378,50 +378,12 @@ def _node_properties(label: str, s: str, props: dict, po: dict, evidence, concep
 
 
 def merge(parts: Iterable[PropertyGraph]) -> PropertyGraph:
-    """Per-file projections → one: a node or relationship once, with the union of sources (and aliases).
-
-    Sources and aliases accumulate in sets and are sorted once at the end: a topic or a province that
-    thousands of files name would otherwise be re-sorted thousands of times.
-    """
-    nodes: dict[str, dict[str, dict]] = {k: {} for k in NODE_SCHEMA}
-    rels: dict[str, dict[tuple[str, str], dict]] = {k: {} for k in REL_SCHEMA}
-    extra: dict[int, tuple[set, set | None]] = {}  # id(row) → (sources, aliases)
+    """Per-file projections → one, in memory: a node or relationship once, with the union of sources (and aliases)
+    — CorpusMerge with every node shared."""
+    merged = CorpusMerge(lambda uri: None)
     for part in parts:
-        for label, rows in part.nodes.items():
-            table = nodes[label]
-            for row in rows:
-                have = table.get(row["uri"])
-                if have is None:
-                    table[row["uri"]] = row
-                    continue
-                acc = extra.get(id(have))
-                if acc is None:
-                    acc = extra[id(have)] = (set(have["sources"]), set(have["aliases"]) if "aliases" in have else None)
-                acc[0].update(row["sources"])
-                if acc[1] is not None:
-                    acc[1].update(row.get("aliases") or ())
-        for rtype, rows in part.rels.items():
-            table = rels[rtype]
-            for row in rows:
-                key = (row["from"], row["to"])
-                have = table.get(key)
-                if have is None:
-                    table[key] = row
-                    continue
-                acc = extra.get(id(have))
-                if acc is None:
-                    acc = extra[id(have)] = (set(have["sources"]), None)
-                acc[0].update(row["sources"])
-    out = PropertyGraph(nodes={k: [v[u] for u in sorted(v)] for k, v in nodes.items()},
-                        rels={k: [v[key] for key in sorted(v)] for k, v in rels.items()})
-    for rows in list(out.nodes.values()) + list(out.rels.values()):
-        for row in rows:
-            acc = extra.get(id(row))
-            if acc is not None:
-                row["sources"] = sorted(acc[0])
-                if acc[1] is not None:
-                    row["aliases"] = sorted(acc[1])
-    return out
+        merged.add_rest(part, Tally())
+    return merged.settled()
 
 
 @dataclass
@@ -580,12 +542,6 @@ class TableWriter:
                 self._flush(kind, name)
                 buf = self.buffers[(kind, name)]
 
-    def add_graph(self, pg: PropertyGraph) -> None:
-        for label, rows in pg.nodes.items():
-            self.add("node", label, rows)
-        for rtype, rows in pg.rels.items():
-            self.add("rel", rtype, rows)
-
     def _flush(self, kind: str, name: str) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -626,13 +582,6 @@ class TableWriter:
             writer.close()
             self._tmp(*key).unlink(missing_ok=True)
         self.writers.clear()
-
-
-def write_tables(pg: PropertyGraph, out) -> list[str]:
-    """The projection as Parquet tables (tables/<Label>/, tables/rel-<TYPE>/, one part), for pandas too."""
-    writer = TableWriter(out, SHARED_PART)
-    writer.add_graph(pg)
-    return writer.close()
 
 
 class CorpusMerge:
@@ -683,6 +632,7 @@ class CorpusMerge:
             have[3].update(row["sources"])
 
     def _merge_into(self, table: dict, key, row: dict) -> None:
+        """The first row for a key stays; later ones add their sources (and aliases), sorted in settled()."""
         have = table.get(key)
         if have is None:
             table[key] = row
@@ -705,8 +655,9 @@ class CorpusMerge:
             h.update(json.dumps([key, row, sorted(sources)], ensure_ascii=False, sort_keys=True, default=str).encode())
         return h.hexdigest()[:16]
 
-    def write_shared(self, writer: TableWriter) -> None:
-        """The merged shared rows and the derived counts (pass 1's result), into the shared part."""
+    def settled(self) -> PropertyGraph:
+        """The shared rows merged so far, in key order, their sources (and aliases) sorted once: a topic or a
+        province that thousands of files name would otherwise be re-sorted thousands of times."""
         for groups in (self.shared.nodes, self.shared.rels):
             for table in groups.values():
                 for row in table.values():
@@ -715,12 +666,17 @@ class CorpusMerge:
                         row["sources"] = sorted(acc[0])
                         if acc[1] is not None:
                             row["aliases"] = sorted(acc[1])
-        agencies = [self.shared.nodes["Agency"][u] for u in sorted(self.shared.nodes["Agency"])]
-        derived = derived_rows(self.tally, agencies, set(self.shared.nodes["Topic"]))
-        for label, table in self.shared.nodes.items():
-            writer.add("node", label, (table[u] for u in sorted(table)))
-        for rtype, table in self.shared.rels.items():
-            writer.add("rel", rtype, derived[rtype] if rtype in derived else (table[k] for k in sorted(table)))
+        return PropertyGraph(nodes={k: [v[u] for u in sorted(v)] for k, v in self.shared.nodes.items()},
+                             rels={k: [v[key] for key in sorted(v)] for k, v in self.shared.rels.items()})
+
+    def write_shared(self, writer: TableWriter) -> None:
+        """The merged shared rows and the derived counts (pass 1's result), into the shared part."""
+        shared = self.settled()
+        derived = derived_rows(self.tally, shared.nodes["Agency"], {r["uri"] for r in shared.nodes["Topic"]})
+        for label, rows in shared.nodes.items():
+            writer.add("node", label, rows)
+        for rtype, rows in shared.rels.items():
+            writer.add("rel", rtype, derived.get(rtype, rows))
 
     def write_own(self, files: Iterable[tuple[int, PropertyGraph]], writer: TableWriter) -> None:
         """Pass 2 for one part: the own rows of its files (k, rows), with what other files add to them."""
@@ -764,13 +720,15 @@ def table_delta(old: list, new: list) -> TableDelta:
     """The delta from the parts `old` to the parts `new` (Parquet files of one build and the next: a part is
     tables/<table>/<part>.parquet, and the same part names are on both sides, so a row that moved between them is
     seen as changed, not gone and new). A part whose file is byte-identical on both sides is not read."""
+    import filecmp
+
     import pyarrow.parquet as pq
 
     def key(path) -> tuple[str, str]:
         return path.parent.name, path.name
 
     before, after = {key(p): p for p in old}, {key(p): p for p in new}
-    same = {k for k in set(before) & set(after) if _same_bytes(before[k], after[k])}
+    same = {k for k in set(before) & set(after) if filecmp.cmp(before[k], after[k], shallow=False)}
     delta = TableDelta()
 
     def load(paths: dict, folder: str) -> dict:
@@ -804,46 +762,16 @@ def table_delta(old: list, new: list) -> TableDelta:
     return delta
 
 
-def _same_bytes(a, b) -> bool:
-    if a.stat().st_size != b.stat().st_size:
-        return False
-    if a.stat().st_ino == b.stat().st_ino and a.stat().st_dev == b.stat().st_dev:
-        return True
-    with open(a, "rb") as fa, open(b, "rb") as fb:
-        while True:
-            x, y = fa.read(1 << 20), fb.read(1 << 20)
-            if x != y:
-                return False
-            if not x:
-                return True
-
-
 def read_tables(out) -> PropertyGraph:
-    """The projection written by TableWriter (every part of every table)."""
-    import pyarrow.parquet as pq
-
-    folder = out / TABLES_DIR
-    if not folder.exists():
-        raise FileNotFoundError(f"no property-graph tables in {out}: run `kg build … --out {out}` first")
-    pg = PropertyGraph(nodes={k: [] for k in NODE_SCHEMA}, rels={k: [] for k in REL_SCHEMA})
-    parts = [(pg.nodes, label, folder / table_dir("node", label)) for label in NODE_SCHEMA] + \
-            [(pg.rels, rtype, folder / table_dir("rel", rtype)) for rtype in REL_SCHEMA]
-    for into, name, path in parts:
-        if not path.exists():
-            continue
-        rows = []
-        for part in sorted(path.glob("*.parquet")):
-            try:
-                rows += pq.read_table(part).to_pylist()
-            except Exception as err:  # pyarrow raises several types for a damaged file
-                raise TablesError(f"{part} is damaged ({type(err).__name__}); run `kg build … --out {out}` again") \
-                    from None
-            needed = {"uri"} if into is pg.nodes else {"from", "to"}
-            if rows and not needed <= rows[0].keys():
-                raise TablesError(f"{part} is not a table kg build wrote (no {', '.join(sorted(needed))} column); "
-                                  f"run `kg build … --out {out}` again")
-        into[name] = rows
-    return pg
+    """The projection written by TableWriter (every part of every table), whole in memory — for views of a
+    graph that fits; kg sync streams StreamedTables instead."""
+    tables = StreamedTables(out)
+    try:
+        return PropertyGraph(nodes={k: list(v) for k, v in tables.nodes.items()},
+                             rels={k: list(v) for k, v in tables.rels.items()})
+    except (OSError, ValueError) as err:  # a part whose footer reads but whose data does not (pyarrow's errors)
+        raise TablesError(f"a table in {out / TABLES_DIR} is damaged ({type(err).__name__}); run `kg build … "
+                          f"--out {out}` again") from None
 
 
 class TableRows:

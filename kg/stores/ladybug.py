@@ -52,38 +52,31 @@ def bulk_load(tables: Path, out: Path) -> Path:
     try:
         for stmt in schema_statements():
             conn.execute(stmt)
-        for label, cols in NODE_SCHEMA.items():
-            path = tables / table_dir("node", label)
-            if any(path.glob("*.parquet")):
-                names = ", ".join(_q(c) for c, _ in cols)
-                conn.execute(f"COPY {label} FROM (LOAD FROM '{_path(path)}/*.parquet' RETURN {names})")
-        for rtype, (pairs, cols) in REL_SCHEMA.items():
-            path = tables / table_dir("rel", rtype)
-            if not any(path.glob("*.parquet")):
-                continue
-            names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
-            for a, b in pairs:
-                where = "" if len(pairs) == 1 else f" WHERE from_label = '{a}' AND to_label = '{b}'"
-                options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
-                conn.execute(f"COPY {rtype} FROM (LOAD FROM '{_path(path)}/*.parquet'{where} RETURN {names}){options}")
+        for label in NODE_SCHEMA:
+            _copy(conn, "node", label, tables)
+        for rtype in REL_SCHEMA:
+            _copy(conn, "rel", rtype, tables)
         ok = True
     finally:
         _close(db, conn, out, tmp, ok)
     return final
 
 
-def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, int]) -> Path | None:
+class PatchError(Exception):
+    """The database could not be patched (nothing was written); the message says why."""
+
+
+def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, int]) -> Path:
     """out/graph.lbug as a copy of the `previous` database with `delta` (kg.projection.TableDelta) applied: rows
     gone are deleted, changed rows replaced, new rows inserted, derived counts loaded again from `tables` — what a
     rebuild after a few changed files needs, instead of loading every row again. `expected` (rows per label and
-    type in the new tables) is checked after, for the tables the delta touched; None (nothing written) when the
-    patched database would not hold them, and the caller loads in full."""
+    type in the new tables) is checked after, for the tables the delta touched; PatchError (nothing written)
+    when the database fails or would not hold them, and the caller loads in full."""
     import ladybug
     import pyarrow as pa
 
     from ..projection import table_schema
 
-    final = out / DB_NAME
     tmp = out / f".{DB_NAME}.{os.getpid()}.tmp"
     _remove(tmp)
     shutil.copyfile(previous, tmp)
@@ -98,12 +91,7 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
     try:
         for name in sorted(delta.replaced):  # the derived counts: every row again, from the new tables
             conn.execute(f"MATCH ()-[r:{name}]->() DELETE r")
-            if not any((tables / table_dir("rel", name)).glob("*.parquet")):
-                continue
-            pairs, cols = REL_SCHEMA[name]
-            names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
-            conn.execute(f"COPY {name} FROM (LOAD FROM '{_path(tables / table_dir('rel', name))}/*.parquet' "
-                         f"RETURN {names})")
+            _copy(conn, "rel", name, tables)
         for (kind, name), keys in list(delta.removed.items()) + [(t, sorted(k)) for t, k in delta.changed.items()]:
             if kind != "rel" or not keys:
                 continue
@@ -125,30 +113,25 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
                 sets = ", ".join(f"n_.{_q(c)} = c_{c}" for c in cols)
                 _with_frame(conn, f"LOAD FROM rows_ MATCH (n_:{name} {{uri: c_uri}}) SET {sets}", frame(update, kind, name))
             if insert:
-                names = ", ".join(_q(c) for c, _ in NODE_SCHEMA[name])
-                _with_frame(conn, f"COPY {name} FROM (LOAD FROM rows_ RETURN {names})", frame(insert, kind, name, ""))
+                _copy(conn, kind, name, rows_=frame(insert, kind, name, ""))
         for (kind, name), rows in delta.written.items():
-            if kind != "rel":
-                continue
-            pairs, cols = REL_SCHEMA[name]
-            names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
-            for a, b in pairs:
-                mine = [r for r in rows if r["from_label"] == a and r["to_label"] == b]
-                if mine:
-                    options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
-                    _with_frame(conn, f"COPY {name} FROM (LOAD FROM rows_ RETURN {names}){options}",
-                                frame(mine, kind, name, ""))
+            if kind == "rel":
+                _copy(conn, kind, name, rows_=frame(rows, kind, name, ""))
         touched = {name for _, name in list(delta.removed) + list(delta.written)} | delta.replaced
         have = {label: conn.execute(f"MATCH (n_:{label}) RETURN count(n_)").get_next()[0]
                 for label in NODE_SCHEMA if label in touched}
         have.update({rtype: conn.execute(f"MATCH ()-[r:{rtype}]->() RETURN count(r)").get_next()[0]
                      for rtype in REL_SCHEMA if rtype in touched})
-        ok = have == {k: expected.get(k, 0) for k in have}
-    except RuntimeError:  # the database could not do it (out of buffer pool …): the caller loads in full
-        ok = False
+        wanted = {k: expected.get(k, 0) for k in have}
+        if have != wanted:
+            odd = sorted(k for k in have if have[k] != wanted[k])
+            raise PatchError(f"the patched database holds other row counts than the tables ({', '.join(odd)})")
+        ok = True
+    except RuntimeError as err:  # the database could not do it (out of buffer pool …)
+        raise PatchError(" ".join(str(err).split())[:200]) from None
     finally:
         _close(db, conn, out, tmp, ok)
-    return final if ok else None
+    return out / DB_NAME
 
 
 def _close(db, conn, out: Path, tmp: Path, ok: bool) -> None:
@@ -163,6 +146,28 @@ def _close(db, conn, out: Path, tmp: Path, ok: bool) -> None:
     os.replace(tmp, out / DB_NAME)
     for suffix in (".wal", ".shadow"):
         _remove(Path(str(tmp) + suffix))
+
+
+def _copy(conn, kind: str, name: str, tables: Path | None = None, rows_=None) -> None:
+    """COPY one table's rows into the database, from its Parquet parts under `tables` or from the Arrow table
+    `rows_` (the database reads either itself); a relationship type with several pairs of labels, pair by pair."""
+    if rows_ is None:
+        folder = tables / table_dir(kind, name)
+        if not any(folder.glob("*.parquet")):
+            return
+        source = f"'{_path(folder)}/*.parquet'"
+    else:
+        source = "rows_"  # LadybugDB finds the frame by its name among this function's locals
+    if kind == "node":
+        names = ", ".join(_q(c) for c, _ in NODE_SCHEMA[name])
+        conn.execute(f"COPY {name} FROM (LOAD FROM {source} RETURN {names})")
+        return
+    pairs, cols = REL_SCHEMA[name]
+    names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
+    for a, b in pairs:
+        where = "" if len(pairs) == 1 else f" WHERE from_label = '{a}' AND to_label = '{b}'"
+        options = f" (from='{a}', to='{b}')" if len(pairs) > 1 else ""
+        conn.execute(f"COPY {name} FROM (LOAD FROM {source}{where} RETURN {names}){options}")
 
 
 def _with_frame(conn, query: str, rows_) -> None:
