@@ -522,6 +522,7 @@ class TableWriter:
         from pathlib import Path
 
         self.folder = Path(out) / TABLES_DIR
+        self.folder.mkdir(parents=True, exist_ok=True)  # a build without rows still has (empty) tables
         self.part = part
         self.buffers: dict[tuple[str, str], list[dict]] = {}
         self.writers: dict[tuple[str, str], object] = {}
