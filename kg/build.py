@@ -21,7 +21,7 @@ from loaders.read import LoaderError, file_bytes, readable_name
 from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
-from .identity import DocumentKey, document_keys
+from .identity import DocumentKey, Owners, document_keys
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, concat, link_parts, own_chunk_files, patch_database,
                     write_merged, write_table_parts)
 
@@ -155,24 +155,32 @@ def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | 
     if result.error:
         return path, None, result.error
     summary = FileSummary.of(result.documents).to_data()
-    write_atomic(Path(cache), json.dumps(documents_to_data(result.documents), ensure_ascii=False))
-    write_atomic(_contract_path(Path(cache)), _contract_lines(result.documents))
-    write_atomic(_summary_path(Path(cache)), json.dumps(summary, ensure_ascii=False))
+    _write_entry(Path(cache), json.dumps(documents_to_data(result.documents), ensure_ascii=False), result.documents,
+                 summary)
     return path, summary, None
+
+
+def _write_entry(cache: Path, records: str | None, docs: list[Document], summary: dict) -> None:
+    """A cache entry: the records, the file's documents.jsonl lines, and last the summary with both files' sizes
+    — written without a flush to disk each (write_atomic's `durable`): a reader trusts the entry only when the
+    sizes match, so a power cut costs an extraction, never a wrong graph."""
+    sizes = {"contract": write_atomic(_contract_path(cache), _contract_lines(docs), durable=False)}
+    sizes["records"] = write_atomic(cache, records, durable=False) if records is not None else cache.stat().st_size
+    write_atomic(_summary_path(cache), json.dumps({**summary, "sizes": sizes}, ensure_ascii=False), durable=False)
 
 
 def _cached_summary(cache: Path) -> FileSummary:
     """The summary beside a cache entry (made from the records when missing); ValueError etc. when damaged."""
     side = _summary_path(cache)
-    if side.exists() and _contract_path(cache).exists():
-        try:
-            return FileSummary.from_data(json.loads(side.read_text("utf-8")))
-        except (ValueError, KeyError, TypeError):
-            pass
+    try:
+        data = json.loads(side.read_text("utf-8"))
+        if data["sizes"] == {"contract": _contract_path(cache).stat().st_size, "records": cache.stat().st_size}:
+            return FileSummary.from_data(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     docs = documents_from_data(json.loads(cache.read_text("utf-8")))
     summary = FileSummary.of(docs)
-    write_atomic(_contract_path(cache), _contract_lines(docs))
-    write_atomic(side, json.dumps(summary.to_data(), ensure_ascii=False))
+    _write_entry(cache, None, docs, summary.to_data())
     return summary
 
 
@@ -247,7 +255,8 @@ def _graph_one(args) -> tuple[str, dict]:
     from loaders.serialize import documents_from_data
 
     from .projection import project_graphs, split_own, tally
-    from .rdf import GraphWriter, is_own_subject, is_own_triple, serialize
+    from .identity import Owners
+    from .rdf import GraphWriter, is_own_triple, serialize
     from .validate import validate_graphs
 
     source, cache_file, plan, folder, validate, parent_caches = args
@@ -256,25 +265,36 @@ def _graph_one(args) -> tuple[str, dict]:
                for d in documents_from_data(json.loads(Path(path).read_text("utf-8")))}
     writer = GraphWriter(__version__)
     g = writer.file_graph(source, docs, plan, parents)
+    owns = Owners.of_file(source, plan.iris)
     own, shared = [], []
     for q in g.quads:
-        (own if is_own_triple(q, plan.iris, source) else shared).append(q.triple)
+        (own if is_own_triple(q, owns) else shared).append(q.triple)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / "graph.nq", serialize(g.quads, ox.RdfFormat.N_QUADS))
-    shared_nt = serialize(shared, ox.RdfFormat.N_TRIPLES)
-    write_atomic(folder / "shared.nt", shared_nt)
+    sizes = {}  # the cache entry's files are written without a flush to disk each: meta.json, last, has their sizes
+    sizes["graph.nq"] = write_atomic(folder / "graph.nq", serialize(g.quads, ox.RdfFormat.N_QUADS), durable=False)
+    sizes["shared.nt"] = write_atomic(folder / "shared.nt", serialize(shared, ox.RdfFormat.N_TRIPLES), durable=False)
     pg = project_graphs([(g.name.value, g.quads)])
-    own_rows, rest_rows = split_own(pg, lambda uri: is_own_subject(uri, plan.iris, source))
-    write_atomic(folder / "own-rows.pickle", pickle.dumps(own_rows, protocol=pickle.HIGHEST_PROTOCOL))
-    write_atomic(folder / "rest-rows.pickle", pickle.dumps((rest_rows, tally(pg)), protocol=pickle.HIGHEST_PROTOCOL))
-    meta = {"conforms": None, "messages": [], "own_triples": len(own)}
+    own_rows, rest_rows = split_own(pg, lambda uri: owns(uri) is not None)
+    sizes["own-rows.pickle"] = write_atomic(folder / "own-rows.pickle", pickle.dumps(
+        own_rows, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    sizes["rest-rows.pickle"] = write_atomic(folder / "rest-rows.pickle", pickle.dumps(
+        (rest_rows, tally(pg)), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    meta = {"conforms": None, "messages": [], "own_triples": len(own), "sizes": sizes}
     if validate:
         nt = serialize((q.triple for q in g.quads), ox.RdfFormat.N_TRIPLES)
         result = validate_graphs([(g.name.value, nt)], cache=None, jobs=1)
         meta.update(conforms=result.conforms, messages=result.messages, report=result.report)
-    write_atomic(folder / "meta.json", json.dumps(meta, ensure_ascii=False))
+    write_atomic(folder / "meta.json", json.dumps(meta, ensure_ascii=False), durable=False)
     return source, meta
+
+
+def _entry_whole(folder: Path, meta: dict) -> bool:
+    """Whether a graph cache entry's files are all there with the sizes meta.json recorded."""
+    try:
+        return all((folder / name).stat().st_size == size for name, size in meta["sizes"].items())
+    except (OSError, KeyError, AttributeError):
+        return False
 
 
 GRAPH_BUDGET_S = 300  # seconds phase B may spend on one file before it becomes an error line
@@ -315,8 +335,11 @@ def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, job
         key = _graph_key(cache_file, plan, parent_caches)
         folder = root / key[:2] / key
         meta_path = folder / "meta.json"
-        if meta_path.exists() and (folder / "own-rows.pickle").exists():
+        try:
             meta = json.loads(meta_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            meta = None
+        if isinstance(meta, dict) and _entry_whole(folder, meta):
             if meta["conforms"] is not None or not validate:
                 results[name] = (folder, meta)
                 if progress:
@@ -370,6 +393,7 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
             shutil.rmtree(stage, ignore_errors=True)
             return report
         write_build_info(report, stage)
+        os.sync()  # cache entries (and the graph parts linked to them) were written without a flush each
         staged = sorted({name.split("/")[0] for name in report.outputs} - {"validation.txt", "validation.ttl"})
         swap_in(out, stage, staged + ["build-info.json"])
     return report
@@ -481,9 +505,9 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     return report
 
 
-def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Callable[[str], int | None]:
-    """uri → the index of the file that owns the node (its documents and what hangs off them, its source node),
-    None for a node any file may describe. Kept for the whole corpus: one entry per document and file."""
+def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Owners:
+    """uri → the index of the file that owns the node (identity.Owners), None for a node any file may describe.
+    Kept for the whole corpus: one entry per document and file."""
     from .identity import source_iri
 
     owned: dict[str, int] = {}
@@ -491,21 +515,7 @@ def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileG
         owned[source_iri(name)] = k
         for iri in g.iris:
             owned[iri] = k
-
-    def owner(uri: str) -> int | None:
-        k = owned.get(uri)
-        if k is not None:
-            return k
-        cut = len(uri)
-        while True:  # …/doc/X/task/s1.p2 belongs to …/doc/X; so does …/doc/X#title
-            cut = max(uri.rfind("/", 0, cut), uri.rfind("#", 0, cut))
-            if cut <= 0:
-                return None
-            k = owned.get(uri[:cut])
-            if k is not None:
-                return k
-
-    return owner
+    return Owners(owned)
 
 
 def _overview(out: Path, stage: Path) -> str:

@@ -62,6 +62,37 @@ def source_iri(source: str) -> str:
     return f"{BASE}source/{slug(source)}"
 
 
+class Owners:
+    """Which file a node belongs to: `roots` maps a file's source IRI and its documents' IRIs to the file; a node
+    under a root (…/doc/X/task/s1.p2, …/doc/X#title) belongs to the root's file, any other node (an agency, a
+    division, a cited document) to none — the one ownership rule of per-file parts and the corpus merge."""
+
+    def __init__(self, roots: dict, memo: bool = False):
+        self.roots = roots
+        self._memo: dict | None = {} if memo else None
+
+    @classmethod
+    def of_file(cls, source: str, doc_iris: tuple[str, ...]) -> "Owners":
+        """One file's nodes (owner True), remembered per uri: a file's graph asks about each node many times."""
+        return cls({source_iri(source): True, **dict.fromkeys(doc_iris, True)}, memo=True)
+
+    def __call__(self, uri: str):
+        memo = self._memo
+        if memo is not None:
+            got = memo.get(uri, memo)
+            if got is not memo:
+                return got
+        roots, found, cut = self.roots, self.roots.get(uri), len(uri)
+        while found is None:
+            cut = max(uri.rfind("/", 0, cut), uri.rfind("#", 0, cut))
+            if cut <= 0:
+                break
+            found = roots.get(uri[:cut])
+        if memo is not None:
+            memo[uri] = found
+        return found
+
+
 _KIND_PREFIX = {"cn": "s", "pcn": "p", "num": "n", "pnum": "q", "shi": "y"}
 
 

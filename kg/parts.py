@@ -96,11 +96,13 @@ def split_part(path: Path, iris: tuple[str, ...], source: str) -> Iterator[tuple
     """The triples of a file's N-Quads part, each with whether it is the file's own (kg.rdf.is_own_triple)."""
     import pyoxigraph as ox
 
+    from .identity import Owners
     from .rdf import is_own_triple
 
+    owns = Owners.of_file(source, iris)
     with open(path, "rb") as fh:
         for q in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
-            yield is_own_triple(q, iris, source), q.triple
+            yield is_own_triple(q, owns), q.triple
 
 
 def own_chunk_files(folder: Path, iris: tuple[str, ...], source: str) -> tuple[Path, Path]:

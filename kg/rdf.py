@@ -16,7 +16,7 @@ from loaders.records import Agency, Document, Span
 from loaders.vocab import vocabulary
 from ontology import ONTOLOGY_DIR, VOCAB_DIR
 
-from .identity import (BASE, DocumentKey, Resolver, agency_iri, division_iri, document_keys, section_key, slug,
+from .identity import (BASE, DocumentKey, Owners, Resolver, agency_iri, division_iri, document_keys, section_key, slug,
                        source_iri, stub_iri)
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -532,21 +532,14 @@ def distinct_document_iris(files: list[tuple[str, list[DocumentKey]]]) -> list[l
     return iris
 
 
-def is_own_subject(subject: str, doc_iris: tuple[str, ...], source: str) -> bool:
-    """Whether a subject belongs to this file alone (its documents and what hangs off them)."""
-    if subject == source_iri(source):
-        return True
-    return any(subject == d or subject.startswith((d + "/", d + "#")) for d in doc_iris)
-
-
-def is_own_triple(triple, doc_iris: tuple[str, ...], source: str) -> bool:
-    """Whether a triple belongs to this file alone: about one of its nodes, or linking a shared node to one (an
-    agency responsible for one of its tasks) — such links grow with the corpus, so they are not kept with the
-    triples files share."""
-    if is_own_subject(triple.subject.value, doc_iris, source):
+def is_own_triple(triple, owns) -> bool:
+    """Whether a triple belongs to the file `owns` (identity.Owners) says: about one of its nodes, or linking a
+    shared node to one (an agency responsible for one of its tasks) — such links grow with the corpus, so they are
+    not kept with the triples files share."""
+    if owns(triple.subject.value) is not None:
         return True
     o = triple.object
-    return isinstance(o, ox.NamedNode) and is_own_subject(o.value, doc_iris, source)
+    return isinstance(o, ox.NamedNode) and owns(o.value) is not None
 
 
 def serialize(items: Iterable, fmt: ox.RdfFormat) -> bytes:

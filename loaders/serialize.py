@@ -1,15 +1,14 @@
 """Records ↔ plain JSON data, lossless, for the build cache and for passing records between processes."""
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from .records import Agency, Citation, Clause, Deadline, InstrumentCode, Provision, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
+from .records import plain, Agency, Citation, Clause, Deadline, InstrumentCode, Provision, Diagnostic, DocNumber, Document, Jurisdiction, Span, Target, Task
 
 
 def documents_to_data(docs: list[Document]) -> list[dict[str, Any]]:
     """Documents as JSON-ready dicts (every field kept)."""
-    return [asdict(d) for d in docs]
+    return [plain(d) for d in docs]
 
 
 def _span(d: dict | None) -> Span | None:

@@ -260,10 +260,10 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path):
     also for a loaded document other files cite (the merge in memory kept the first file's partial row)."""
     import json
 
-    from kg.identity import source_iri
+    from kg.identity import Owners, source_iri
     from kg.projection import (CorpusMerge, TableWriter, chunk_of, part_name, project_graphs, read_tables, split_own,
                                summarise, tally)
-    from kg.rdf import GraphWriter, is_own_subject, plan_files
+    from kg.rdf import GraphWriter, plan_files
     from loaders import extract_file
 
     examples = ROOT / "examples"
@@ -276,20 +276,14 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path):
     owned = {iri: k for k, plan in enumerate(plans) for iri in plan.iris}
     owned.update({source_iri(name): k for k, (name, _) in enumerate(files)})
 
-    def owner(uri):
-        while uri:
-            if uri in owned:
-                return owned[uri]
-            cut = max(uri.rfind("/"), uri.rfind("#"))
-            uri = uri[:cut] if cut > 0 else ""
-        return None
-
+    owner = Owners(owned)
     merged, own_parts = CorpusMerge(owner), []
     graphs = {g.name.value: g for g in corpus.file_graphs()}
     for (name, _), plan in zip(files, plans):
         g = graphs[source_iri(name)]
         part = project_graphs([(g.name.value, g.quads)])
-        own, rest = split_own(part, lambda uri: is_own_subject(uri, plan.iris, name))
+        owns = Owners.of_file(name, plan.iris)
+        own, rest = split_own(part, lambda uri: owns(uri) is not None)
         merged.add_rest(rest, tally(part))
         own_parts.append(own)
     shared = TableWriter(tmp_path, part_name(None))
