@@ -22,8 +22,8 @@ from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, Owners, document_keys
-from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, concat, link_parts, own_chunk_files, patch_database,
-                    write_merged, write_table_parts)
+from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, own_chunk_files,
+                    patch_database, write_merged, write_table_parts)
 
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
@@ -237,6 +237,11 @@ class FileGraph:
     iris: tuple[str, ...] = ()  # the IRIs of its documents: the nodes (and what hangs off them) it owns
 
 
+def _graph_root(out: Path) -> Path:
+    """The graph cache: per-file entries by content key, and the partial merges of chunks of them."""
+    return out / CACHE_DIR / f"graph-{graph_fingerprint()}"
+
+
 def _graph_key(cache_file: Path, plan, parent_caches: dict[str, str] | None = None) -> str:
     h = hashlib.sha256(cache_file.name.encode())
     h.update(repr((plan.iris, plan.citations, plan.parents)).encode())
@@ -329,7 +334,7 @@ def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, job
     plans = plan_corpus([(name, keys) for name, _, keys in files])
     caches = {name: str(cache_file) for name, cache_file, _ in files}
     tasks, results = [], {}
-    root = out / CACHE_DIR / f"graph-{graph_fingerprint()}"
+    root = _graph_root(out)
     for (name, cache_file, _), plan in zip(files, plans):
         parent_caches = {psrc: caches[psrc] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
         key = _graph_key(cache_file, plan, parent_caches)
@@ -402,8 +407,6 @@ def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, ma
 def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool, max_mb: float,
            progress: Callable[[int], None] | None, executor: Executor, merged: str = "auto") -> BuildReport:
     """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
-    import pickle
-
     import pyoxigraph as ox
 
     from .projection import TABLES_DIR, CorpusMerge, StreamedTables
@@ -439,27 +442,24 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
         if failing:
             return report
     # the shared part: ontology, vocabularies, build, and what files share — each triple once, kept as its
-    # N-Triples text (the nodes several files describe: agencies, divisions, topics, cited documents)
+    # N-Triples text (the nodes several files describe: agencies, divisions, topics, cited documents); with it,
+    # pass 1 of the rows: what files share, merged in memory, and the derived counts. Both come from per-chunk
+    # partials (kg.parts.chunk_partials): a rebuild merges again only the chunks whose files changed
     t_shared = time.perf_counter()
     head_graphs = GraphWriter(__version__).shared_graphs()
-    shared: dict[str, None] = {}  # N-Triples lines, in first-seen order
-    for g in head_graphs:
-        for q in g.quads:
-            shared.setdefault(f"{q.triple} .")
-    for g in graphs:  # Oxigraph writes a triple per line, as str(triple) + " .": the lines need no parsing (split
-        # on "\n" only: a literal keeps U+2028 and U+0085 unescaped, which str.splitlines would cut)
-        shared.update(dict.fromkeys((g.folder / "shared.nt").read_bytes().decode("utf-8").split("\n")))
-    shared.pop("", None)
+    shared: dict[str, None] = dict.fromkeys(f"{q.triple} ." for g in head_graphs for q in g.quads)
+    corpus_rows = CorpusMerge(_owners(files, graphs))
+    for lines, rows, counts in chunk_partials(_graph_root(out), [name for name, _, _ in files], graphs, executor):
+        shared.update(dict.fromkeys(lines))
+        corpus_rows.add_rest(rows, counts)
     shared_nt = "".join(f"{line}\n" for line in shared)
     del shared
     report.triples = shared_nt.count("\n") + sum(g.own_triples for g in graphs)
-    report.timings["shared_triples"] = time.perf_counter() - t_shared
+    report.timings["merge_shared"] = time.perf_counter() - t_shared
     if validate:  # what no single file shows: the nodes several files describe, with all they say of them
-        from .validate import validate_shared
-
         t_across = time.perf_counter()
-        across = validate_shared(shared_nt)
-        report.validated += 1
+        across, computed = _validate_shared(shared_nt, _graph_root(out))
+        report.validated += computed
         report.timings["validate_across_files"] = time.perf_counter() - t_across
         if not across.conforms:
             report.conforms = False
@@ -481,11 +481,6 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    owner = _owners(files, graphs)
-    corpus_rows = CorpusMerge(owner)
-    for g in graphs:  # pass 1: what files share, merged in memory; the derived counts
-        corpus_rows.add_rest(*pickle.loads((g.folder / "rest-rows.pickle").read_bytes()))
-    report.timings["merge_shared_rows"] = time.perf_counter() - t4
     tables_written, rewritten = write_table_parts(stage, out, [name for name, _, _ in files], graphs, corpus_rows,
                                                   graph_fingerprint())
     report.outputs += tables_written
@@ -503,6 +498,24 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.outputs.append("overview.html")
     report.timings["overview"] = time.perf_counter() - t6
     return report
+
+
+def _validate_shared(shared_nt: str, root: Path):
+    """validate.validate_shared, its result cached by the shared part's content (the shapes are in the graph
+    fingerprint, so in `root`): a rebuild whose changed files add nothing to what files share validates nothing
+    again. Returns (the result, whether it was computed)."""
+    from .validate import ValidationResult, validate_shared
+
+    path = root / "across" / f"{hashlib.sha256(shared_nt.encode('utf-8', 'surrogatepass')).hexdigest()}.json"
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return ValidationResult(data["conforms"], data["report"], data["messages"]), False
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    result = validate_shared(shared_nt)
+    write_atomic(path, json.dumps({"conforms": result.conforms, "report": result.report,
+                                   "messages": result.messages}, ensure_ascii=False), durable=False)
+    return result, True
 
 
 def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Owners:

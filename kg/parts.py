@@ -154,7 +154,9 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
     shared: dict[str, None] = {}
     for q in ox.parse(head_nq, format=ox.RdfFormat.N_QUADS):
         shared.setdefault(str(q.triple))
-    for entry in manifest:
+    from .projection import chunk_of
+
+    for entry in sorted(manifest, key=lambda e: chunk_of(e["file"])):  # the build's order: chunk by chunk
         for own, t in split(entry):
             if not own:
                 shared.setdefault(str(t))
@@ -168,6 +170,64 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
     dest.mkdir(parents=True, exist_ok=True)
     write_merged(dest, head_nq, shared_nt, [folder / e["part"] for e in manifest], chunks(0), chunks(1))
     return ["graph.nq", "graph.ttl", "graph.jsonld"]
+
+
+PARTIALS_DIR = "partials"  # in the graph cache: per chunk, what its files share, merged
+
+
+def shared_lines(folder: Path) -> list[str]:
+    """A file's shared.nt as N-Triples lines. Oxigraph writes a triple per line, as str(triple) + " .": the lines
+    need no parsing (split on "\n" only: a literal keeps U+2028 and U+0085 unescaped, which str.splitlines cuts)."""
+    return (folder / "shared.nt").read_bytes().decode("utf-8").split("\n")
+
+
+def _chunk_partial(args: tuple[list[str], str]) -> str:
+    """What one chunk's files share, merged and cached (see chunk_partials); runs where the build's work runs."""
+    import pickle
+
+    from .projection import CorpusMerge
+
+    folders, path = args
+    lines: dict[str, None] = {}
+    rows = CorpusMerge(lambda uri: None)
+    for folder in map(Path, folders):
+        lines.update(dict.fromkeys(shared_lines(folder)))
+        rows.add_rest(*pickle.loads((folder / "rest-rows.pickle").read_bytes()))
+    lines.pop("", None)
+    write_atomic(Path(path), pickle.dumps((list(lines), rows.settled(), rows.tally), protocol=pickle.HIGHEST_PROTOCOL),
+                 durable=False)
+    return path
+
+
+def chunk_partials(root: Path, names: list[str], graphs: list["FileGraph"], executor) -> Iterator[tuple]:
+    """Per chunk of files (kg.projection.chunk_of, in chunk order): (the N-Triples lines its files share, each once;
+    their shared rows merged — CorpusMerge with every node shared —; their derived counts). Each is cached under
+    `root` by its files and their graphs, so a rebuild after one changed file merges that file's chunk again and
+    reads the other chunks' partials instead of every file's shared triples and rows; missing partials are made on
+    `executor`. Merging the partials in chunk order gives the same graph whichever build made them."""
+    import pickle
+    from collections import defaultdict
+
+    from .projection import chunk_of
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for k, name in enumerate(names):
+        members[chunk_of(name)].append(k)
+    paths, todo = {}, []
+    for c in sorted(members):
+        made_of = [[names[k], graphs[k].folder.name] for k in members[c]]
+        key = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:32]
+        paths[c] = root / PARTIALS_DIR / key[:2] / f"{key}.pickle"
+        if not paths[c].exists():
+            todo.append(([str(graphs[k].folder) for k in members[c]], str(paths[c])))
+    executor.map(_chunk_partial, todo, None, lost=lambda a: None)  # a lost one is made below, in this process
+    for c in sorted(members):
+        try:
+            yield pickle.loads(paths[c].read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+            # missing (its worker died) or cut short (written without a flush to disk): made again here
+            _chunk_partial(([str(graphs[k].folder) for k in members[c]], str(paths[c])))
+            yield pickle.loads(paths[c].read_bytes())
 
 
 TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so a rebuild can take it in place

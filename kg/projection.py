@@ -633,11 +633,16 @@ class CorpusMerge:
             have[3].update(row["sources"])
 
     def _merge_into(self, table: dict, key, row: dict) -> None:
-        """The first row for a key stays; later ones add their sources (and aliases), sorted in settled()."""
+        """The first row for a key stays; later ones add their sources (and aliases), sorted in settled(), and fill
+        what it leaves empty — as projecting the merged triples takes a property from whichever file states it
+        (one file gives a city government's functional type, another names the government only)."""
         have = table.get(key)
         if have is None:
             table[key] = row
             return
+        for k, v in row.items():
+            if v is not None and have.get(k) is None:
+                have[k] = v
         acc = self._sources.get(id(have))
         if acc is None:
             acc = self._sources[id(have)] = (set(have["sources"]), set(have["aliases"]) if "aliases" in have else None)

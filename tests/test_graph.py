@@ -310,6 +310,28 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path):
         assert rows(streamed.rels, rtype) == rows(whole.rels, rtype), rtype
 
 
+def test_merging_fills_what_one_file_leaves_empty_whichever_file_comes_first():
+    """Two files name one city government; only one gives its functional type (its 政府 suffix was read there).
+    Projecting the merged triples gives the type, so the merge of the files' rows must too, in either order
+    (build partials merge chunk by chunk, not in file order); sources are the union."""
+    from kg.projection import NODE_SCHEMA, REL_SCHEMA, CorpusMerge, PropertyGraph, Tally
+
+    uri = "https://w3id.org/policykg/id/agency/371700/菏泽市人民政府"
+
+    def rows(functional_type, source):
+        pg = PropertyGraph(nodes={k: [] for k in NODE_SCHEMA}, rels={k: [] for k in REL_SCHEMA})
+        pg.nodes["Agency"].append({"uri": uri, "name": "菏泽市人民政府", "aliases": [], "functional_type": functional_type,
+                                   "jurisdiction": "菏泽市", "sources": [source]})
+        return pg
+
+    for order in ((rows(None, "a.txt"), rows("政府", "b.txt")), (rows("政府", "b.txt"), rows(None, "a.txt"))):
+        merged = CorpusMerge(lambda u: None)
+        for part in order:
+            merged.add_rest(part, Tally())
+        [row] = merged.settled().nodes["Agency"]
+        assert row["functional_type"] == "政府" and row["sources"] == ["a.txt", "b.txt"]
+
+
 def test_the_overview_selection_read_from_the_database_is_the_one_drawn_from_the_rows(built_seeds):
     """The overview's best-connected nodes are counted by the embedded database (the rows are never whole in
     memory): the same nodes, properties and relationships as the selection over the rows."""
@@ -413,7 +435,10 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     def inodes() -> dict:
         return {str(p.relative_to(out / "tables")): p.stat().st_ino for p in (out / "tables").glob("*/*.parquet")}
 
-    first = inodes()
+    def partials() -> set:
+        return set((out / ".cache").glob("graph-*/partials/*/*.pickle"))
+
+    first, first_partials = inodes(), partials()
     changed = corpus / "002_ef8d9751ef9cfd10.txt"
     changed.write_text(changed.read_text(encoding="utf-8").replace("市侨联", "市工商联"), encoding="utf-8")
     rebuilt = build(paths, out, jobs=2)
@@ -421,11 +446,14 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     second = inodes()
     rewritten = {name.split("/")[1] for name in second if first.get(name) != second[name]}
     assert rewritten == {"shared.parquet", f"{part_name(chunk_of(changed.name))}.parquet"}
+    assert len(partials() - first_partials) == 1  # what files share: only the changed file's chunk merged again
 
     cold = tmp_path / "cold"
     assert build(paths, cold, jobs=2).patched_rows is None
     assert read_tables(out).fingerprint() == read_tables(cold).fingerprint()
     assert _database_rows(out) == _database_rows(cold)
+    for name in ("graph.nq", "graph.ttl", "graph.jsonld"):
+        assert (out / name).read_bytes() == (cold / name).read_bytes(), name
     for gone in corpus.rglob("d01_*.txt"):  # a file gone, and one back as it was: patched again
         gone.unlink()
     changed.write_text(changed.read_text(encoding="utf-8").replace("市工商联", "市侨联"), encoding="utf-8")
