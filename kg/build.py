@@ -482,7 +482,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
     tables_written, rewritten = write_table_parts(stage, out, [name for name, _, _ in files], graphs, corpus_rows,
-                                                  graph_fingerprint())
+                                                  graph_fingerprint(), executor)
     report.outputs += tables_written
     tables = StreamedTables(stage)  # the rows per table, from the Parquet footers
     report.nodes, report.relationships = tables.counts()

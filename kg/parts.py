@@ -234,13 +234,13 @@ TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so
 
 
 def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["FileGraph"],
-                      corpus_rows, fingerprint: str) -> tuple[list[str], list[str] | None]:
+                      corpus_rows, fingerprint: str, executor) -> tuple[list[str], list[str] | None]:
     """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) always;
     each file part (kg.projection.chunk_of) from its files' own rows — or, when it would hold the same (the same
     files with the same graphs, and the same said of their nodes by other files), hard-linked from the build in
     place. So a rebuild after one changed file writes the shared part and one file part per table. Returns the
-    tables written and the parts made anew (None when there was no earlier build to take parts from)."""
-    import pickle
+    tables written and the parts made anew (None when there was no earlier build to take parts from). The file
+    parts are written on `executor`, in parallel."""
     from collections import defaultdict
 
     from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, chunk_of, part_name, table_dir
@@ -264,23 +264,38 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
     corpus_rows.write_shared(shared)
     shared.close()
     rewritten = [part_name(None)] + sorted(set(before) - set(state))  # parts of files no longer built: gone
+    todo = []
     for c in sorted(by_chunk):
         part = part_name(c)
         if before.get(part) == state[part] and _link_part(previous, stage, folders, part):
             continue
         rewritten.append(part)
-        writer = TableWriter(stage, part)
-        try:
-            corpus_rows.write_own(((k, pickle.loads((graphs[k].folder / "own-rows.pickle").read_bytes()))
-                                   for k in by_chunk[c]), writer)
-            writer.close()
-        except BaseException:
-            writer.abort()
-            raise
+        todo.append((str(stage), part, [(str(graphs[k].folder / "own-rows.pickle"), corpus_rows.pending.get(k, {}))
+                                        for k in by_chunk[c]]))
+    for args, done in zip(todo, executor.map(_write_part, todo, None, lost=lambda a: None)):
+        if done is None:  # its worker died: written here (an error here is the build's)
+            _write_part(args)
     write_atomic(stage / TABLES_STATE, json.dumps(state, sort_keys=True) + "\n")
     tables = stage / TABLES_DIR
     written = [f"{TABLES_DIR}/{d}/" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
     return written, (rewritten if before else None)
+
+
+def _write_part(args: tuple[str, str, list[tuple[str, dict]]]) -> str:
+    """One file part of every table (pass 2): its files' own rows with what other files say of their nodes."""
+    import pickle
+
+    from .projection import TableWriter, write_own_rows
+
+    stage, part, files = args
+    writer = TableWriter(Path(stage), part)
+    try:
+        write_own_rows(((pickle.loads(Path(rows).read_bytes()), pending) for rows, pending in files), writer)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return part
 
 
 def _link_part(previous: Path, stage: Path, folders: list[str], part: str) -> bool:

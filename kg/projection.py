@@ -572,9 +572,7 @@ class TableWriter:
                 continue
             writer.close()
             tmp, final = self._tmp(*key), self.path(*key)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
+            os.replace(tmp, final)  # not flushed to disk one by one: the build syncs once before it is published
             written.append(f"{TABLES_DIR}/{table_dir(*key)}/{final.name}")
         return written
 
@@ -686,24 +684,28 @@ class CorpusMerge:
 
     def write_own(self, files: Iterable[tuple[int, PropertyGraph]], writer: TableWriter) -> None:
         """Pass 2 for one part: the own rows of its files (k, rows), with what other files add to them."""
-        for k, part in files:
-            pending = self.pending.get(k, {})
-            for label, rows in part.nodes.items():
-                for row in rows:
-                    extra = pending.pop(("node", label, row["uri"]), None)
-                    if extra is not None:
-                        row["sources"] = sorted(extra[3] | set(row["sources"]))
-                writer.add("node", label, rows)
-            for rtype, rows in part.rels.items():
-                for row in rows:
-                    extra = pending.pop(("rel", rtype, row["from"], row["to"]), None)
-                    if extra is not None:
-                        row["sources"] = sorted(extra[3] | set(row["sources"]))
-                writer.add("rel", rtype, rows)
-            for key in sorted(pending):  # what a file said of this file's node that this file did not say itself
-                kind, name, row, sources = pending[key]
-                writer.add(kind, name, [{**row, "sources": sorted(sources)}])
-            self.pending.pop(k, None)
+        write_own_rows(((part, self.pending.pop(k, {})) for k, part in files), writer)
+
+
+def write_own_rows(files: Iterable[tuple[PropertyGraph, dict]], writer: TableWriter) -> None:
+    """Pass 2 for one part, wherever it runs: each file's own rows with what other files say of its nodes
+    (CorpusMerge.pending of the file: key → [kind, name, row, sources])."""
+    for part, pending in files:
+        for label, rows in part.nodes.items():
+            for row in rows:
+                extra = pending.pop(("node", label, row["uri"]), None)
+                if extra is not None:
+                    row["sources"] = sorted(extra[3] | set(row["sources"]))
+            writer.add("node", label, rows)
+        for rtype, rows in part.rels.items():
+            for row in rows:
+                extra = pending.pop(("rel", rtype, row["from"], row["to"]), None)
+                if extra is not None:
+                    row["sources"] = sorted(extra[3] | set(row["sources"]))
+            writer.add("rel", rtype, rows)
+        for key in sorted(pending):  # what a file said of this file's node that this file did not say itself
+            kind, name, row, sources = pending[key]
+            writer.add(kind, name, [{**row, "sources": sorted(sources)}])
 
 
 @dataclass
