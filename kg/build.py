@@ -520,7 +520,8 @@ def _validate_shared(shared_nt: str, root: Path):
 
 def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Owners:
     """uri → the index of the file that owns the node (identity.Owners), None for a node any file may describe.
-    Kept for the whole corpus: one entry per document and file."""
+    Kept for the whole corpus: one entry per document and file, and the answer per node asked about (the nodes
+    files share and their neighbours: each is asked about many times while the partials are merged)."""
     from .identity import source_iri
 
     owned: dict[str, int] = {}
@@ -528,7 +529,7 @@ def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileG
         owned[source_iri(name)] = k
         for iri in g.iris:
             owned[iri] = k
-    return Owners(owned)
+    return Owners(owned, memo=True)
 
 
 def _overview(out: Path, stage: Path) -> str:
