@@ -22,8 +22,8 @@ from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, Owners, document_keys
-from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, own_chunk_files,
-                    patch_database, write_merged, write_table_parts)
+from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, merge_key,
+                    own_chunk_files, partial_paths, patch_database, write_merged, write_table_parts)
 
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
@@ -83,6 +83,7 @@ class BuildReport:
     overview_key: str | None = None  # what the overview shows, hashed: an unchanged selection is not drawn again
     patched_rows: int | None = None  # the database was the previous one patched with this many rows (None: loaded)
     database: str = ""  # how the embedded database was made, and why
+    shared_merge: str = ""  # how what files share was merged (or taken from the cache)
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -235,6 +236,7 @@ class FileGraph:
     own_triples: int = 0
     computed: bool = False  # made in this build (not served from the cache)
     iris: tuple[str, ...] = ()  # the IRIs of its documents: the nodes (and what hangs off them) it owns
+    shared_key: str = ""  # a hash of what it shares with other files (shared.nt, rest-rows.pickle)
 
 
 def _graph_root(out: Path) -> Path:
@@ -278,20 +280,35 @@ def _graph_one(args) -> tuple[str, dict]:
     folder.mkdir(parents=True, exist_ok=True)
     sizes = {}  # the cache entry's files are written without a flush to disk each: meta.json, last, has their sizes
     sizes["graph.nq"] = write_atomic(folder / "graph.nq", serialize(g.quads, ox.RdfFormat.N_QUADS), durable=False)
-    sizes["shared.nt"] = write_atomic(folder / "shared.nt", serialize(shared, ox.RdfFormat.N_TRIPLES), durable=False)
+    shared_nt = serialize(shared, ox.RdfFormat.N_TRIPLES)
+    sizes["shared.nt"] = write_atomic(folder / "shared.nt", shared_nt, durable=False)
     pg = project_graphs([(g.name.value, g.quads)])
     own_rows, rest_rows = split_own(pg, lambda uri: owns(uri) is not None)
     sizes["own-rows.pickle"] = write_atomic(folder / "own-rows.pickle", pickle.dumps(
         own_rows, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    counts = tally(pg)
     sizes["rest-rows.pickle"] = write_atomic(folder / "rest-rows.pickle", pickle.dumps(
-        (rest_rows, tally(pg)), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-    meta = {"conforms": None, "messages": [], "own_triples": len(own), "sizes": sizes}
+        (rest_rows, counts), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    meta = {"conforms": None, "messages": [], "own_triples": len(own), "sizes": sizes,
+            "shared_key": _shared_key(shared_nt, rest_rows, counts)}
     if validate:
         nt = serialize((q.triple for q in g.quads), ox.RdfFormat.N_TRIPLES)
         result = validate_graphs([(g.name.value, nt)], cache=None, jobs=1)
         meta.update(conforms=result.conforms, messages=result.messages, report=result.report)
     write_atomic(folder / "meta.json", json.dumps(meta, ensure_ascii=False), durable=False)
     return source, meta
+
+
+def _shared_key(shared_nt: bytes, rest_rows, counts) -> str:
+    """A hash of what a file shares with others — its shared triples, the rows that are not its own and its share of
+    the derived counts — the same in every process: the counts are hashed in sorted order, since the order they
+    were counted in follows sets of strings, which Python orders by a hash salted per process."""
+    import pickle
+
+    h = hashlib.sha256(shared_nt)
+    h.update(pickle.dumps((rest_rows, sorted(counts.led.items()), sorted(counts.led_on.items()),
+                           sorted(counts.pairs.items())), protocol=pickle.HIGHEST_PROTOCOL))
+    return h.hexdigest()[:32]
 
 
 def _entry_whole(folder: Path, meta: dict) -> bool:
@@ -366,7 +383,7 @@ def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, job
             continue
         folder, meta = got
         out_list.append(FileGraph(folder, meta["conforms"], meta["messages"], meta.get("own_triples", 0),
-                                  name in computed, plan.iris))
+                                  name in computed, plan.iris, meta.get("shared_key") or folder.name))
     return out_list
 
 
@@ -409,7 +426,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
     import pyoxigraph as ox
 
-    from .projection import TABLES_DIR, CorpusMerge, StreamedTables
+    from .projection import TABLES_DIR, StreamedTables
     from .rdf import GraphWriter, serialize
     from .stores.ladybug import DB_NAME, bulk_load
 
@@ -444,23 +461,30 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     # the shared part: ontology, vocabularies, build, and what files share — each triple once, kept as its
     # N-Triples text (the nodes several files describe: agencies, divisions, topics, cited documents); with it,
     # pass 1 of the rows: what files share, merged in memory, and the derived counts. Both come from per-chunk
-    # partials (kg.parts.chunk_partials): a rebuild merges again only the chunks whose files changed
+    # partials (kg.parts.chunk_partials): a rebuild merges again only the chunks whose shared facts changed, and
+    # when none did, takes the merge's figures from the cache and its table part from the build in place
     t_shared = time.perf_counter()
     head_graphs = GraphWriter(__version__).shared_graphs()
-    shared: dict[str, None] = dict.fromkeys(f"{q.triple} ." for g in head_graphs for q in g.quads)
-    corpus_rows = CorpusMerge(_owners(files, graphs))
-    for lines, rows, counts in chunk_partials(_graph_root(out), [name for name, _, _ in files], graphs, executor):
-        shared.update(dict.fromkeys(lines))
-        corpus_rows.add_rest(rows, counts)
-    shared_nt = "".join(f"{line}\n" for line in shared)
-    del shared
-    report.triples = shared_nt.count("\n") + sum(g.own_triples for g in graphs)
-    report.timings["merge_shared"] = time.perf_counter() - t_shared
+    head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
+    names = [name for name, _, _ in files]
+    root = _graph_root(out)
+    partials = partial_paths(root, names, graphs)
+    key = merge_key(partials, names, graphs)
+    parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
+    write_merged_files = merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB)
+    merge = None if write_merged_files else _cached_merge(out, root, key, validate)
+    if merge is None:
+        made = sum(not path.exists() for path, _ in partials.values())
+        merge = _merge_shared(root, key, head_graphs, partials, graphs, _owners(files, graphs), executor, validate)
+        report.shared_merge = f"merged from {len(partials)} partials ({made} made anew)"
+    else:
+        report.shared_merge = "taken from the cache (what files share is unchanged)"
+    report.triples = merge.triples + sum(g.own_triples for g in graphs)
+    report.timings["merge_shared"] = time.perf_counter() - t_shared - merge.validate_seconds
     if validate:  # what no single file shows: the nodes several files describe, with all they say of them
-        t_across = time.perf_counter()
-        across, computed = _validate_shared(shared_nt, _graph_root(out))
-        report.validated += computed
-        report.timings["validate_across_files"] = time.perf_counter() - t_across
+        report.timings["validate_across_files"] = merge.validate_seconds
+        report.validated += merge.validated
+        across = merge.validation
         if not across.conforms:
             report.conforms = False
             report.violations = across.messages
@@ -468,20 +492,24 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
             write_atomic(out / "validation.ttl", across.report)
             return report
     t3 = time.perf_counter()
-    head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
-    report.outputs += link_parts(stage / PARTS_DIR, head_nq, [(name, g) for (name, _, _), g in zip(files, graphs)])
-    parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
-    if merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB):
-        chunks = [own_chunk_files(g.folder, g.iris, name) for (name, _, _), g in zip(files, graphs)]
-        write_merged(stage, head_nq, shared_nt, [g.folder / "graph.nq" for g in graphs],
+    report.outputs += link_parts(stage / PARTS_DIR, head_nq, [(name, g) for name, g in zip(names, graphs)])
+    if write_merged_files:
+        chunks = [own_chunk_files(g.folder, g.iris, name) for name, g in zip(names, graphs)]
+        write_merged(stage, head_nq, merge.shared_nt, [g.folder / "graph.nq" for g in graphs],
                      [ttl for ttl, _ in chunks], [jsonld for _, jsonld in chunks])
         report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq"]
-    del shared_nt
+    merge.shared_nt = None
     concat(stage / "documents.jsonl", b"", [_contract_path(f.cache) for f in ok if not f.error], separator=b"")
     report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
-    tables_written, rewritten = write_table_parts(stage, out, [name for name, _, _ in files], graphs, corpus_rows,
+
+    def write_shared(writer) -> None:  # the shared part's rows: merged here when the merge came from the cache
+        rows = merge.rows or _merge_shared(root, key, head_graphs, partials, graphs, _owners(files, graphs), executor,
+                                           False, keep=False).rows
+        rows.write_shared(writer)
+
+    tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.pending, key, write_shared,
                                                   graph_fingerprint(), executor)
     report.outputs += tables_written
     tables = StreamedTables(stage)  # the rows per table, from the Parquet footers
@@ -500,22 +528,89 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     return report
 
 
+@dataclass
+class SharedMerge:
+    """What files share, merged (from the chunk partials) — or, when the same merge was made before, what the build
+    needs of it from the cache: the shared triples' count, their SHACL result and the pending rows (what files
+    say of other files' nodes, kg.projection.CorpusMerge.pending); `rows` and `shared_nt` only when merged now."""
+
+    triples: int
+    pending: dict
+    validation: object = None  # validate.ValidationResult of the shared part, when validated
+    validated: int = 0  # 1 when validated in this build
+    validate_seconds: float = 0.0
+    rows: object = None  # the CorpusMerge, when merged in this build
+    shared_nt: str | None = None
+
+
+def _merge_path(root: Path, key: str) -> Path:
+    return root / "merged" / key[:2] / f"{key}.pickle"
+
+
+def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerge | None:
+    """The merge `key` from the cache, when the build in place holds its shared table part (else the rows are
+    needed to write it: None)."""
+    import pickle
+
+    from .parts import TABLES_STATE
+    from .projection import SHARED_PART
+    from .publish import current_build
+
+    previous = current_build(out)
+    try:
+        if previous is None or json.loads((previous / TABLES_STATE).read_text("utf-8")).get(SHARED_PART) != key:
+            return None
+        merge = pickle.loads(_merge_path(root, key).read_bytes())
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
+        return None
+    if validate and merge.validation is None:
+        return None
+    return merge
+
+
+def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: list[FileGraph], owner, executor,
+                  validate: bool, keep: bool = True) -> SharedMerge:
+    """Merge the chunk partials: the shared triples (after the ontology, vocabularies and build), each once, and
+    validated together (the result cached by their content); the shared rows (CorpusMerge). The figures a later
+    build with the same merge needs are cached under `key` (with `keep`)."""
+    import pickle
+
+    from .projection import CorpusMerge
+
+    shared: dict[str, None] = dict.fromkeys(f"{q.triple} ." for g in head_graphs for q in g.quads)
+    rows = CorpusMerge(owner)
+    for lines, part_rows, counts in chunk_partials(partials, graphs, executor):
+        shared.update(dict.fromkeys(lines))
+        rows.add_rest(part_rows, counts)
+    shared_nt = "".join(f"{line}\n" for line in shared)
+    del shared
+    merge = SharedMerge(shared_nt.count("\n"), rows.pending, rows=rows, shared_nt=shared_nt)
+    if validate:
+        t = time.perf_counter()
+        merge.validation, merge.validated = _validate_shared(shared_nt, root)
+        merge.validate_seconds = time.perf_counter() - t
+    if keep:
+        write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.pending, merge.validation),
+                                                          protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    return merge
+
+
 def _validate_shared(shared_nt: str, root: Path):
     """validate.validate_shared, its result cached by the shared part's content (the shapes are in the graph
     fingerprint, so in `root`): a rebuild whose changed files add nothing to what files share validates nothing
-    again. Returns (the result, whether it was computed)."""
+    again. Returns (the result, 1 when it was computed, else 0)."""
     from .validate import ValidationResult, validate_shared
 
     path = root / "across" / f"{hashlib.sha256(shared_nt.encode('utf-8', 'surrogatepass')).hexdigest()}.json"
     try:
         data = json.loads(path.read_text("utf-8"))
-        return ValidationResult(data["conforms"], data["report"], data["messages"]), False
+        return ValidationResult(data["conforms"], data["report"], data["messages"]), 0
     except (OSError, ValueError, KeyError, TypeError):
         pass
     result = validate_shared(shared_nt)
     write_atomic(path, json.dumps({"conforms": result.conforms, "report": result.report,
                                    "messages": result.messages}, ensure_ascii=False), durable=False)
-    return result, True
+    return result, 1
 
 
 def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Owners:
@@ -602,6 +697,7 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "conforms": report.conforms,
         "graphs_validated": report.validated,
         "timings_s": {k: round(v, 3) for k, v in report.timings.items()},
+        "shared_merge": report.shared_merge,
         "embedded_database": report.database,
         "overview_key": report.overview_key,
         "outputs": report.outputs,

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -199,13 +199,10 @@ def _chunk_partial(args: tuple[list[str], str]) -> str:
     return path
 
 
-def chunk_partials(root: Path, names: list[str], graphs: list["FileGraph"], executor) -> Iterator[tuple]:
-    """Per chunk of files (kg.projection.chunk_of, in chunk order): (the N-Triples lines its files share, each once;
-    their shared rows merged — CorpusMerge with every node shared —; their derived counts). Each is cached under
-    `root` by its files and their graphs, so a rebuild after one changed file merges that file's chunk again and
-    reads the other chunks' partials instead of every file's shared triples and rows; missing partials are made on
-    `executor`. Merging the partials in chunk order gives the same graph whichever build made them."""
-    import pickle
+def partial_paths(root: Path, names: list[str], graphs: list["FileGraph"]) -> dict[int, tuple[Path, list[int]]]:
+    """Per chunk of files (kg.projection.chunk_of), in chunk order: where its partial is cached, and its files. A
+    partial is named by its files and what each shares (FileGraph.shared_key), not by their whole graphs: an edit
+    that changes nothing a file shares leaves its chunk's partial as it was."""
     from collections import defaultdict
 
     from .projection import chunk_of
@@ -213,34 +210,56 @@ def chunk_partials(root: Path, names: list[str], graphs: list["FileGraph"], exec
     members: dict[int, list[int]] = defaultdict(list)
     for k, name in enumerate(names):
         members[chunk_of(name)].append(k)
-    paths, todo = {}, []
+    out = {}
     for c in sorted(members):
-        made_of = [[names[k], graphs[k].folder.name] for k in members[c]]
+        made_of = [[names[k], graphs[k].shared_key] for k in members[c]]
         key = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:32]
-        paths[c] = root / PARTIALS_DIR / key[:2] / f"{key}.pickle"
-        if not paths[c].exists():
-            todo.append(([str(graphs[k].folder) for k in members[c]], str(paths[c])))
+        out[c] = (root / PARTIALS_DIR / key[:2] / f"{key}.pickle", members[c])
+    return out
+
+
+def merge_key(paths: dict[int, tuple[Path, list[int]]], names: list[str], graphs: list["FileGraph"]) -> str:
+    """What the merge of the partials is made of: the partials, and which file owns which documents (the owner
+    rule, and the file indices the merge's pending rows are kept by)."""
+    h = hashlib.sha256()
+    for c in paths:
+        h.update(paths[c][0].stem.encode())
+    h.update(json.dumps([[name, list(g.iris)] for name, g in zip(names, graphs)], ensure_ascii=False).encode())
+    return h.hexdigest()[:32]
+
+
+def chunk_partials(paths: dict[int, tuple[Path, list[int]]], graphs: list["FileGraph"], executor) -> Iterator[tuple]:
+    """Per chunk of files (partial_paths, in chunk order): (the N-Triples lines its files share, each once; their
+    shared rows merged — CorpusMerge with every node shared —; their derived counts). Each is cached, so a rebuild
+    after one changed file merges that file's chunk again and reads the other chunks' partials instead of every
+    file's shared triples and rows; missing partials are made on `executor`. Merging the partials in chunk order
+    gives the same graph whichever build made them."""
+    import pickle
+
+    todo = [([str(graphs[k].folder) for k in members], str(path)) for path, members in paths.values()
+            if not path.exists()]
     executor.map(_chunk_partial, todo, None, lost=lambda a: None)  # a lost one is made below, in this process
-    for c in sorted(members):
+    for path, members in paths.values():
         try:
-            yield pickle.loads(paths[c].read_bytes())
+            yield pickle.loads(path.read_bytes())
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
             # missing (its worker died) or cut short (written without a flush to disk): made again here
-            _chunk_partial(([str(graphs[k].folder) for k in members[c]], str(paths[c])))
-            yield pickle.loads(paths[c].read_bytes())
+            _chunk_partial(([str(graphs[k].folder) for k in members], str(path)))
+            yield pickle.loads(path.read_bytes())
 
 
 TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so a rebuild can take it in place
 
 
-def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["FileGraph"],
-                      corpus_rows, fingerprint: str, executor) -> tuple[list[str], list[str] | None]:
-    """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) always;
-    each file part (kg.projection.chunk_of) from its files' own rows — or, when it would hold the same (the same
-    files with the same graphs, and the same said of their nodes by other files), hard-linked from the build in
-    place. So a rebuild after one changed file writes the shared part and one file part per table. Returns the
-    tables written and the parts made anew (None when there was no earlier build to take parts from). The file
-    parts are written on `executor`, in parallel."""
+def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["FileGraph"], pending: dict,
+                      shared_key: str, write_shared: Callable, fingerprint: str, executor) -> tuple[list[str], list[str] | None]:
+    """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) and each file
+    part (kg.projection.chunk_of) from its files' own rows with `pending` (what other files say of their nodes, by
+    file index). A part is hard-linked from the build in place when it would hold the same: for a file part, the
+    same files with the same graphs and the same said of their nodes; for the shared part, the same merge
+    (`shared_key`), else `write_shared(writer)` writes it. So a rebuild after one changed file writes one file part
+    per table, and the shared part only when what files share changed. Returns the tables written and the parts
+    made anew (None when there was no earlier build to take parts from). File parts are written on `executor`."""
     from collections import defaultdict
 
     from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, chunk_of, part_name, table_dir
@@ -249,10 +268,9 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
     by_chunk: dict[int, list[int]] = defaultdict(list)
     for k, name in enumerate(names):
         by_chunk[chunk_of(name)].append(k)
-    state = {}
+    state = {part_name(None): shared_key}
     for c, members in by_chunk.items():
-        made_of = [fingerprint] + [[names[k], graphs[k].folder.name, corpus_rows.pending_digest(k)]
-                                           for k in members]
+        made_of = [fingerprint] + [[names[k], graphs[k].folder.name, pending_digest(pending.get(k))] for k in members]
         state[part_name(c)] = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:20]
     previous = current_build(out)
     try:
@@ -260,17 +278,24 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
     except (OSError, ValueError):
         before = {}
     folders = [table_dir("node", k) for k in NODE_SCHEMA] + [table_dir("rel", k) for k in REL_SCHEMA]
-    shared = TableWriter(stage, part_name(None))
-    corpus_rows.write_shared(shared)
-    shared.close()
-    rewritten = [part_name(None)] + sorted(set(before) - set(state))  # parts of files no longer built: gone
+    rewritten = sorted(set(before) - set(state))  # parts of files no longer built: gone
+    shared = part_name(None)
+    if not (before.get(shared) == shared_key and _link_part(previous, stage, folders, shared)):
+        rewritten.insert(0, shared)
+        writer = TableWriter(stage, shared)
+        try:
+            write_shared(writer)
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
     todo = []
     for c in sorted(by_chunk):
         part = part_name(c)
         if before.get(part) == state[part] and _link_part(previous, stage, folders, part):
             continue
         rewritten.append(part)
-        todo.append((str(stage), part, [(str(graphs[k].folder / "own-rows.pickle"), corpus_rows.pending.get(k, {}))
+        todo.append((str(stage), part, [(str(graphs[k].folder / "own-rows.pickle"), pending.get(k, {}))
                                         for k in by_chunk[c]]))
     for args, done in zip(todo, executor.map(_write_part, todo, None, lost=lambda a: None)):
         if done is None:  # its worker died: written here (an error here is the build's)
@@ -279,6 +304,18 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
     tables = stage / TABLES_DIR
     written = [f"{TABLES_DIR}/{d}/" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
     return written, (rewritten if before else None)
+
+
+def pending_digest(entries: dict | None) -> str:
+    """A hash of what other files say of one file's nodes (kg.projection.CorpusMerge.pending of the file): its table
+    part must be written again when this changes."""
+    if not entries:
+        return ""
+    h = hashlib.sha256()
+    for key in sorted(entries):
+        kind, name, row, sources = entries[key]
+        h.update(json.dumps([key, row, sorted(sources)], ensure_ascii=False, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
 
 
 def _write_part(args: tuple[str, str, list[tuple[str, dict]]]) -> str:
@@ -326,15 +363,16 @@ def patch_database(out: Path, stage: Path, rewritten: list[str] | None,
     """The embedded database as the build in place's, patched with what changed in the rewritten table parts
     (kg.stores.ladybug.patch): (the rows it changed, how) — or (None, why not) when there is nothing to patch,
     the change is large or the patched database would not match the tables (the caller loads in full)."""
-    from .projection import TABLES_DIR, table_delta
+    from .projection import SHARED_PART, TABLES_DIR, table_delta
     from .publish import current_build
     from .stores.ladybug import DB_NAME, PatchError, patch
 
     previous = current_build(out)
     if rewritten is None or previous is None or not (previous / DB_NAME).is_file():
         return None, "loaded (no earlier build to patch)"
-    if len(rewritten) - 1 > PATCH_MAX_PARTS:
-        return None, f"loaded ({len(rewritten) - 1} file parts of the tables changed)"
+    file_parts = len([p for p in rewritten if p != SHARED_PART])
+    if file_parts > PATCH_MAX_PARTS:
+        return None, f"loaded ({file_parts} file parts of the tables changed)"
     old = [p for part in rewritten for p in (previous / TABLES_DIR).glob(f"*/{part}.parquet")]
     new = [p for part in rewritten for p in (stage / TABLES_DIR).glob(f"*/{part}.parquet")]
     delta = table_delta(old, new)
@@ -342,4 +380,4 @@ def patch_database(out: Path, stage: Path, rewritten: list[str] | None,
         patch(previous / DB_NAME, delta, stage / TABLES_DIR, stage, rows_per_table)
     except PatchError as err:
         return None, f"loaded (the patch failed: {err})"
-    return delta.size(), f"patched ({delta.size()} rows, {len(rewritten) - 1} file parts)"
+    return delta.size(), f"patched ({delta.size()} rows, {file_parts} file parts)"

@@ -422,15 +422,17 @@ def _database_rows(folder: Path) -> dict:
 
 def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_build(tmp_path, examples_dir):
     """Issue 11 item 3: each table is a folder of parts; a file's own rows are in one part (by its name), so a
-    rebuild after one changed file writes the shared part and that file's part, and takes every other part in
-    place (hard links). The tables and the database equal those of a cold build of the same files."""
+    rebuild after one changed file writes that file's part — and the shared part only when what the file shares
+    changed — and takes every other part in place (hard links). The tables, the database and the graph equal those
+    of a cold build of the same files."""
+    from kg.parts import export_merged
     from kg.projection import chunk_of, part_name, read_tables
 
     corpus = tmp_path / "corpus"
     shutil.copytree(examples_dir, corpus)
     paths = sorted(corpus.rglob("*.txt"))
     out = tmp_path / "out"
-    build(paths, out, jobs=2)
+    build(paths, out, jobs=2, merged="never")  # as a large corpus is built: the merged files only on request
 
     def inodes() -> dict:
         return {str(p.relative_to(out / "tables")): p.stat().st_ino for p in (out / "tables").glob("*/*.parquet")}
@@ -438,27 +440,39 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     def partials() -> set:
         return set((out / ".cache").glob("graph-*/partials/*/*.pickle"))
 
-    first, first_partials = inodes(), partials()
+    def rebuild(old: str, new: str) -> tuple[set, set, str]:
+        """Edit the file, build again: (the table files rewritten, the partials merged anew, how the shared facts
+        were merged)."""
+        before, before_partials = inodes(), partials()
+        changed.write_text(changed.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        report = build(paths, out, jobs=2, merged="never")
+        assert report.patched_rows is not None  # the database in place, patched
+        after = inodes()
+        return ({name.split("/")[1] for name in after if before.get(name) != after[name]}, partials() - before_partials,
+                report.shared_merge)
+
     changed = corpus / "002_ef8d9751ef9cfd10.txt"
-    changed.write_text(changed.read_text(encoding="utf-8").replace("市侨联", "市工商联"), encoding="utf-8")
-    rebuilt = build(paths, out, jobs=2)
-    assert rebuilt.patched_rows  # the database in place, patched with the rows that changed
-    second = inodes()
-    rewritten = {name.split("/")[1] for name in second if first.get(name) != second[name]}
-    assert rewritten == {"shared.parquet", f"{part_name(chunk_of(changed.name))}.parquet"}
-    assert len(partials() - first_partials) == 1  # what files share: only the changed file's chunk merged again
+    own_part = f"{part_name(chunk_of(changed.name))}.parquet"
+    # the letter's addressee: nothing the file shares with others changes — the merge of what files share is taken
+    # from the cache and the shared table part stays in place
+    assert rebuild("市侨联", "市工商联") == ({own_part}, set(), "taken from the cache (what files share is unchanged)")
+    # another lead body: an agency and the derived counts change — one partial merged again, the shared part written
+    rewritten, merged, how = rebuild("由人社部门牵头", "由市财政局牵头")
+    assert rewritten == {"shared.parquet", own_part} and len(merged) == 1 and how.endswith("(1 made anew)")
 
     cold = tmp_path / "cold"
     assert build(paths, cold, jobs=2).patched_rows is None
     assert read_tables(out).fingerprint() == read_tables(cold).fingerprint()
     assert _database_rows(out) == _database_rows(cold)
+    export_merged(out, tmp_path / "export")
     for name in ("graph.nq", "graph.ttl", "graph.jsonld"):
-        assert (out / name).read_bytes() == (cold / name).read_bytes(), name
+        assert (tmp_path / "export" / name).read_bytes() == (cold / name).read_bytes(), name
     for gone in corpus.rglob("d01_*.txt"):  # a file gone, and one back as it was: patched again
         gone.unlink()
-    changed.write_text(changed.read_text(encoding="utf-8").replace("市工商联", "市侨联"), encoding="utf-8")
+    changed.write_text(changed.read_text(encoding="utf-8").replace("市工商联", "市侨联").replace("由市财政局牵头", "由人社部门牵头"),
+                       encoding="utf-8")
     paths = sorted(corpus.rglob("*.txt"))
-    assert build(paths, out, jobs=2).patched_rows
+    assert build(paths, out, jobs=2, merged="never").patched_rows
     assert build(paths, cold, jobs=2).patched_rows
     fresh = tmp_path / "fresh"
     build(paths, fresh, jobs=2)
@@ -491,3 +505,27 @@ def test_streamed_tables_give_the_rows_counts_and_stamp_of_the_tables_read_whole
         assert list(streamed.nodes[label]) == whole.nodes[label]
     for rtype in whole.rels:
         assert list(streamed.rels[rtype]) == whole.rels[rtype]
+
+
+def test_what_a_file_shares_hashes_the_same_in_every_process(tmp_path):
+    """A file's shared_key (the hash of its shared triples and rows) names the cached partial merges: it must not
+    depend on the process's string hashing (PYTHONHASHSEED), or a rebuild would merge every chunk again."""
+    import json
+    import os
+
+    script = """
+import json, sys
+from pathlib import Path
+from kg import build as B
+from kg.rdf import plan_corpus
+out = Path(sys.argv[1])
+outs = B.extract_all(sorted(Path("examples").glob("*.txt")), out, jobs=1)
+files = [(o.path.name, o.cache, o.summary.keys) for o in outs]
+keys = [B._graph_one((n, str(c), p, str(out / "g" / n), False, {}))[1]["shared_key"]
+        for (n, c, _), p in zip(files, plan_corpus([(n, k) for n, _, k in files]))]
+print(json.dumps(keys))
+"""
+    runs = [subprocess.run([sys.executable, "-c", script, str(tmp_path / seed)], capture_output=True, text=True,
+                           cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
+            for seed in ("1", "2")]
+    assert runs[0] == runs[1] and len(json.loads(runs[0])) == 5
