@@ -84,6 +84,7 @@ class BuildReport:
     patched_rows: int | None = None  # the database was the previous one patched with this many rows (None: loaded)
     database: str = ""  # how the embedded database was made, and why
     shared_merge: str = ""  # how what files share was merged (or taken from the cache)
+    overview: str = ""  # whether the overview page was drawn, or taken from the build in place and why
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -516,13 +517,13 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.nodes, report.relationships = tables.counts()
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
-    report.patched_rows, report.database = patch_database(out, stage, rewritten, tables.rows)
+    report.patched_rows, report.database, delta = patch_database(out, stage, rewritten, tables.rows)
     if report.patched_rows is None:
         bulk_load(stage / TABLES_DIR, stage)
     report.outputs.append(DB_NAME)
     t6 = time.perf_counter()
     report.timings["embedded_load"] = t6 - t5
-    report.overview_key = _overview(out, stage)
+    report.overview_key, report.overview = _overview(out, stage, delta)
     report.outputs.append("overview.html")
     report.timings["overview"] = time.perf_counter() - t6
     return report
@@ -627,29 +628,42 @@ def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileG
     return Owners(owned, memo=True)
 
 
-def _overview(out: Path, stage: Path) -> str:
-    """Write the overview page into `stage`, or take the page in place when what it shows is unchanged (the
-    key of its selection is in the previous build-info.json): drawing it is the slow part. Returns the key.
-    The selection is read from the build's embedded database, so the graph is never whole in memory."""
+OVERVIEW_STATE = ".overview.json"  # in a build: the key of its overview's selection and the nodes it shows
+
+
+def _overview(out: Path, stage: Path, delta=None) -> tuple[str, str]:
+    """Write the overview page into `stage`, or take the page in place: when the database is the previous one
+    patched with a `delta` that changes nothing the page counts or shows (viz.keeps_overview), without asking the
+    database; else when the selection's key is unchanged, without drawing it (drawing is the slow part). Returns
+    the key and what was done. The selection is read from the build's embedded database, so the graph is never whole in memory."""
     from .publish import current_build
     from .stores.ladybug import DB_NAME, OVERVIEW_POOL, LadybugReader
-    from .viz import render, select_overview
+    from .viz import keeps_overview, render, select_overview
 
+    previous = current_build(out)
+    before = {}
+    if previous is not None and (previous / "overview.html").exists():
+        try:
+            before = json.loads((previous / OVERVIEW_STATE).read_text("utf-8"))
+        except (OSError, ValueError):
+            pass
+    if delta is not None and before.get("uris") and keeps_overview(delta, set(before["uris"])):
+        shutil.copy2(previous / "overview.html", stage / "overview.html")
+        write_atomic(stage / OVERVIEW_STATE, json.dumps(before, ensure_ascii=False))
+        return before["key"], "kept (the database patch changes nothing it counts or shows)"
     with LadybugReader(stage / DB_NAME, buffer_pool=OVERVIEW_POOL) as reader:
         nodes, rels = select_overview(reader.run, OVERVIEW_NODES)
     key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
                          + OVERVIEW_TITLE.encode()).hexdigest()[:20]
-    previous = current_build(out)
-    if previous is not None and (previous / "overview.html").exists():
-        try:
-            info = json.loads((previous / "build-info.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            info = {}
-        if info.get("overview_key") == key:
-            shutil.copy2(previous / "overview.html", stage / "overview.html")
-            return key
-    render(nodes, rels, OVERVIEW_TITLE, stage / "overview.html")
-    return key
+    if before.get("key") == key:
+        shutil.copy2(previous / "overview.html", stage / "overview.html")
+        how = "kept (the same selection)"
+    else:
+        render(nodes, rels, OVERVIEW_TITLE, stage / "overview.html")
+        how = "drawn"
+    write_atomic(stage / OVERVIEW_STATE, json.dumps({"key": key, "uris": [n["uri"] for n in nodes]},
+                                                    ensure_ascii=False))
+    return key, how
 
 
 def _contract(doc: Document) -> dict:
@@ -700,6 +714,7 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "shared_merge": report.shared_merge,
         "embedded_database": report.database,
         "overview_key": report.overview_key,
+        "overview": report.overview,
         "outputs": report.outputs,
     }
     write_atomic(folder / "build-info.json", json.dumps(info, ensure_ascii=False, indent=1) + "\n")

@@ -193,6 +193,28 @@ def select_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, di
     return nodes, rels
 
 
+def keeps_overview(delta, shown: set[str]) -> bool:
+    """Whether an overview drawn from a database still holds after the database was patched with `delta`
+    (kg.projection.TableDelta): no node and no relationship it counts came or went (so every node keeps its
+    relationships, and the best connected stay the same), and no row that changed is a node it shows or a
+    relationship at one. The derived counts are not drawn; an agency's tasks_led is a node row like any other."""
+    from .projection import DERIVED
+
+    for (kind, name), keys in delta.removed.items():
+        if kind == "node" or name not in DERIVED:
+            return False
+    for (kind, name), rows in delta.written.items():
+        if kind == "rel" and name in DERIVED:
+            continue
+        changed = delta.changed.get((kind, name), set())
+        if len(rows) != len(changed):  # a new row
+            return False
+        for key in changed:
+            if (key in shown) if kind == "node" else (key[0] in shown or key[1] in shown):
+                return False
+    return True
+
+
 def _short(text: str | None, n: int = 18) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= n else text[: n - 1] + "…"

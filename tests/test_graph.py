@@ -440,25 +440,29 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     def partials() -> set:
         return set((out / ".cache").glob("graph-*/partials/*/*.pickle"))
 
-    def rebuild(old: str, new: str) -> tuple[set, set, str]:
+    def rebuild(old: str, new: str) -> tuple[set, set, str, str]:
         """Edit the file, build again: (the table files rewritten, the partials merged anew, how the shared facts
-        were merged)."""
+        were merged, how the overview was made)."""
         before, before_partials = inodes(), partials()
         changed.write_text(changed.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
         report = build(paths, out, jobs=2, merged="never")
         assert report.patched_rows is not None  # the database in place, patched
         after = inodes()
         return ({name.split("/")[1] for name in after if before.get(name) != after[name]}, partials() - before_partials,
-                report.shared_merge)
+                report.shared_merge, report.overview)
 
     changed = corpus / "002_ef8d9751ef9cfd10.txt"
     own_part = f"{part_name(chunk_of(changed.name))}.parquet"
     # the letter's addressee: nothing the file shares with others changes — the merge of what files share is taken
     # from the cache and the shared table part stays in place
-    assert rebuild("市侨联", "市工商联") == ({own_part}, set(), "taken from the cache (what files share is unchanged)")
+    rewritten, merged, how, overview = rebuild("市侨联", "市工商联")
+    assert (rewritten, merged, how) == ({own_part}, set(), "taken from the cache (what files share is unchanged)")
+    again = build(paths, out, jobs=2, merged="never")  # nothing changed: the database patched with no rows
+    assert again.patched_rows == 0 and again.overview == "kept (the database patch changes nothing it counts or shows)"
     # another lead body: an agency and the derived counts change — one partial merged again, the shared part written
-    rewritten, merged, how = rebuild("由人社部门牵头", "由市财政局牵头")
+    rewritten, merged, how, overview = rebuild("由人社部门牵头", "由市财政局牵头")
     assert rewritten == {"shared.parquet", own_part} and len(merged) == 1 and how.endswith("(1 made anew)")
+    assert overview != "kept (the database patch changes nothing it counts or shows)"  # relationships came and went
 
     cold = tmp_path / "cold"
     assert build(paths, cold, jobs=2).patched_rows is None
@@ -478,6 +482,31 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     build(paths, fresh, jobs=2)
     assert _database_rows(out) == _database_rows(cold) == _database_rows(fresh)
     assert read_tables(out).fingerprint() == read_tables(fresh).fingerprint()
+
+
+def test_the_overview_is_kept_only_when_a_patch_changes_nothing_it_counts_or_shows():
+    """kg.viz.keeps_overview: the overview of the build in place holds after a patch when no node or drawn
+    relationship came or went and no changed row is at a node it shows; derived counts are not drawn."""
+    from kg.projection import TableDelta
+    from kg.viz import keeps_overview
+
+    shown = {"doc/a", "agency/x"}
+    doc = {"uri": "doc/b", "name": "b"}
+    assert keeps_overview(TableDelta(), shown)
+    assert keeps_overview(TableDelta(written={("node", "Document"): [doc]}, changed={("node", "Document"): {"doc/b"}}),
+                          shown)
+    assert not keeps_overview(TableDelta(written={("node", "Document"): [{**doc, "uri": "doc/a"}]},
+                                         changed={("node", "Document"): {"doc/a"}}), shown)  # a node it shows
+    assert not keeps_overview(TableDelta(written={("node", "Document"): [doc]}), shown)  # a new node
+    assert not keeps_overview(TableDelta(removed={("node", "Task"): ["doc/b/task/1"]}), shown)
+    lead = {"from": "agency/y", "to": "doc/b/task/1"}
+    assert not keeps_overview(TableDelta(written={("rel", "LEADS"): [lead]}), shown)  # a new relationship
+    assert not keeps_overview(TableDelta(removed={("rel", "LEADS"): [("agency/y", "doc/b/task/1")]}), shown)
+    assert keeps_overview(TableDelta(written={("rel", "LEADS"): [lead]}, changed={("rel", "LEADS"): {
+        ("agency/y", "doc/b/task/1")}}), shown)  # a changed quote between nodes it does not show
+    assert not keeps_overview(TableDelta(written={("rel", "LEADS"): [{**lead, "from": "agency/x"}]}, changed={
+        ("rel", "LEADS"): {("agency/x", "doc/b/task/1")}}), shown)
+    assert keeps_overview(TableDelta(replaced={"SHARES_TASKS"}, removed={("rel", "SHARES_TASKS"): [("a", "b")]}), shown)
 
 
 def test_the_shared_triples_are_merged_as_lines_because_a_serialised_triple_is_its_text():
