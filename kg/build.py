@@ -512,6 +512,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.pending, key, write_shared,
                                                   graph_fingerprint(), executor)
+    merge.rows = merge.pending = None  # the merged rows are in the tables now: not held while the database loads
     report.outputs += tables_written
     tables = StreamedTables(stage)  # the rows per table, from the Parquet footers
     report.nodes, report.relationships = tables.counts()

@@ -459,8 +459,9 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     assert (rewritten, merged, how) == ({own_part}, set(), "taken from the cache (what files share is unchanged)")
     again = build(paths, out, jobs=2, merged="never")  # nothing changed: the database patched with no rows
     assert again.patched_rows == 0 and again.overview == "kept (the database patch changes nothing it counts or shows)"
-    # another lead body: an agency and the derived counts change — one partial merged again, the shared part written
-    rewritten, merged, how, overview = rebuild("由人社部门牵头", "由市财政局牵头")
+    # another lead body, new to the corpus: an agency and the derived counts change — one partial merged again, the
+    # shared part written, and the patch adds the agency before the counts of the pairs it shares
+    rewritten, merged, how, overview = rebuild("由人社部门牵头", "由市地震局牵头")
     assert rewritten == {"shared.parquet", own_part} and len(merged) == 1 and how.endswith("(1 made anew)")
     assert overview != "kept (the database patch changes nothing it counts or shows)"  # relationships came and went
 
@@ -473,7 +474,7 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
         assert (tmp_path / "export" / name).read_bytes() == (cold / name).read_bytes(), name
     for gone in corpus.rglob("d01_*.txt"):  # a file gone, and one back as it was: patched again
         gone.unlink()
-    changed.write_text(changed.read_text(encoding="utf-8").replace("市工商联", "市侨联").replace("由市财政局牵头", "由人社部门牵头"),
+    changed.write_text(changed.read_text(encoding="utf-8").replace("市工商联", "市侨联").replace("由市地震局牵头", "由人社部门牵头"),
                        encoding="utf-8")
     paths = sorted(corpus.rglob("*.txt"))
     assert build(paths, out, jobs=2, merged="never").patched_rows
