@@ -26,15 +26,11 @@ def schema_statements() -> list[str]:
     for label, cols in NODE_SCHEMA.items():
         body = ", ".join(f"{_q(c)} {t}" + (" PRIMARY KEY" if c == "uri" else "") for c, t in cols)
         out.append(f"CREATE NODE TABLE {label}({body})")
-    return out + [rel_table_statement(rtype) for rtype in REL_SCHEMA]
-
-
-def rel_table_statement(rtype: str) -> str:
-    """CREATE REL TABLE for one relationship type of the projection's schema."""
-    pairs, cols = REL_SCHEMA[rtype]
-    ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
-    props = "".join(f", {_q(c)} {t}" for c, t in cols)
-    return f"CREATE REL TABLE {rtype}({ends}{props})"
+    for rtype, (pairs, cols) in REL_SCHEMA.items():
+        ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
+        props = "".join(f", {_q(c)} {t}" for c, t in cols)
+        out.append(f"CREATE REL TABLE {rtype}({ends}{props})")
+    return out
 
 
 BUFFER_POOL = 1 << 30  # bytes of memory the database may cache while loading: the load stays bounded
@@ -94,9 +90,8 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
         return pa.table({prefix + f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema})
 
     try:
-        for name in sorted(delta.replaced):  # the derived counts: every row again, from the new tables (below); the
-            conn.execute(f"DROP TABLE {name}")  # table made anew, since deleting 2M rows at 100k filled the pool
-            conn.execute(rel_table_statement(name))
+        for name in sorted(delta.replaced):  # the derived counts: every row again, from the new tables (below)
+            conn.execute(f"MATCH ()-[r:{name}]->() DELETE r")
         for (kind, name), keys in list(delta.removed.items()) + [(t, sorted(k)) for t, k in delta.changed.items()]:
             if kind != "rel" or not keys:
                 continue
