@@ -648,17 +648,6 @@ class CorpusMerge:
         if acc[1] is not None:
             acc[1].update(row.get("aliases") or ())
 
-    def pending_digest(self, k: int) -> str:
-        """A hash of what other files say of file k's nodes: its part must be written again when this changes."""
-        entries = self.pending.get(k)
-        if not entries:
-            return ""
-        h = hashlib.sha256()
-        for key in sorted(entries):
-            kind, name, row, sources = entries[key]
-            h.update(json.dumps([key, row, sorted(sources)], ensure_ascii=False, sort_keys=True, default=str).encode())
-        return h.hexdigest()[:16]
-
     def settled(self) -> PropertyGraph:
         """The shared rows merged so far, in key order, their sources (and aliases) sorted once: a topic or a
         province that thousands of files name would otherwise be re-sorted thousands of times."""

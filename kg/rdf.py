@@ -16,7 +16,7 @@ from loaders.records import Agency, Document, Span
 from loaders.vocab import vocabulary
 from ontology import ONTOLOGY_DIR, VOCAB_DIR
 
-from .identity import (BASE, DocumentKey, Owners, Resolver, agency_iri, division_iri, document_keys, section_key, slug,
+from .identity import (BASE, DocumentKey, Resolver, agency_iri, division_iri, document_keys, section_key, slug,
                        source_iri, stub_iri)
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
