@@ -636,7 +636,8 @@ def _overview(out: Path, stage: Path, delta=None) -> tuple[str, str]:
     """Write the overview page into `stage`, or take the page in place: when the database is the previous one
     patched with a `delta` that changes nothing the page counts or shows (viz.keeps_overview), without asking the
     database; else when the selection's key is unchanged, without drawing it (drawing is the slow part). Returns
-    the key and what was done. The selection is read from the build's embedded database, so the graph is never whole in memory."""
+    the key and what was done. The selection is read from the build's embedded database, so the graph is never
+    whole in memory."""
     from .publish import current_build
     from .stores.ladybug import DB_NAME, OVERVIEW_POOL, LadybugReader
     from .viz import keeps_overview, render, select_overview

@@ -252,7 +252,8 @@ TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so
 
 
 def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["FileGraph"], pending: dict,
-                      shared_key: str, write_shared: Callable, fingerprint: str, executor) -> tuple[list[str], list[str] | None]:
+                      shared_key: str, write_shared: Callable, fingerprint: str,
+                      executor) -> tuple[list[str], list[str] | None]:
     """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) and each file
     part (kg.projection.chunk_of) from its files' own rows with `pending` (what other files say of their nodes, by
     file index). A part is hard-linked from the build in place when it would hold the same: for a file part, the
