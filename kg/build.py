@@ -287,11 +287,11 @@ def _graph_one(args) -> tuple[str, dict]:
     own_rows, rest_rows = split_own(pg, lambda uri: owns(uri) is not None)
     sizes["own-rows.pickle"] = write_atomic(folder / "own-rows.pickle", pickle.dumps(
         own_rows, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-    counts = tally(pg)
-    sizes["rest-rows.pickle"] = write_atomic(folder / "rest-rows.pickle", pickle.dumps(
-        (rest_rows, counts), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    rest = pickle.dumps((rest_rows, tally(pg)), protocol=pickle.HIGHEST_PROTOCOL)
+    sizes["rest-rows.pickle"] = write_atomic(folder / "rest-rows.pickle", rest, durable=False)
+    # what the file shares with others, hashed (its bytes are the same in every process: tests/test_graph.py)
     meta = {"conforms": None, "messages": [], "own_triples": len(own), "sizes": sizes,
-            "shared_key": _shared_key(shared_nt, rest_rows, counts)}
+            "shared_key": hashlib.sha256(shared_nt + b"\0" + rest).hexdigest()[:32]}
     if validate:
         nt = serialize((q.triple for q in g.quads), ox.RdfFormat.N_TRIPLES)
         result = validate_graphs([(g.name.value, nt)], cache=None, jobs=1)
@@ -300,22 +300,11 @@ def _graph_one(args) -> tuple[str, dict]:
     return source, meta
 
 
-def _shared_key(shared_nt: bytes, rest_rows, counts) -> str:
-    """A hash of what a file shares with others — its shared triples, the rows that are not its own and its share of
-    the derived counts — the same in every process: the counts are hashed in sorted order, since the order they
-    were counted in follows sets of strings, which Python orders by a hash salted per process."""
-    import pickle
-
-    h = hashlib.sha256(shared_nt)
-    h.update(pickle.dumps((rest_rows, sorted(counts.led.items()), sorted(counts.led_on.items()),
-                           sorted(counts.pairs.items())), protocol=pickle.HIGHEST_PROTOCOL))
-    return h.hexdigest()[:32]
-
-
 def _entry_whole(folder: Path, meta: dict) -> bool:
-    """Whether a graph cache entry's files are all there with the sizes meta.json recorded."""
+    """Whether a graph cache entry's files are all there with the sizes meta.json recorded (and its shared key)."""
     try:
-        return all((folder / name).stat().st_size == size for name, size in meta["sizes"].items())
+        return "shared_key" in meta and all((folder / name).stat().st_size == size
+                                            for name, size in meta["sizes"].items())
     except (OSError, KeyError, AttributeError):
         return False
 
@@ -384,7 +373,7 @@ def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, job
             continue
         folder, meta = got
         out_list.append(FileGraph(folder, meta["conforms"], meta["messages"], meta.get("own_triples", 0),
-                                  name in computed, plan.iris, meta.get("shared_key") or folder.name))
+                                  name in computed, plan.iris, meta["shared_key"]))
     return out_list
 
 

@@ -199,19 +199,23 @@ def _chunk_partial(args: tuple[list[str], str]) -> str:
     return path
 
 
+def chunk_members(names: list[str]) -> dict[int, list[int]]:
+    """Chunk (kg.projection.chunk_of) → the indices of its files, in chunk order: a file's table part and partial."""
+    from .projection import chunk_of
+
+    members: dict[int, list[int]] = {}
+    for k, name in enumerate(names):
+        members.setdefault(chunk_of(name), []).append(k)
+    return dict(sorted(members.items()))
+
+
 def partial_paths(root: Path, names: list[str], graphs: list["FileGraph"]) -> dict[int, tuple[Path, list[int]]]:
     """Per chunk of files (kg.projection.chunk_of), in chunk order: where its partial is cached, and its files. A
     partial is named by its files and what each shares (FileGraph.shared_key), not by their whole graphs: an edit
     that changes nothing a file shares leaves its chunk's partial as it was."""
-    from collections import defaultdict
-
-    from .projection import chunk_of
-
-    members: dict[int, list[int]] = defaultdict(list)
-    for k, name in enumerate(names):
-        members[chunk_of(name)].append(k)
+    members = chunk_members(names)
     out = {}
-    for c in sorted(members):
+    for c in members:
         made_of = [[names[k], graphs[k].shared_key] for k in members[c]]
         key = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:32]
         out[c] = (root / PARTIALS_DIR / key[:2] / f"{key}.pickle", members[c])
@@ -261,14 +265,10 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
     (`shared_key`), else `write_shared(writer)` writes it. So a rebuild after one changed file writes one file part
     per table, and the shared part only when what files share changed. Returns the tables written and the parts
     made anew (None when there was no earlier build to take parts from). File parts are written on `executor`."""
-    from collections import defaultdict
-
-    from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, chunk_of, part_name, table_dir
+    from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, part_name, table_dir
     from .publish import current_build
 
-    by_chunk: dict[int, list[int]] = defaultdict(list)
-    for k, name in enumerate(names):
-        by_chunk[chunk_of(name)].append(k)
+    by_chunk = chunk_members(names)
     state = {part_name(None): shared_key}
     for c, members in by_chunk.items():
         made_of = [fingerprint] + [[names[k], graphs[k].folder.name, pending_digest(pending.get(k))] for k in members]

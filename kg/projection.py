@@ -426,7 +426,7 @@ def tally(pg: PropertyGraph) -> Tally:
         if task not in task_doc:
             continue  # the named queries count tasks of a document only
         t.led[agency] += 1
-        for topic in about.get(task, set()) | doc_topics(task_doc[task]):
+        for topic in sorted(about.get(task, set()) | doc_topics(task_doc[task])):  # one order in every process
             t.led_on[(agency, topic)] += 1
     holders: dict[str, set[str]] = defaultdict(set)
     for rtype in ("LEADS", "RESPONSIBLE_FOR", "COOPERATES_ON"):
