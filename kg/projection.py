@@ -65,7 +65,8 @@ REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
                                                 ("agencies_alike", "BOOLEAN")]),
     "REUSES": ([("Clause", "Clause")], [("similarity", "DOUBLE"), ("copied", "DOUBLE"), ("kind", "STRING")]),
     # derived (summarise): counts the named queries read instead of aggregating every task at query time
-    "LEADS_ON": ([("Agency", "Topic")], [("tasks", "INT64")]),
+    "LEADS_ON": ([("Agency", "Topic")], [("tasks", "INT64"), ("jurisdiction", "STRING"), ("level", "STRING"),
+                                         ("rank", "INT64"), ("level_rank", "INT64")]),
     "SHARES_TASKS": ([("Agency", "Agency")], [("tasks", "INT64"), ("rank", "INT64")]),
 }
 DERIVED = frozenset({"LEADS_ON", "SHARES_TASKS"})  # not facts of a sentence: views of facts leave them out
@@ -440,14 +441,32 @@ def tally(pg: PropertyGraph) -> Tally:
     return t
 
 
-def derived_rows(t: Tally, agencies: list[dict], topics: set[str]) -> dict[str, list[dict]]:
-    """Fill Agency.tasks_led in the agency rows, in place; the LEADS_ON and SHARES_TASKS rows (a pair's `rank` is
-    its place in the ranking most shared first, so a page is a range of ranks, not a sort of every pair)."""
+def derived_rows(t: Tally, agencies: list[dict], topics: set[str], jurisdictions: list[dict],
+                 in_jurisdiction: list[dict]) -> dict[str, list[dict]]:
+    """Fill Agency.tasks_led in the agency rows, in place; the LEADS_ON and SHARES_TASKS rows. A page of a ranking
+    is a range of ranks, not a sort of every row: a pair's `rank` is its place among all pairs, most shared first;
+    a LEADS_ON row carries its agency's jurisdiction (name, level) and its place among the topic's leads (`rank`)
+    and among those of one level (`level_rank`), most tasks first, then jurisdiction, agency name and uri — 0 for an
+    agency in no jurisdiction, which the lead-agencies query leaves out."""
     for row in agencies:
         row["tasks_led"] = t.led.get(row["uri"], 0)
-    leads_on = [{"from": a, "to": topic, "from_label": "Agency", "to_label": "Topic", "tasks": n, "sources": []}
-                for (a, topic), n in sorted(t.led_on.items()) if topic in topics]
     name = {row["uri"]: row.get("name") or "" for row in agencies}
+    juris = {row["uri"]: (row.get("name") or "", row.get("level")) for row in jurisdictions}
+    seat: dict[str, tuple[str, str | None]] = {}
+    for r in in_jurisdiction:  # an agency in several jurisdictions is ranked by the first by name
+        if r["from"] in name and r["to"] in juris:
+            seat[r["from"]] = min(seat.get(r["from"], juris[r["to"]]), juris[r["to"]], key=lambda x: (x[0], x[1] or ""))
+    leads_on = [{"from": a, "to": topic, "from_label": "Agency", "to_label": "Topic", "tasks": n,
+                 "jurisdiction": seat[a][0] if a in seat else None, "level": seat[a][1] if a in seat else None,
+                 "rank": 0, "level_rank": 0, "sources": []}
+                for (a, topic), n in sorted(t.led_on.items()) if topic in topics]
+    placed = sorted((r for r in leads_on if r["from"] in seat),
+                    key=lambda r: (r["to"], -r["tasks"], r["jurisdiction"], name.get(r["from"], ""), r["from"]))
+    seen: Counter = Counter()
+    for r in placed:
+        seen[r["to"]] += 1
+        seen[(r["to"], r["level"])] += 1
+        r["rank"], r["level_rank"] = seen[r["to"]], seen[(r["to"], r["level"])]
     ranked = sorted(t.pairs.items(), key=lambda x: (-x[1], name.get(x[0][0], ""), name.get(x[0][1], ""), x[0]))
     rank = {pair: k + 1 for k, (pair, _) in enumerate(ranked)}
     shares = [{"from": a, "to": b, "from_label": "Agency", "to_label": "Agency", "tasks": n, "rank": rank[(a, b)],
@@ -458,7 +477,8 @@ def derived_rows(t: Tally, agencies: list[dict], topics: set[str]) -> dict[str, 
 def summarise(pg: PropertyGraph) -> PropertyGraph:
     """Fill the derived counts of a merged graph, in place: Agency.tasks_led, LEADS_ON (agency → topic) and
     SHARES_TASKS (agency pair) — see tally; computed from the merged rows, so right after any rebuild."""
-    pg.rels.update(derived_rows(tally(pg), pg.nodes["Agency"], {r["uri"] for r in pg.nodes["Topic"]}))
+    pg.rels.update(derived_rows(tally(pg), pg.nodes["Agency"], {r["uri"] for r in pg.nodes["Topic"]},
+                                pg.nodes["Jurisdiction"], pg.rels["IN_JURISDICTION"]))
     return pg
 
 
@@ -665,7 +685,8 @@ class CorpusMerge:
     def write_shared(self, writer: TableWriter) -> None:
         """The merged shared rows and the derived counts (pass 1's result), into the shared part."""
         shared = self.settled()
-        derived = derived_rows(self.tally, shared.nodes["Agency"], {r["uri"] for r in shared.nodes["Topic"]})
+        derived = derived_rows(self.tally, shared.nodes["Agency"], {r["uri"] for r in shared.nodes["Topic"]},
+                               shared.nodes["Jurisdiction"], shared.rels["IN_JURISDICTION"])
         for label, rows in shared.nodes.items():
             writer.add("node", label, rows)
         for rtype, rows in shared.rels.items():

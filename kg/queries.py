@@ -40,11 +40,10 @@ LEAD_AGENCIES_ON_TOPIC = NamedQuery(
     "Which agencies lead tasks about one topic (the task's or its document's), by jurisdiction, with counts.",
     """
 MATCH (a:Agency)-[s:LEADS_ON]->(:Topic {name: $topic})
-MATCH (a)-[:IN_JURISDICTION]->(j:Jurisdiction)
-WHERE $level = '' OR j.level = $level
-RETURN j.name AS jurisdiction, j.level AS level, a.name AS agency, s.tasks AS tasks
-ORDER BY tasks DESC, jurisdiction, agency
-SKIP $skip LIMIT $limit
+WHERE ($level = '' AND s.rank > $skip AND s.rank - $skip <= $limit)
+   OR ($level <> '' AND s.level = $level AND s.level_rank > $skip AND s.level_rank - $skip <= $limit)
+RETURN s.jurisdiction AS jurisdiction, s.level AS level, a.name AS agency, s.tasks AS tasks
+ORDER BY tasks DESC, jurisdiction, agency, a.uri
 """,
     ("topic", "level", "skip", "limit"),
 )
@@ -54,7 +53,8 @@ def lead_agencies(topic: str = "", level: str = "", limit: int = 50, page: int =
     """The lead-agencies query and its parameters: one page (1-based) of `limit` rows; limit 0 is every row.
 
     Counts come from the build's derived LEADS_ON and tasks_led (kg.projection.summarise), so the query reads
-    one row per agency instead of aggregating every task."""
+    one row per agency instead of aggregating every task; on a topic, a page is a range of the ranks the build
+    gave the topic's leads (kg.projection.derived_rows), not a sort of all of them."""
     params = {"level": level, **paging(limit, page)}
     if topic:
         return LEAD_AGENCIES_ON_TOPIC, {"topic": topic, **params}

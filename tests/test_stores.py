@@ -164,6 +164,16 @@ def test_pages_of_a_named_query_add_up_to_all_its_rows(built_seeds):
             pages += rows
             page += 1
         assert pages == every and page == -(-len(every) // 40) + 1
+        for level in ("", "county"):  # a page of the leads on a topic is a range of the ranks the build gave them
+            query, params = lead_agencies("产教融合", level, limit=0)
+            every = db.run(query.cypher, params)[1]
+            pages = []
+            for page in range(1, -(-len(every) // 7) + 2):
+                query, params = lead_agencies("产教融合", level, limit=7, page=page)
+                rows = db.run(query.cypher, params)[1]
+                assert len(rows) <= 7 and (rows or page > len(every) / 7)
+                pages += rows
+            assert pages == every and len(every) > 7 and all(r[1] == "county" for r in every if level)
     res = kg("query", "co-responsibility", "--db", built_seeds, "--format", "json")
     assert res.returncode == 0 and len(json.loads(res.stdout)) == 50  # the default page
     res = kg("query", "co-responsibility", "--db", built_seeds, "--page", "0")
@@ -197,6 +207,7 @@ def test_sync_is_idempotent(neo4j_driver, built_seeds):
 
 QUERY_CASES = [
     (LEAD_AGENCIES_ON_TOPIC, {"topic": "产教融合", "level": "", **paging(0)}),
+    (LEAD_AGENCIES_ON_TOPIC, {"topic": "产教融合", "level": "city", **paging(3, 2)}),
     (LEAD_AGENCIES, {"level": "county", **paging(0)}),
     (LEAD_AGENCIES, {"level": "", **paging(10, 2)}),
     (CO_RESPONSIBILITY, paging(25)),
