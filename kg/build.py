@@ -418,7 +418,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     from .projection import TABLES_DIR, StreamedTables
     from .rdf import GraphWriter, serialize
-    from .stores.ladybug import DB_NAME, bulk_load
+    from .stores.ladybug import DB_NAME
 
     report = BuildReport(out=out)
     t0 = time.perf_counter()
@@ -507,16 +507,50 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.nodes, report.relationships = tables.counts()
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
-    report.patched_rows, report.database, delta = patch_database(out, stage, rewritten, tables.rows)
-    if report.patched_rows is None:
-        bulk_load(stage / TABLES_DIR, stage)
-    report.outputs.append(DB_NAME)
-    t6 = time.perf_counter()
-    report.timings["embedded_load"] = t6 - t5
-    report.overview_key, report.overview = _overview(out, stage, delta)
-    report.outputs.append("overview.html")
-    report.timings["overview"] = time.perf_counter() - t6
+    # the database and the overview in a process of their own: its buffer pool and what it reads are not added
+    # to this process's peak (which holds the merge's memory until it ends) and are given back when it ends
+    loaded = _in_own_process(_load_and_draw, out, stage, rewritten, tables.rows)
+    report.patched_rows, report.database, report.overview_key, report.overview, seconds = loaded
+    report.timings.update(seconds)
+    report.outputs += [DB_NAME, "overview.html"]
     return report
+
+
+def _load_and_draw(out: Path, stage: Path, rewritten: list[str] | None,
+                   rows: dict[str, int]) -> tuple[int | None, str, str, str, dict[str, float]]:
+    """The embedded database of a build (the one in place patched, else loaded from the tables) and its overview
+    page: (rows patched or None, how the database was made, the overview's key, how it was made, seconds)."""
+    from .projection import TABLES_DIR
+    from .stores.ladybug import bulk_load
+
+    t = time.perf_counter()
+    patched, how, delta = patch_database(out, stage, rewritten, rows)
+    if patched is None:
+        bulk_load(stage / TABLES_DIR, stage)
+    t1 = time.perf_counter()
+    key, overview = _overview(out, stage, delta)
+    return patched, how, key, overview, {"embedded_load": t1 - t, "overview": time.perf_counter() - t1}
+
+
+class StepKilled(RuntimeError):
+    """A step of the build run in a process of its own died (killed by the system: out of memory?)."""
+
+
+def _in_own_process(func: Callable, *args):
+    """func(*args) in a new process started afresh (spawned, not forked: it holds none of this process's memory,
+    so its peak is its own), which gives its memory back when it ends. Errors come back as raised."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .executors import _end_with_parent
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_parent) as pool:
+        try:
+            return pool.submit(func, *args).result()
+        except BrokenProcessPool:
+            raise StepKilled(f"the process running {func.__name__.strip('_').replace('_', ' ')} died (killed by "
+                             "the system — out of memory?); the build in place is kept") from None
 
 
 @dataclass

@@ -116,7 +116,7 @@ def build(
                                     "makes them later)."),
 ) -> None:
     """Extract the documents and write the knowledge graph (N-Quads parts per file; Turtle, JSON-LD, N-Quads)."""
-    from kg.build import MERGED_CHOICES, build as run_build
+    from kg.build import MERGED_CHOICES, StepKilled, build as run_build
     from kg.executors import ENGINES, ExecutorError
     from kg.publish import BuildLocked
     from loaders import iter_paths
@@ -136,7 +136,7 @@ def build(
         with _progress(2 * len(files), "build") as bar:  # each file: extraction, then its graph
             report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb,
                                progress=bar.update, engine=engine, scheduler=scheduler, merged=merged)
-    except (BuildLocked, ExecutorError) as err:
+    except (BuildLocked, ExecutorError, StepKilled) as err:
         typer.echo(f"kg build: {err}", err=True)
         raise typer.Exit(1)
     except OSError as err:

@@ -366,6 +366,23 @@ def test_a_worker_killed_mid_task_costs_only_its_own_item():
     assert got == [0, 10, 20, "lost 3", 40, 50, 60, 70]
 
 
+def _memory_of(n: int) -> tuple[int, int]:
+    """(n * 10, this process's resident memory in MB) — or killed as the OOM killer would, on 3."""
+    rss_kb = int(Path("/proc/self/status").read_text().split("VmRSS:")[1].split()[0])
+    return _dies_on_three(n), rss_kb // 1024
+
+
+def test_a_step_in_its_own_process_holds_none_of_the_builds_memory_and_its_death_is_one_clear_error():
+    from kg.build import StepKilled, _in_own_process
+
+    big = b"x" * (600 << 20)  # resident here; a forked child would show it in its own RSS
+    value, rss_mb = _in_own_process(_memory_of, 2)
+    assert value == 20 and rss_mb < 400, rss_mb
+    with pytest.raises(StepKilled, match="memory of.*died.*out of memory"):
+        _in_own_process(_memory_of, 3)
+    del big
+
+
 def test_a_pathological_file_becomes_one_error_line_within_its_budget(tmp_path):
     from kg.extraction import extract_one
 
