@@ -565,7 +565,7 @@ class SharedMerge:
     validated: int = 0  # 1 when validated in this build
     validate_seconds: float = 0.0
     rows: object = None  # the CorpusMerge, when merged in this build
-    shared_nt: str | None = None
+    shared_nt: Path | None = None  # the shared triples' N-Triples file, when merged in this build
 
 
 def _merge_path(root: Path, key: str) -> Path:
@@ -595,21 +595,24 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerg
 
 def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: list[FileGraph], owner, executor,
                   validate: bool, keep: bool = True) -> SharedMerge:
-    """Merge the chunk partials: the shared triples (after the ontology, vocabularies and build), each once, and
-    validated together (the result cached by their content); the shared rows (CorpusMerge). The figures a later
-    build with the same merge needs are cached under `key` (with `keep`)."""
+    """Merge the chunk partials: the shared triples (after the ontology, vocabularies and build), each once, into a
+    file — merged k-way from the partials' sorted line files, so they are never in memory — and validated
+    together (the result cached by their content); the shared rows (CorpusMerge). The figures a later build with
+    the same merge needs are cached under `key` (with `keep`)."""
     import pickle
 
+    from .parts import merged_lines, read_lines, write_lines
     from .projection import CorpusMerge
 
-    shared: dict[str, None] = dict.fromkeys(f"{q.triple} ." for g in head_graphs for q in g.quads)
     rows = CorpusMerge(owner)
+    runs = []
     for lines, part_rows, counts in chunk_partials(partials, graphs, executor):
-        shared.update(dict.fromkeys(lines))
+        runs.append(lines)
         rows.add_rest(part_rows, counts)
-    shared_nt = "".join(f"{line}\n" for line in shared)
-    del shared
-    merge = SharedMerge(shared_nt.count("\n"), rows.pending, rows=rows, shared_nt=shared_nt)
+    shared_nt = _merge_path(root, key).with_suffix(".nt")
+    head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
+    triples = write_lines(shared_nt, merged_lines(head, [read_lines(path) for path in runs]))
+    merge = SharedMerge(triples, rows.pending, rows=rows, shared_nt=shared_nt)
     if validate:
         t = time.perf_counter()
         merge.validation, merge.validated = _validate_shared(shared_nt, root)
@@ -620,22 +623,34 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     return merge
 
 
-def _validate_shared(shared_nt: str, root: Path):
-    """validate.validate_shared, its result cached by the shared part's content (the shapes are in the graph
-    fingerprint, so in `root`): a rebuild whose changed files add nothing to what files share validates nothing
-    again. Returns (the result, 1 when it was computed, else 0)."""
-    from .validate import ValidationResult, validate_shared
+def _validate_shared(shared_nt: Path, root: Path):
+    """validate.validate_shared of the shared triples' file, its result cached by their content (the shapes are in
+    the graph fingerprint, so in `root`): a rebuild whose changed files add nothing to what files share validates
+    nothing again. Validated in a process of its own (the engine holds the whole shared graph). Returns (the
+    result, 1 when it was computed, else 0)."""
+    from .validate import ValidationResult
 
-    path = root / "across" / f"{hashlib.sha256(shared_nt.encode('utf-8', 'surrogatepass')).hexdigest()}.json"
+    h = hashlib.sha256()
+    with open(shared_nt, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    path = root / "across" / f"{h.hexdigest()}.json"
     try:
         data = json.loads(path.read_text("utf-8"))
         return ValidationResult(data["conforms"], data["report"], data["messages"]), 0
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    result = validate_shared(shared_nt)
+    result = _in_own_process(_validate_shared_file, shared_nt)
     write_atomic(path, json.dumps({"conforms": result.conforms, "report": result.report,
                                    "messages": result.messages}, ensure_ascii=False), durable=False)
     return result, 1
+
+
+def _validate_shared_file(shared_nt: Path):
+    """validate.validate_shared of an N-Triples file (run in a process of its own)."""
+    from .validate import validate_shared
+
+    return validate_shared(shared_nt.read_text("utf-8", "surrogatepass"))
 
 
 def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Owners:

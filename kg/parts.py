@@ -116,17 +116,18 @@ def own_chunk_files(folder: Path, iris: tuple[str, ...], source: str) -> tuple[P
     return ttl, jsonld
 
 
-def write_merged(dest: Path, head_nq: bytes, shared_nt: str, nq_parts: list[Path],
+def write_merged(dest: Path, head_nq: bytes, shared_nt: Path, nq_parts: list[Path],
                  own_ttl: Iterable[Path | bytes], own_jsonld: Iterable[Path | bytes]) -> None:
-    """graph.nq (every named graph), graph.ttl and graph.jsonld (their merge: the shared triples once, then each
-    file's own triples) into `dest`, streamed from the per-file parts and chunks (files or bytes)."""
+    """graph.nq (every named graph), graph.ttl and graph.jsonld (their merge: the shared triples once — the
+    N-Triples file `shared_nt` —, then each file's own triples) into `dest`, streamed from the per-file parts and
+    chunks (files or bytes)."""
     import pyoxigraph as ox
 
     from .rdf import PREFIXES, serialize
 
     concat(dest / "graph.nq", head_nq, nq_parts, separator=b"")
     prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())).encode()
-    shared_triples = list(ox.parse(shared_nt, format=ox.RdfFormat.N_TRIPLES))
+    shared_triples = list(ox.parse(path=shared_nt, format=ox.RdfFormat.N_TRIPLES))
     shared_ttl = _strip_prefixes(serialize(shared_triples, ox.RdfFormat.TURTLE))
     concat(dest / "graph.ttl", prefixes + shared_ttl + b"\n", own_ttl)
     del shared_ttl
@@ -151,25 +152,64 @@ def export_merged(build_folder: Path, dest: Path) -> list[str]:
     def split(entry) -> Iterator[tuple[bool, ox.Triple]]:
         return split_part(folder / entry["part"], tuple(entry["documents"]), entry["file"])
 
-    shared: dict[str, None] = {}
-    for q in ox.parse(head_nq, format=ox.RdfFormat.N_QUADS):
-        shared.setdefault(str(q.triple))
-    from .projection import chunk_of
-
-    for entry in sorted(manifest, key=lambda e: chunk_of(e["file"])):  # the build's order: chunk by chunk
-        for own, t in split(entry):
-            if not own:
-                shared.setdefault(str(t))
-    shared_nt = "".join(f"{key} .\n" for key in shared)
-    del shared
+    head = [f"{q.triple} ." for q in ox.parse(head_nq, format=ox.RdfFormat.N_QUADS)]
+    shared: set[str] = set()
+    for entry in manifest:
+        shared.update(f"{t} ." for own, t in split(entry) if not own)
 
     def chunks(which: int) -> Iterator[bytes]:
         for entry in manifest:
             yield own_chunks([t for own, t in split(entry) if own])[which]
 
     dest.mkdir(parents=True, exist_ok=True)
-    write_merged(dest, head_nq, shared_nt, [folder / e["part"] for e in manifest], chunks(0), chunks(1))
+    shared_nt = dest / f".shared.{os.getpid()}.nt"
+    try:
+        write_lines(shared_nt, merged_lines(head, [sorted(shared)]))
+        del shared
+        write_merged(dest, head_nq, shared_nt, [folder / e["part"] for e in manifest], chunks(0), chunks(1))
+    finally:
+        shared_nt.unlink(missing_ok=True)
     return ["graph.nq", "graph.ttl", "graph.jsonld"]
+
+
+def merged_lines(head: list[str], runs: list[Iterable[str]]) -> Iterator[str]:
+    """The shared N-Triples lines of a build, each once: the head's (ontology, vocabularies, build) in their order,
+    then those of the sorted `runs` (the partials' line files), merged k-way in sorted order — streamed, so no
+    more than a line of each run is held."""
+    import heapq
+
+    seen = set(head)
+    yield from dict.fromkeys(head)
+    last = None
+    for line in heapq.merge(*runs):
+        if line != last and line not in seen:
+            yield line
+        last = line
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> int:
+    """Lines into a file (one per line, UTF-8 as N-Triples text is), atomically; returns how many."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    n = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(tmp, "w", encoding="utf-8", errors="surrogatepass", newline="\n") as fh:
+            for line in lines:
+                fh.write(line)
+                fh.write("\n")
+                n += 1
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+    return n
+
+
+def read_lines(path: Path) -> Iterator[str]:
+    """The lines of a file write_lines wrote, streamed (split on "\n" only: a literal keeps U+2028 unescaped)."""
+    with open(path, encoding="utf-8", errors="surrogatepass", newline="\n") as fh:
+        for line in fh:
+            yield line[:-1]
 
 
 PARTIALS_DIR = "partials"  # in the graph cache: per chunk, what its files share, merged
@@ -181,6 +221,9 @@ def shared_lines(folder: Path) -> list[str]:
     return (folder / "shared.nt").read_bytes().decode("utf-8").split("\n")
 
 
+PARTIAL_FORMAT = 2  # a partial: its sorted shared lines in <key>.nt; its rows, counts and the .nt's size in <key>.pickle
+
+
 def _chunk_partial(args: tuple[list[str], str]) -> str:
     """What one chunk's files share, merged and cached (see chunk_partials); runs where the build's work runs."""
     import pickle
@@ -188,14 +231,16 @@ def _chunk_partial(args: tuple[list[str], str]) -> str:
     from .projection import CorpusMerge
 
     folders, path = args
-    lines: dict[str, None] = {}
+    lines: set[str] = set()
     rows = CorpusMerge(lambda uri: None)
     for folder in map(Path, folders):
-        lines.update(dict.fromkeys(shared_lines(folder)))
+        lines.update(shared_lines(folder))
         rows.add_rest(*pickle.loads((folder / "rest-rows.pickle").read_bytes()))
-    lines.pop("", None)
-    write_atomic(Path(path), pickle.dumps((list(lines), rows.settled(), rows.tally), protocol=pickle.HIGHEST_PROTOCOL),
-                 durable=False)
+    lines.discard("")
+    nt = Path(path).with_suffix(".nt")
+    write_lines(nt, sorted(lines))
+    write_atomic(Path(path), pickle.dumps((rows.settled(), rows.tally, nt.stat().st_size),
+                                          protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     return path
 
 
@@ -216,7 +261,7 @@ def partial_paths(root: Path, names: list[str], graphs: list["FileGraph"]) -> di
     members = chunk_members(names)
     out = {}
     for c in members:
-        made_of = [[names[k], graphs[k].shared_key] for k in members[c]]
+        made_of = [PARTIAL_FORMAT] + [[names[k], graphs[k].shared_key] for k in members[c]]
         key = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:32]
         out[c] = (root / PARTIALS_DIR / key[:2] / f"{key}.pickle", members[c])
     return out
@@ -233,23 +278,30 @@ def merge_key(paths: dict[int, tuple[Path, list[int]]], names: list[str], graphs
 
 
 def chunk_partials(paths: dict[int, tuple[Path, list[int]]], graphs: list["FileGraph"], executor) -> Iterator[tuple]:
-    """Per chunk of files (partial_paths, in chunk order): (the N-Triples lines its files share, each once; their
-    shared rows merged — CorpusMerge with every node shared —; their derived counts). Each is cached, so a rebuild
-    after one changed file merges that file's chunk again and reads the other chunks' partials instead of every
-    file's shared triples and rows; missing partials are made on `executor`. Merging the partials in chunk order
-    gives the same graph whichever build made them."""
+    """Per chunk of files (partial_paths, in chunk order): (the file of the N-Triples lines its files share, each
+    once and sorted — for merged_lines —; their shared rows merged — CorpusMerge with every node shared —; their
+    derived counts). Each is cached, so a rebuild after one changed file merges that file's chunk again and reads
+    the other chunks' partials instead of every file's shared triples and rows; missing partials are made on
+    `executor`. Merging the partials in chunk order gives the same graph whichever build made them."""
     import pickle
 
     todo = [([str(graphs[k].folder) for k in members], str(path)) for path, members in paths.values()
             if not path.exists()]
     executor.map(_chunk_partial, todo, None, lost=lambda a: None)  # a lost one is made below, in this process
+
+    def load(path: Path) -> tuple:
+        rows, counts, nt_size = pickle.loads(path.read_bytes())
+        if path.with_suffix(".nt").stat().st_size != nt_size:
+            raise ValueError("cut short")
+        return path.with_suffix(".nt"), rows, counts
+
     for path, members in paths.values():
         try:
-            yield pickle.loads(path.read_bytes())
+            yield load(path)
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
             # missing (its worker died) or cut short (written without a flush to disk): made again here
             _chunk_partial(([str(graphs[k].folder) for k in members], str(path)))
-            yield pickle.loads(path.read_bytes())
+            yield load(path)
 
 
 TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so a rebuild can take it in place
