@@ -465,7 +465,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     merge = None if write_merged_files else _cached_merge(out, root, key, validate)
     if merge is None:
         made = sum(not path.exists() for path, _ in partials.values())
-        merge = _merge_shared(root, key, head_graphs, partials, graphs, _owners(files, graphs), executor, validate)
+        merge = _merge_shared(root, key, head_graphs, partials, graphs, _owners(files, graphs), executor, validate,
+                              stage)
         report.shared_merge = f"merged from {len(partials)} partials ({made} made anew)"
     else:
         report.shared_merge = "taken from the cache (what files share is unchanged)"
@@ -494,14 +495,13 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
 
-    def write_shared(writer) -> None:  # the shared part's rows: merged here when the merge came from the cache
-        rows = merge.rows or _merge_shared(root, key, head_graphs, partials, graphs, _owners(files, graphs), executor,
-                                           False, keep=False).rows
-        rows.write_shared(writer)
+    def write_shared(writer) -> None:  # the merge came from the cache, but its table part cannot be linked
+        _merge_rows(root, partials, graphs, _owners(files, graphs), executor, writer)
 
-    tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.pending, key, write_shared,
-                                                  graph_fingerprint(), executor)
-    merge.rows = merge.pending = None  # the merged rows are in the tables now: not held while the database loads
+    tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.pending, key,
+                                                  None if merge.written else write_shared, graph_fingerprint(),
+                                                  executor)
+    merge.pending = None
     report.outputs += tables_written
     tables = StreamedTables(stage)  # the rows per table, from the Parquet footers
     report.nodes, report.relationships = tables.counts()
@@ -557,15 +557,15 @@ def _in_own_process(func: Callable, *args):
 class SharedMerge:
     """What files share, merged (from the chunk partials) — or, when the same merge was made before, what the build
     needs of it from the cache: the shared triples' count, their SHACL result and the pending rows (what files
-    say of other files' nodes, kg.projection.CorpusMerge.pending); `rows` and `shared_nt` only when merged now."""
+    say of other files' nodes, by the owner's index); `shared_nt` and `written` only when merged now."""
 
     triples: int
     pending: dict
     validation: object = None  # validate.ValidationResult of the shared part, when validated
     validated: int = 0  # 1 when validated in this build
     validate_seconds: float = 0.0
-    rows: object = None  # the CorpusMerge, when merged in this build
     shared_nt: Path | None = None  # the shared triples' N-Triples file, when merged in this build
+    written: bool = False  # whether the merge wrote the shared table part into the build's stage
 
 
 def _merge_path(root: Path, key: str) -> Path:
@@ -594,33 +594,48 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerg
 
 
 def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: list[FileGraph], owner, executor,
-                  validate: bool, keep: bool = True) -> SharedMerge:
-    """Merge the chunk partials: the shared triples (after the ontology, vocabularies and build), each once, into a
-    file — merged k-way from the partials' sorted line files, so they are never in memory — and validated
-    together (the result cached by their content); the shared rows (CorpusMerge). The figures a later build with
-    the same merge needs are cached under `key` (with `keep`)."""
+                  validate: bool, stage: Path) -> SharedMerge:
+    """Merge the chunk partials, out of core: the shared triples (after the ontology, vocabularies and build), each
+    once, into a file — merged k-way from the partials' sorted line files — validated together (the result cached
+    by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared). The
+    figures a later build with the same merge needs are cached under `key`."""
     import pickle
 
     from .parts import merged_lines, read_lines, write_lines
-    from .projection import CorpusMerge
 
-    rows = CorpusMerge(owner)
-    runs = []
-    for lines, part_rows, counts in chunk_partials(partials, graphs, executor):
-        runs.append(lines)
-        rows.add_rest(part_rows, counts)
+    runs = chunk_partials(partials, graphs, executor)
     shared_nt = _merge_path(root, key).with_suffix(".nt")
     head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
-    triples = write_lines(shared_nt, merged_lines(head, [read_lines(path) for path in runs]))
-    merge = SharedMerge(triples, rows.pending, rows=rows, shared_nt=shared_nt)
+    triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
+    merge = SharedMerge(triples, _merge_rows(root, partials, graphs, owner, executor, stage=stage, runs=runs),
+                        shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()
         merge.validation, merge.validated = _validate_shared(shared_nt, root)
         merge.validate_seconds = time.perf_counter() - t
-    if keep:
-        write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.pending, merge.validation),
-                                                          protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.pending, merge.validation),
+                                                      protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     return merge
+
+
+def _merge_rows(root: Path, partials: dict, graphs: list[FileGraph], owner, executor, writer=None,
+                stage: Path | None = None, runs: list | None = None) -> dict:
+    """The partials' shared rows and derived counts merged (kg.shared.merge_runs) into `writer`, or into the shared
+    table part of `stage`; returns what files say of other files' nodes (by the owner's index)."""
+    from .projection import SHARED_PART, TableWriter
+    from .shared import merge_runs
+
+    runs = runs or chunk_partials(partials, graphs, executor)
+    into = writer or TableWriter(stage, SHARED_PART)
+    try:
+        pending = merge_runs([rows for _, rows in runs], owner, into, root)
+        if writer is None:
+            into.close()
+    except BaseException:
+        if writer is None:
+            into.abort()
+        raise
+    return pending
 
 
 def _validate_shared(shared_nt: Path, root: Path):

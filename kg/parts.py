@@ -221,7 +221,7 @@ def shared_lines(folder: Path) -> list[str]:
     return (folder / "shared.nt").read_bytes().decode("utf-8").split("\n")
 
 
-PARTIAL_FORMAT = 2  # a partial: its sorted shared lines in <key>.nt; its rows, counts and the .nt's size in <key>.pickle
+PARTIAL_FORMAT = 3  # a partial: <key>.nt (sorted shared lines), <key>.rows (kg.shared run), <key>.pickle (their sizes)
 
 
 def _chunk_partial(args: tuple[list[str], str]) -> str:
@@ -229,19 +229,22 @@ def _chunk_partial(args: tuple[list[str], str]) -> str:
     import pickle
 
     from .projection import CorpusMerge
+    from .shared import write_run
 
     folders, path = args
+    path = Path(path)
     lines: set[str] = set()
     rows = CorpusMerge(lambda uri: None)
     for folder in map(Path, folders):
         lines.update(shared_lines(folder))
         rows.add_rest(*pickle.loads((folder / "rest-rows.pickle").read_bytes()))
     lines.discard("")
-    nt = Path(path).with_suffix(".nt")
+    nt = path.with_suffix(".nt")
     write_lines(nt, sorted(lines))
-    write_atomic(Path(path), pickle.dumps((rows.settled(), rows.tally, nt.stat().st_size),
-                                          protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-    return path
+    del lines
+    sizes = {"nt": nt.stat().st_size, "rows": write_run(path.with_suffix(".rows"), rows.settled(), rows.tally)}
+    write_atomic(path, pickle.dumps(sizes, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    return str(path)
 
 
 def chunk_members(names: list[str]) -> dict[int, list[int]]:
@@ -277,44 +280,47 @@ def merge_key(paths: dict[int, tuple[Path, list[int]]], names: list[str], graphs
     return h.hexdigest()[:32]
 
 
-def chunk_partials(paths: dict[int, tuple[Path, list[int]]], graphs: list["FileGraph"], executor) -> Iterator[tuple]:
-    """Per chunk of files (partial_paths, in chunk order): (the file of the N-Triples lines its files share, each
-    once and sorted — for merged_lines —; their shared rows merged — CorpusMerge with every node shared —; their
-    derived counts). Each is cached, so a rebuild after one changed file merges that file's chunk again and reads
-    the other chunks' partials instead of every file's shared triples and rows; missing partials are made on
-    `executor`. Merging the partials in chunk order gives the same graph whichever build made them."""
+def chunk_partials(paths: dict[int, tuple[Path, list[int]]], graphs: list["FileGraph"],
+                   executor) -> list[tuple[Path, Path]]:
+    """Per chunk of files (partial_paths, in chunk order): the file of the N-Triples lines its files share, each
+    once and sorted (for merged_lines), and the run of their shared rows — merged within the chunk — and derived
+    counts (for kg.shared.merge_runs). Each is cached, so a rebuild after one changed file merges that file's
+    chunk again and reads the other chunks' partials instead of every file's shared triples and rows; missing
+    partials are made on `executor`. Merging the partials in chunk order gives the same graph whichever build
+    made them."""
     import pickle
 
     todo = [([str(graphs[k].folder) for k in members], str(path)) for path, members in paths.values()
             if not path.exists()]
     executor.map(_chunk_partial, todo, None, lost=lambda a: None)  # a lost one is made below, in this process
 
-    def load(path: Path) -> tuple:
-        rows, counts, nt_size = pickle.loads(path.read_bytes())
-        if path.with_suffix(".nt").stat().st_size != nt_size:
-            raise ValueError("cut short")
-        return path.with_suffix(".nt"), rows, counts
-
-    for path, members in paths.values():
+    def whole(path: Path) -> bool:
         try:
-            yield load(path)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-            # missing (its worker died) or cut short (written without a flush to disk): made again here
+            sizes = pickle.loads(path.read_bytes())
+            return (path.with_suffix(".nt").stat().st_size == sizes["nt"]
+                    and path.with_suffix(".rows").stat().st_size == sizes["rows"])
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, KeyError, AttributeError):
+            return False
+
+    out = []
+    for path, members in paths.values():
+        if not whole(path):  # missing (its worker died) or cut short (written without a flush to disk): made here
             _chunk_partial(([str(graphs[k].folder) for k in members], str(path)))
-            yield load(path)
+        out.append((path.with_suffix(".nt"), path.with_suffix(".rows")))
+    return out
 
 
 TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so a rebuild can take it in place
 
 
 def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["FileGraph"], pending: dict,
-                      shared_key: str, write_shared: Callable, fingerprint: str,
+                      shared_key: str, write_shared: Callable | None, fingerprint: str,
                       executor) -> tuple[list[str], list[str] | None]:
     """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) and each file
     part (kg.projection.chunk_of) from its files' own rows with `pending` (what other files say of their nodes, by
     file index). A part is hard-linked from the build in place when it would hold the same: for a file part, the
     same files with the same graphs and the same said of their nodes; for the shared part, the same merge
-    (`shared_key`), else `write_shared(writer)` writes it. So a rebuild after one changed file writes one file part
+    (`shared_key`), else `write_shared(writer)` writes it (None: the merge wrote it into `stage`). So a rebuild after one changed file writes one file part
     per table, and the shared part only when what files share changed. Returns the tables written and the parts
     made anew (None when there was no earlier build to take parts from). File parts are written on `executor`."""
     from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, part_name, table_dir
@@ -333,7 +339,10 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
     folders = [table_dir("node", k) for k in NODE_SCHEMA] + [table_dir("rel", k) for k in REL_SCHEMA]
     rewritten = sorted(set(before) - set(state))  # parts of files no longer built: gone
     shared = part_name(None)
-    if not (before.get(shared) == shared_key and _link_part(previous, stage, folders, shared)):
+    if write_shared is None:  # written into the stage by the merge
+        if before.get(shared) != shared_key:
+            rewritten.insert(0, shared)
+    elif not (before.get(shared) == shared_key and _link_part(previous, stage, folders, shared)):
         rewritten.insert(0, shared)
         writer = TableWriter(stage, shared)
         try:
