@@ -69,7 +69,7 @@ def extraction_rate(corpus: Path, limit: int = 300) -> tuple[float, float]:
 
 def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
     """Median milliseconds of every named query (run(query, params) → rows)."""
-    from kg.queries import AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, lead_agencies, lineage_query, paging
+    from kg.queries import CO_RESPONSIBILITY, FIND_DOCUMENT, agency_tasks, lead_agencies, lineage_query, paging
 
     def lead(topic: str = "", level: str = "", limit: int = 50) -> tuple[str, dict]:
         query, params = lead_agencies(topic, level, limit)
@@ -81,7 +81,7 @@ def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
         "lead-agencies --topic 产教融合 --limit 0 (every row)": lead("产教融合", limit=0),
         "co-responsibility (first page of 50)": (CO_RESPONSIBILITY.cypher, paging(50)),
         "co-responsibility --page 10": (CO_RESPONSIBILITY.cypher, paging(50, 10)),
-        "agency --name 教育局 (first page of 100)": (AGENCY_TASKS.cypher, {"name": "教育局", **paging(100)}),
+        "agency --name 教育局 (first page of 100)": (agency_tasks("教育局", 100)[0].cypher, agency_tasks("教育局", 100)[1]),
         "lineage (find document)": (FIND_DOCUMENT.cypher, {"text": "实施方案", "number": ""}),
         "lineage --up --depth 3": (lineage_query("up", 3).cypher, {"uri": uri}),
         "lineage --down --depth 3": (lineage_query("down", 3).cypher, {"uri": uri}),

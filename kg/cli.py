@@ -294,11 +294,12 @@ def query_agency(
     user: str = USER_OPTION, database: str | None = DATABASE_OPTION,
 ) -> None:
     """The tasks of one agency, with its role, the quote and where it is written (a page at a time)."""
-    from kg.queries import AGENCY_TASKS
+    from kg.queries import agency_tasks
 
     prog = "kg query agency"
-    _run_query(prog, AGENCY_TASKS.cypher, {"name": name, **_paging(prog, limit, page)}, db, fmt, neo4j_uri, user,
-               database)
+    _paging(prog, limit, page)  # a bad page or limit: one line, exit 2
+    query, params = agency_tasks(name, limit, page)
+    _run_query(prog, query.cypher, params, db, fmt, neo4j_uri, user, database)
 
 
 def _find_document(prog: str, engine, doc: str) -> tuple[str, str]:

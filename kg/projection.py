@@ -33,7 +33,7 @@ NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
              ("start", "INT64"), ("end", "INT64"), ("sources", "STRING[]")],
     "Agency": [("uri", "STRING"), ("name", "STRING"), ("aliases", "STRING[]"), ("org_class", "STRING"),
                ("functional_type", "STRING"), ("jurisdiction", "STRING"), ("collective", "BOOLEAN"),
-               ("tasks_led", "INT64"), ("sources", "STRING[]")],
+               ("tasks_led", "INT64"), ("tasks_held", "INT64"), ("sources", "STRING[]")],
     "Jurisdiction": [("uri", "STRING"), ("name", "STRING"), ("code", "STRING"), ("level", "STRING"),
                      ("sources", "STRING[]")],
     "Topic": [("uri", "STRING"), ("name", "STRING"), ("name_en", "STRING"), ("sources", "STRING[]")],
@@ -395,16 +395,19 @@ class Tally:
     led: Counter = field(default_factory=Counter)  # agency → tasks it leads
     led_on: Counter = field(default_factory=Counter)  # (agency, topic) → tasks it leads about the topic
     pairs: Counter = field(default_factory=Counter)  # (agency, agency), the smaller uri first → tasks both hold
+    held: Counter = field(default_factory=Counter)  # agency → tasks of a document it holds any role on
 
     def add(self, other: "Tally") -> None:
         self.led.update(other.led)
+        self.held.update(other.held)
         self.led_on.update(other.led_on)
         self.pairs.update(other.pairs)
 
 
 def tally(pg: PropertyGraph) -> Tally:
     """Count what summarise records: tasks led per agency and per agency and topic (the task's own topics or those
-    of its document and the documents that document is part of, up to three levels), tasks per agency pair. Each
+    of its document and the documents that document is part of, up to three levels), tasks held in any role per
+    agency, tasks per agency pair. Each
     count is of distinct tasks of a document, as the named queries' aggregations over the facts were."""
     about: dict[str, set[str]] = defaultdict(set)
     for r in pg.rels["ABOUT"]:
@@ -433,7 +436,9 @@ def tally(pg: PropertyGraph) -> Tally:
     for rtype in ("LEADS", "RESPONSIBLE_FOR", "COOPERATES_ON"):
         for r in pg.rels[rtype]:
             holders[r["to"]].add(r["from"])
-    for agencies in holders.values():
+    for task, agencies in holders.items():
+        if task in task_doc:
+            t.held.update(agencies)
         ordered = sorted(agencies)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1:]:
@@ -443,13 +448,14 @@ def tally(pg: PropertyGraph) -> Tally:
 
 def derived_rows(t: Tally, agencies: list[dict], topics: set[str], jurisdictions: list[dict],
                  in_jurisdiction: list[dict]) -> dict[str, list[dict]]:
-    """Fill Agency.tasks_led in the agency rows, in place; the LEADS_ON and SHARES_TASKS rows. A page of a ranking
-    is a range of ranks, not a sort of every row: a pair's `rank` is its place among all pairs, most shared first;
+    """Fill Agency.tasks_led and tasks_held in the agency rows, in place; the LEADS_ON and SHARES_TASKS rows. A page
+    of a ranking is a range of ranks, not a sort of every row: a pair's `rank` is its place among all pairs, most shared first;
     a LEADS_ON row carries its agency's jurisdiction (name, level) and its place among the topic's leads (`rank`)
     and among those of one level (`level_rank`), most tasks first, then jurisdiction, agency name and uri — 0 for an
     agency in no jurisdiction, which the lead-agencies query leaves out."""
     for row in agencies:
         row["tasks_led"] = t.led.get(row["uri"], 0)
+        row["tasks_held"] = t.held.get(row["uri"], 0)
     name = {row["uri"]: row.get("name") or "" for row in agencies}
     juris = {row["uri"]: (row.get("name") or "", row.get("level")) for row in jurisdictions}
     seat: dict[str, tuple[str, str | None]] = {}

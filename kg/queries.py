@@ -134,15 +134,26 @@ AGENCY_TASKS = NamedQuery(
     "agency",
     "Tasks of one agency (by name, part of a name, or an alias), with role and quote; a page of them.",
     f"""
-MATCH (a:Agency)-[r:{ROLE_TYPES}]->(t:Task)<-[:HAS_TASK]-(d:Document)
-WHERE a.name = $name OR a.name CONTAINS $name OR $name IN a.aliases
+MATCH (a:Agency)
+WHERE a.tasks_held > 0 AND (a.name CONTAINS $name OR $name IN a.aliases)
+WITH a ORDER BY a.name, a.uri LIMIT $agencies
+MATCH (a)-[r:{ROLE_TYPES}]->(t:Task)<-[:HAS_TASK]-(d:Document)
 RETURN a.name AS agency, r.role AS role, t.number AS number, t.heading AS heading, r.quote AS quote,
        d.name AS document, r.source AS source, r.start AS start, r.`end` AS `end`
-ORDER BY agency, source, start, role, number
+ORDER BY agency, a.uri, source, start, role, number
 SKIP $skip LIMIT $limit
 """,
-    ("name", "skip", "limit"),
+    ("name", "skip", "limit", "agencies"),
 )
+
+
+def agency_tasks(name: str, limit: int = DEFAULT_LIMIT, page: int = 1) -> tuple[NamedQuery, dict]:
+    """The agency query and its parameters for one page. Rows go agency by agency (name, then uri) and every
+    agency it reads holds a task (the build's tasks_held), so the page's rows are among those of the first
+    skip + limit matching agencies: only those are read and sorted, not every matching agency's roles."""
+    params = paging(limit, page)
+    return AGENCY_TASKS, {"name": name, **params, "agencies": params["skip"] + params["limit"]}
+
 
 REUSE = NamedQuery(
     "reuse",

@@ -103,7 +103,10 @@ def candidates(local: Prepared, i: int, parent: Prepared, among=None, limit: int
     """The parent clauses worth comparing in full with local clause i: those sharing the most character
     bigrams with it (three at least), at most `limit`; `among` (a set of indices) narrows the parent's clauses."""
     shared = Counter(j for g in local.grams[i] for j in parent.index.get(g, ()) if among is None or j in among)
-    return [j for j, n in shared.most_common(limit) if n >= 3]
+    # ties in order of the parent's clauses: a set of bigrams iterates in an order that differs from process to
+    # process (salted string hashing), so most_common's order among equals would pick other clauses in each build
+    ranked = sorted(shared.items(), key=lambda x: (-x[1], x[0]))
+    return [j for j, n in ranked[:limit] if n >= 3]
 
 
 def align(local: Sequence[str] | Prepared, parent: Sequence[str] | Prepared) -> list[ReusePair]:

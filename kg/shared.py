@@ -3,8 +3,8 @@
 Each chunk of files leaves a run (kg.parts.chunk_partials): its shared rows and its counts, each section sorted
 by key, written as pickled frames. A build merges the runs k-way, a key at a time, streaming the merged rows into
 the shared table part; the derived counts are ranked by an external sort. What stays in memory is an index per
-agency (name, jurisdiction, tasks led) and per jurisdiction and topic, and what files say of another file's nodes
-(kept per file for its table part) — never the rows themselves (issue 11, item 1).
+agency (name, jurisdiction, tasks led and held) and per jurisdiction and topic, and what files say of another
+file's nodes (kept per file for its table part) — never the rows themselves (issue 11, item 1).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .projection import DERIVED, NODE_SCHEMA, REL_SCHEMA, PropertyGraph, Tally, 
 FRAME = 2_000  # entries per pickled frame of a run
 SORT_RUN = 250_000  # entries an external sort holds in memory at once
 TABLES = [("node", k) for k in NODE_SCHEMA] + [("rel", k) for k in REL_SCHEMA if k not in DERIVED]
-SECTIONS = ["led"] + [f"{kind}:{name}" for kind, name in TABLES] + ["led_on", "pairs"]
+SECTIONS = ["led", "held"] + [f"{kind}:{name}" for kind, name in TABLES] + ["led_on", "pairs"]
 
 
 def _frames(fh, entries: Iterable) -> None:
@@ -46,6 +46,7 @@ def write_run(path: Path, rows: PropertyGraph, counts: Tally) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "wb") as fh:
         _frames(fh, sorted(counts.led.items()))
+        _frames(fh, sorted(counts.held.items()))
         for kind, name in TABLES:
             table = rows.nodes[name] if kind == "node" else rows.rels[name]
             _frames(fh, (((r["uri"],) if kind == "node" else (r["from"], r["to"]), r) for r in table))
@@ -132,12 +133,12 @@ def external_sorted(entries: Iterable, key: Callable, scratch: Path) -> Iterator
 def merge_runs(runs: list[Path], owner: Callable[[str], int | None], writer: TableWriter,
                scratch: Path) -> dict[int, dict[tuple, list]]:
     """Merge the runs (in chunk order) into `writer` (the shared table part): each shared node and relationship
-    once (_combined), Agency.tasks_led filled, then the derived LEADS_ON and SHARES_TASKS rows with their ranks
-    (kg.projection.derived_rows' rules, computed here without the rows in memory). Returns what files say of
+    once (_combined), Agency.tasks_led and tasks_held filled, then the derived LEADS_ON and SHARES_TASKS rows with
+    their ranks (kg.projection.derived_rows' rules, computed here without the rows in memory). Returns what files say of
     another file's nodes, by the owner's index (CorpusMerge.pending: key → [kind, name, row, sources])."""
     readers = [RunReader(p) for p in runs]
     try:
-        led = dict(_summed(readers))
+        led, held = dict(_summed(readers)), dict(_summed(readers))
         pending: dict[int, dict[tuple, list]] = defaultdict(dict)
         name: dict[str, str] = {}
         juris: dict[str, tuple[str, str | None]] = {}
@@ -156,7 +157,7 @@ def merge_runs(runs: list[Path], owner: Callable[[str], int | None], writer: Tab
                     continue
                 row = _combined(rows)
                 if table == "Agency":
-                    row["tasks_led"] = led.get(key[0], 0)
+                    row["tasks_led"], row["tasks_held"] = led.get(key[0], 0), held.get(key[0], 0)
                     name[key[0]] = row.get("name") or ""
                 elif table == "Jurisdiction":
                     juris[key[0]] = (row.get("name") or "", row.get("level"))
@@ -165,7 +166,7 @@ def merge_runs(runs: list[Path], owner: Callable[[str], int | None], writer: Tab
                 elif table == "IN_JURISDICTION" and key[0] in name and key[1] in juris:
                     seat[key[0]] = min(seat.get(key[0], juris[key[1]]), juris[key[1]], key=lambda x: (x[0], x[1] or ""))
                 writer.add(kind, table, [row])
-        del led, juris
+        del led, held, juris
         _leads_on(_summed(readers), name, seat, topics, writer, scratch)
         _shares(_summed(readers), name, writer, scratch)
     finally:

@@ -15,7 +15,7 @@ import pytest
 
 from kg.build import build
 from kg.projection import DERIVED, read_tables
-from kg.queries import (AGENCY_TASKS, CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, LEAD_AGENCIES_ON_TOPIC,
+from kg.queries import (CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, LEAD_AGENCIES_ON_TOPIC, agency_tasks,
                         lead_agencies, lineage_query, paging)
 from kg.stores.ladybug import CypherError, LadybugReader
 from kg.stores.neo4j import Neo4jReader, connect, sync
@@ -155,6 +155,37 @@ def test_materialised_counts_equal_the_aggregation_over_the_facts(built_seeds):
         assert fast == db.run(PAIRS_OVER_FACTS) and len(fast[1]) > 100
 
 
+# The agency query over every matching agency's roles, as it ran before it read only the agencies a page needs
+AGENCY_OVER_ALL_ROLES = """
+MATCH (a:Agency)-[r:LEADS|RESPONSIBLE_FOR|COOPERATES_ON]->(t:Task)<-[:HAS_TASK]-(d:Document)
+WHERE a.name = $name OR a.name CONTAINS $name OR $name IN a.aliases
+RETURN a.name AS agency, r.role AS role, t.number AS number, t.heading AS heading, r.quote AS quote,
+       d.name AS document, r.source AS source, r.start AS start, r.`end` AS `end`
+ORDER BY agency, a.uri, source, start, role, number
+"""
+
+
+def test_a_page_of_an_agencys_tasks_reads_only_the_agencies_it_needs_and_misses_nothing(built_seeds):
+    with LadybugReader(built_seeds) as db:
+        # 人民政府: the first matching agencies by name issue documents and hold no task (中卫市人民政府, 云南省人民政府 …)
+        for name, size in (("局", 6), ("教育", 6), ("人社局", 6), ("五华区教育体育局", 6), ("人民政府", 1),
+                           ("人民政府", 2), ("no such agency", 6)):
+            every = db.run(AGENCY_OVER_ALL_ROLES, {"name": name})[1]
+            query, params = agency_tasks(name, 0)
+            assert db.run(query.cypher, params)[1] == every, name
+            pages = []
+            for page in range(1, -(-len(every) // size) + 2):
+                query, params = agency_tasks(name, size, page)
+                pages += db.run(query.cypher, params)[1]
+            assert pages == every, (name, size)
+        assert len(db.run(AGENCY_OVER_ALL_ROLES, {"name": "局"})[1]) > 50
+        # agencies that hold no task (an issuer only) are passed over, not counted in the page's window
+        idle = db.run("MATCH (a:Agency) WHERE a.tasks_held = 0 RETURN count(a)")[1][0][0]
+        held = db.run("MATCH (a:Agency) WHERE EXISTS { MATCH (a)-[:LEADS|RESPONSIBLE_FOR|COOPERATES_ON]->(:Task) } "
+                      "RETURN count(a)")[1][0][0]
+        assert idle > 0 and held + idle == db.run("MATCH (a:Agency) RETURN count(a)")[1][0][0]
+
+
 def test_pages_of_a_named_query_add_up_to_all_its_rows(built_seeds):
     with LadybugReader(built_seeds) as db:
         every = db.run(CO_RESPONSIBILITY.cypher, paging(0))[1]
@@ -212,8 +243,8 @@ QUERY_CASES = [
     (LEAD_AGENCIES, {"level": "", **paging(10, 2)}),
     (CO_RESPONSIBILITY, paging(25)),
     (CO_RESPONSIBILITY, paging(25, 3)),
-    (AGENCY_TASKS, {"name": "五华区教育体育局", **paging(0)}),
-    (AGENCY_TASKS, {"name": "人社局", **paging(5, 2)}),
+    agency_tasks("五华区教育体育局", 0),
+    agency_tasks("人社局", 5, 2),
     (FIND_DOCUMENT, {"text": "昆发改社会〔2019〕611号", "number": "昆发改社会〔2019〕611号"}),
 ]
 
