@@ -71,9 +71,12 @@ def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
     """Median milliseconds of every named query (run(query, params) → rows)."""
     from kg.queries import CO_RESPONSIBILITY, FIND_DOCUMENT, agency_tasks, lead_agencies, lineage_query, paging
 
-    def lead(topic: str = "", level: str = "", limit: int = 50) -> tuple[str, dict]:
-        query, params = lead_agencies(topic, level, limit)
+    def named(query_and_params) -> tuple[str, dict]:
+        query, params = query_and_params
         return query.cypher, params
+
+    def lead(topic: str = "", level: str = "", limit: int = 50) -> tuple[str, dict]:
+        return named(lead_agencies(topic, level, limit))
 
     cases = {
         "lead-agencies --topic 产教融合 (first page of 50)": lead("产教融合"),
@@ -81,7 +84,7 @@ def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
         "lead-agencies --topic 产教融合 --limit 0 (every row)": lead("产教融合", limit=0),
         "co-responsibility (first page of 50)": (CO_RESPONSIBILITY.cypher, paging(50)),
         "co-responsibility --page 10": (CO_RESPONSIBILITY.cypher, paging(50, 10)),
-        "agency --name 教育局 (first page of 100)": (agency_tasks("教育局", 100)[0].cypher, agency_tasks("教育局", 100)[1]),
+        "agency --name 教育局 (first page of 100)": named(agency_tasks("教育局", 100)),
         "lineage (find document)": (FIND_DOCUMENT.cypher, {"text": "实施方案", "number": ""}),
         "lineage --up --depth 3": (lineage_query("up", 3).cypher, {"uri": uri}),
         "lineage --down --depth 3": (lineage_query("down", 3).cypher, {"uri": uri}),
