@@ -1,7 +1,7 @@
 """First load into Neo4j: neo4j-admin's importer (kg sync neo4j --bulk) against the batched MERGE sync, on the
 same property graph, with the same Neo4j 5.26 jars the tests use. Never part of the tests.
 
-    .venv/bin/python benchmarks/neo4j_bulk.py BUILD_FOLDER
+    .venv/bin/python benchmarks/neo4j_bulk.py BUILD_FOLDER [--bulk-only]
 
 Prints elements, seconds and elements/s for: the bulk import (CSV writing and the importer), the server's
 start on the imported store, an ordinary sync afterwards (it must create nothing), and a batched sync into an
@@ -9,6 +9,7 @@ empty database; then the ratio of the two first loads.
 """
 from __future__ import annotations
 
+import shutil
 import stat
 import sys
 import tempfile
@@ -29,7 +30,9 @@ def main(argv=None) -> int:
     from kg.stores.neo4j import connect, sync
     from kg.stores.neo4j_bulk import bulk_import
 
-    build = Path((argv or sys.argv[1:])[0])
+    args = argv or sys.argv[1:]
+    build = Path(args[0])
+    bulk_only = "--bulk-only" in args  # no batched first load to compare with (disk and time at 100k)
     pg = StreamedTables(build)  # as kg sync neo4j reads them: part by part
     n = sum(pg.counts())
     print(f"{build}: {pg.counts()[0]:,} nodes, {pg.counts()[1]:,} relationships")
@@ -56,6 +59,11 @@ def main(argv=None) -> int:
             driver.close()
         finally:
             server.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the imported store and its CSVs: disk for the batched one
+        shutil.rmtree(Path(tmp) / "csv", ignore_errors=True)
+        if bulk_only:
+            print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+            return 0
         work2 = Path(tmp) / "batched"
         server = start(work2)
         try:
