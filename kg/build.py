@@ -510,21 +510,32 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     # the database and the overview in a process of their own: its buffer pool and what it reads are not added
     # to this process's peak (which holds the merge's memory until it ends) and are given back when it ends
     loaded = _in_own_process(_load_and_draw, out, stage, rewritten, tables.rows)
+    if loaded[2] is None:  # the patch failed: the load, in a new process (not on top of the patch's memory)
+        failed = loaded
+        loaded = _in_own_process(_load_and_draw, out, stage, None, tables.rows, loaded[1])
+        loaded[4]["embedded_load"] += failed[4]["embedded_load"]
     report.patched_rows, report.database, report.overview_key, report.overview, seconds = loaded
     report.timings.update(seconds)
     report.outputs += [DB_NAME, "overview.html"]
     return report
 
 
-def _load_and_draw(out: Path, stage: Path, rewritten: list[str] | None,
-                   rows: dict[str, int]) -> tuple[int | None, str, str, str, dict[str, float]]:
+def _load_and_draw(out: Path, stage: Path, rewritten: list[str] | None, rows: dict[str, int],
+                   patch_failed: str = "") -> tuple[int | None, str, str | None, str | None, dict[str, float]]:
     """The embedded database of a build (the one in place patched, else loaded from the tables) and its overview
-    page: (rows patched or None, how the database was made, the overview's key, how it was made, seconds)."""
+    page: (rows patched or None, how the database was made, the overview's key, how it was made, seconds). When
+    the patch fails, returns (None, why, None, None, seconds) without loading: the caller loads in a new process
+    (`patch_failed`: why), so the failed patch's memory (its buffer pool, its rows) is not under the load's."""
     from .projection import TABLES_DIR
     from .stores.ladybug import bulk_load
 
     t = time.perf_counter()
-    patched, how, delta = patch_database(out, stage, rewritten, rows)
+    if patch_failed:
+        patched, how, delta = None, patch_failed, None
+    else:
+        patched, how, delta, failed = patch_database(out, stage, rewritten, rows)
+        if failed:
+            return None, how, None, None, {"embedded_load": time.perf_counter() - t}
     if patched is None:
         bulk_load(stage / TABLES_DIR, stage)
     t1 = time.perf_counter()

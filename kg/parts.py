@@ -422,26 +422,26 @@ PATCH_MAX_PARTS = 8  # a rebuild that rewrote more file parts than this loads th
 
 
 def patch_database(out: Path, stage: Path, rewritten: list[str] | None,
-                   rows_per_table: dict[str, int]) -> tuple[int | None, str, object]:
+                   rows_per_table: dict[str, int]) -> tuple[int | None, str, object, bool]:
     """The embedded database as the build in place's, patched with what changed in the rewritten table parts
-    (kg.stores.ladybug.patch): (the rows it changed, how, the kg.projection.TableDelta) — or (None, why not, None)
-    when there is nothing to patch, the change is large or the patched database would not match the tables (the
-    caller loads in full)."""
+    (kg.stores.ladybug.patch): (the rows it changed, how, the kg.projection.TableDelta, False) — or (None, why not,
+    None, whether a patch was tried and failed) when there is nothing to patch, the change is large or the patched
+    database would not match the tables (the caller loads in full)."""
     from .projection import SHARED_PART, TABLES_DIR, table_delta
     from .publish import current_build
     from .stores.ladybug import DB_NAME, PatchError, patch
 
     previous = current_build(out)
     if rewritten is None or previous is None or not (previous / DB_NAME).is_file():
-        return None, "loaded (no earlier build to patch)", None
+        return None, "loaded (no earlier build to patch)", None, False
     file_parts = len([p for p in rewritten if p != SHARED_PART])
     if file_parts > PATCH_MAX_PARTS:
-        return None, f"loaded ({file_parts} file parts of the tables changed)", None
+        return None, f"loaded ({file_parts} file parts of the tables changed)", None, False
     old = [p for part in rewritten for p in (previous / TABLES_DIR).glob(f"*/{part}.parquet")]
     new = [p for part in rewritten for p in (stage / TABLES_DIR).glob(f"*/{part}.parquet")]
     delta = table_delta(old, new)
     try:
         patch(previous / DB_NAME, delta, stage / TABLES_DIR, stage, rows_per_table)
     except PatchError as err:
-        return None, f"loaded (the patch failed: {err})", None
-    return delta.size(), f"patched ({delta.size()} rows, {file_parts} file parts)", delta
+        return None, f"loaded (the patch failed: {err})", None, True
+    return delta.size(), f"patched ({delta.size()} rows, {file_parts} file parts)", delta, False

@@ -512,6 +512,14 @@ def test_a_rebuild_writes_only_the_changed_files_table_part_and_equals_a_cold_bu
     build(paths, fresh, jobs=2)
     assert _database_rows(out) == _database_rows(cold) == _database_rows(fresh)
     assert read_tables(out).fingerprint() == read_tables(fresh).fingerprint()
+    # the database in place damaged: the patch fails, and the database is loaded whole in a process of its own
+    (out / "graph.lbug").resolve().write_bytes(b"not a database" * 1000)
+    changed.write_text(changed.read_text(encoding="utf-8").replace("市侨联", "市工商联"), encoding="utf-8")
+    report = build(paths, out, jobs=2, merged="never")
+    assert report.patched_rows is None and report.database.startswith("loaded (the patch failed: the database in place")
+    changed.write_text(changed.read_text(encoding="utf-8").replace("市工商联", "市侨联"), encoding="utf-8")
+    assert build(paths, out, jobs=2, merged="never").patched_rows is not None  # the loaded one patches again
+    assert _database_rows(out) == _database_rows(fresh)
 
 
 def test_the_overview_is_kept_only_when_a_patch_changes_nothing_it_counts_or_shows():

@@ -81,8 +81,12 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
     tmp = out / f".{DB_NAME}.{os.getpid()}.tmp"
     _remove(tmp)
     shutil.copyfile(previous, tmp)
-    db = ladybug.Database(str(tmp), buffer_pool_size=BUFFER_POOL)
-    conn = ladybug.Connection(db)
+    try:
+        db = ladybug.Database(str(tmp), buffer_pool_size=BUFFER_POOL)
+        conn = ladybug.Connection(db)
+    except RuntimeError as err:  # the database in place is damaged: the caller loads in full
+        _remove(tmp)
+        raise PatchError(f"the database in place cannot be opened ({' '.join(str(err).split())[:160]})") from None
     ok = False
 
     def frame(rows: list[dict], kind: str, name: str, prefix: str = "c_"):
