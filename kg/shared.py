@@ -23,7 +23,6 @@ from .projection import DERIVED, NODE_SCHEMA, REL_SCHEMA, PropertyGraph, Tally, 
 FRAME = 2_000  # entries per pickled frame of a run
 SORT_RUN = 250_000  # entries an external sort holds in memory at once
 TABLES = [("node", k) for k in NODE_SCHEMA] + [("rel", k) for k in REL_SCHEMA if k not in DERIVED]
-SECTIONS = ["led", "held"] + [f"{kind}:{name}" for kind, name in TABLES] + ["led_on", "pairs"]
 
 
 def _frames(fh, entries: Iterable) -> None:
@@ -40,8 +39,10 @@ def _frames(fh, entries: Iterable) -> None:
 
 
 def write_run(path: Path, rows: PropertyGraph, counts: Tally) -> int:
-    """One chunk's shared rows (each table in key order, as CorpusMerge.settled gives them) and counts, as a run
-    of SECTIONS; returns its size. Written without a flush to disk (the caller records the size)."""
+    """One chunk's shared rows (each table in key order, as CorpusMerge.settled gives them) and counts, as a run of
+    sections in the order merge_runs reads them — tasks led and held per agency, each table of TABLES, tasks led
+    per agency and topic, tasks per agency pair —; returns its size. Written without a flush to disk (the caller
+    records the size)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "wb") as fh:
