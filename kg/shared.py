@@ -135,8 +135,8 @@ def merge_runs(runs: list[Path], owner: Callable[[str], int | None], writer: Tab
                scratch: Path) -> dict[int, dict[tuple, list]]:
     """Merge the runs (in chunk order) into `writer` (the shared table part): each shared node and relationship
     once (_combined), Agency.tasks_led and tasks_held filled, then the derived LEADS_ON and SHARES_TASKS rows with
-    their ranks (kg.projection.derived_rows' rules, computed here without the rows in memory). Returns what files say of
-    another file's nodes, by the owner's index (CorpusMerge.pending: key → [kind, name, row, sources])."""
+    their ranks (kg.projection.derived_rows' rules, computed here without the rows in memory). Returns what files
+    say of another file's nodes, by the owner's index (CorpusMerge.pending: key → [kind, name, row, sources])."""
     readers = [RunReader(p) for p in runs]
     try:
         led, held = dict(_summed(readers)), dict(_summed(readers))
