@@ -437,9 +437,9 @@ def tally(pg: PropertyGraph) -> Tally:
         for r in pg.rels[rtype]:
             holders[r["to"]].add(r["from"])
     for task, agencies in holders.items():
+        ordered = sorted(agencies)  # one order in every process (a set's follows string hashing)
         if task in task_doc:
-            t.held.update(agencies)
-        ordered = sorted(agencies)
+            t.held.update(ordered)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1:]:
                 t.pairs[(a, b)] += 1
@@ -449,10 +449,10 @@ def tally(pg: PropertyGraph) -> Tally:
 def derived_rows(t: Tally, agencies: list[dict], topics: set[str], jurisdictions: list[dict],
                  in_jurisdiction: list[dict]) -> dict[str, list[dict]]:
     """Fill Agency.tasks_led and tasks_held in the agency rows, in place; the LEADS_ON and SHARES_TASKS rows. A page
-    of a ranking is a range of ranks, not a sort of every row: a pair's `rank` is its place among all pairs, most shared first;
-    a LEADS_ON row carries its agency's jurisdiction (name, level) and its place among the topic's leads (`rank`)
-    and among those of one level (`level_rank`), most tasks first, then jurisdiction, agency name and uri — 0 for an
-    agency in no jurisdiction, which the lead-agencies query leaves out."""
+    of a ranking is a range of ranks, not a sort of every row: a pair's `rank` is its place among all pairs, most
+    shared first; a LEADS_ON row carries its agency's jurisdiction (name, level) and its place among the topic's
+    leads (`rank`) and among those of one level (`level_rank`), most tasks first, then jurisdiction, agency name
+    and uri — 0 for an agency in no jurisdiction, which the lead-agencies query leaves out."""
     for row in agencies:
         row["tasks_led"] = t.led.get(row["uri"], 0)
         row["tasks_held"] = t.held.get(row["uri"], 0)
