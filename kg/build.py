@@ -22,6 +22,7 @@ from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, Owners, document_keys
+from .isolated import StepKilled, run_isolated  # noqa: F401 (StepKilled: the CLI's)
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, merge_key,
                     own_chunk_files, partial_paths, patch_database, write_merged, write_table_parts)
 
@@ -509,10 +510,10 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.timings["project"] = t5 - t4
     # the database and the overview in a process of their own: its buffer pool and what it reads are not added
     # to this process's peak (which holds the merge's memory until it ends) and are given back when it ends
-    loaded = _in_own_process(_load_and_draw, out, stage, rewritten, tables.rows)
+    loaded = run_isolated(_load_and_draw, out, stage, rewritten, tables.rows)
     if loaded[2] is None:  # the patch failed: the load, in a new process (not on top of the patch's memory)
         failed = loaded
-        loaded = _in_own_process(_load_and_draw, out, stage, None, tables.rows, loaded[1])
+        loaded = run_isolated(_load_and_draw, out, stage, None, tables.rows, loaded[1])
         loaded[4]["embedded_load"] += failed[4]["embedded_load"]
     report.patched_rows, report.database, report.overview_key, report.overview, seconds = loaded
     report.timings.update(seconds)
@@ -541,27 +542,6 @@ def _load_and_draw(out: Path, stage: Path, rewritten: list[str] | None, rows: di
     t1 = time.perf_counter()
     key, overview = _overview(out, stage, delta)
     return patched, how, key, overview, {"embedded_load": t1 - t, "overview": time.perf_counter() - t1}
-
-
-class StepKilled(RuntimeError):
-    """A step of the build run in a process of its own died (killed by the system: out of memory?)."""
-
-
-def _in_own_process(func: Callable, *args):
-    """func(*args) in a new process started afresh (spawned, not forked: it holds none of this process's memory,
-    so its peak is its own), which gives its memory back when it ends. Errors come back as raised."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    from .executors import _end_with_parent
-
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_parent) as pool:
-        try:
-            return pool.submit(func, *args).result()
-        except BrokenProcessPool:
-            raise StepKilled(f"the process running {func.__name__.strip('_').replace('_', ' ')} died (killed by "
-                             "the system — out of memory?); the build in place is kept") from None
 
 
 @dataclass
@@ -666,7 +646,7 @@ def _validate_shared(shared_nt: Path, root: Path):
         return ValidationResult(data["conforms"], data["report"], data["messages"]), 0
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    result = _in_own_process(_validate_shared_file, shared_nt)
+    result = run_isolated(_validate_shared_file, shared_nt)
     write_atomic(path, json.dumps({"conforms": result.conforms, "report": result.report,
                                    "messages": result.messages}, ensure_ascii=False), durable=False)
     return result, 1

@@ -373,14 +373,26 @@ def _memory_of(n: int) -> tuple[int, int]:
 
 
 def test_a_step_in_its_own_process_holds_none_of_the_builds_memory_and_its_death_is_one_clear_error():
-    from kg.build import StepKilled, _in_own_process
+    from kg.isolated import StepKilled, run_isolated
 
     big = b"x" * (600 << 20)  # resident here; a forked child would show it in its own RSS
-    value, rss_mb = _in_own_process(_memory_of, 2)
+    value, rss_mb = run_isolated(_memory_of, 2)
     assert value == 20 and rss_mb < 400, rss_mb
-    with pytest.raises(StepKilled, match="memory of.*died.*out of memory"):
-        _in_own_process(_memory_of, 3)
+    with pytest.raises(StepKilled, match="memory of was killed.*out of memory"):
+        run_isolated(_memory_of, 3)
     del big
+    with pytest.raises(ValueError, match="invalid literal"):  # the step's own error, raised here
+        run_isolated(int, "not a number")
+
+
+def test_a_build_script_without_a_main_guard_runs_once(tmp_path):
+    """A researcher's script that builds at top level: the isolated steps must not run it again (multiprocessing's
+    spawn imports the main script in the child, which would build a second time, inside the first)."""
+    script = tmp_path / "build_corpus.py"
+    script.write_text("import os\nfrom kg.isolated import run_isolated\nprint('ran', run_isolated(os.getpid) != os.getpid())\n",
+                      encoding="utf-8")
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 0 and res.stdout == "ran True\n", res.stderr[-2000:]
 
 
 def test_a_pathological_file_becomes_one_error_line_within_its_budget(tmp_path):
