@@ -490,7 +490,9 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
         write_merged(stage, head_nq, merge.shared_nt, [g.folder / "graph.nq" for g in graphs],
                      [ttl for ttl, _ in chunks], [jsonld for _, jsonld in chunks])
         report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq"]
-    merge.shared_nt = None
+    if merge.shared_nt is not None:  # needed by this build only (validation, the merged files): 126 MB at 100k
+        merge.shared_nt.unlink(missing_ok=True)
+        merge.shared_nt = None
     concat(stage / "documents.jsonl", b"", [_contract_path(f.cache) for f in ok if not f.error], separator=b"")
     report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
