@@ -419,6 +419,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     from .projection import TABLES_DIR, StreamedTables
     from .rdf import GraphWriter, serialize
+    from .shared import merge_runs
     from .stores.ladybug import DB_NAME
 
     report = BuildReport(out=out)
@@ -499,7 +500,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     t4 = time.perf_counter()
 
     def write_shared(writer) -> None:  # the merge came from the cache, but its table part cannot be linked
-        _merge_rows(root, partials, graphs, _owners(files, graphs), executor, writer)
+        merge_runs([rows for _, rows in chunk_partials(partials, graphs, executor)], _owners(files, graphs), writer,
+                   root)
 
     tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.pending, key,
                                                   None if merge.written else write_shared, graph_fingerprint(),
@@ -595,13 +597,21 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     import pickle
 
     from .parts import merged_lines, read_lines, write_lines
+    from .projection import SHARED_PART, TableWriter
+    from .shared import merge_runs
 
     runs = chunk_partials(partials, graphs, executor)
     shared_nt = _merge_path(root, key).with_suffix(".nt")
     head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
     triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
-    merge = SharedMerge(triples, _merge_rows(root, partials, graphs, owner, executor, stage=stage, runs=runs),
-                        shared_nt=shared_nt, written=True)
+    writer = TableWriter(stage, SHARED_PART)
+    try:
+        pending = merge_runs([rows for _, rows in runs], owner, writer, root)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    merge = SharedMerge(triples, pending, shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()
         merge.validation, merge.validated = _validate_shared(shared_nt, root)
@@ -609,26 +619,6 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.pending, merge.validation),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     return merge
-
-
-def _merge_rows(root: Path, partials: dict, graphs: list[FileGraph], owner, executor, writer=None,
-                stage: Path | None = None, runs: list | None = None) -> dict:
-    """The partials' shared rows and derived counts merged (kg.shared.merge_runs) into `writer`, or into the shared
-    table part of `stage`; returns what files say of other files' nodes (by the owner's index)."""
-    from .projection import SHARED_PART, TableWriter
-    from .shared import merge_runs
-
-    runs = runs or chunk_partials(partials, graphs, executor)
-    into = writer or TableWriter(stage, SHARED_PART)
-    try:
-        pending = merge_runs([rows for _, rows in runs], owner, into, root)
-        if writer is None:
-            into.close()
-    except BaseException:
-        if writer is None:
-            into.abort()
-        raise
-    return pending
 
 
 def _validate_shared(shared_nt: Path, root: Path):

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -221,11 +222,22 @@ def shared_lines(folder: Path) -> list[str]:
     return (folder / "shared.nt").read_bytes().decode("utf-8").split("\n")
 
 
-PARTIAL_FORMAT = 3  # a partial: <key>.nt (sorted shared lines), <key>.rows (kg.shared run), <key>.pickle (their sizes)
+@lru_cache(maxsize=1)
+def merge_code() -> str:
+    """A hash of the code that makes and merges the partials (this module, kg.shared); the rest it uses is in the
+    graph cache's fingerprint. Partials and merges made by other code are not reused: a merge taken from the cache
+    links the build in place's shared table part."""
+    from . import shared
+
+    h = hashlib.sha256()
+    for module in (__file__, shared.__file__):
+        h.update(Path(module).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _chunk_partial(args: tuple[list[str], str]) -> str:
-    """What one chunk's files share, merged and cached (see chunk_partials); runs where the build's work runs."""
+    """What one chunk's files share, merged and cached (see chunk_partials) — <key>.nt (its shared lines, sorted),
+    <key>.rows (a kg.shared run), <key>.pickle (their sizes) —; runs where the build's work runs."""
     import pickle
 
     from .projection import CorpusMerge
@@ -264,7 +276,7 @@ def partial_paths(root: Path, names: list[str], graphs: list["FileGraph"]) -> di
     members = chunk_members(names)
     out = {}
     for c in members:
-        made_of = [PARTIAL_FORMAT] + [[names[k], graphs[k].shared_key] for k in members[c]]
+        made_of = [merge_code()] + [[names[k], graphs[k].shared_key] for k in members[c]]
         key = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:32]
         out[c] = (root / PARTIALS_DIR / key[:2] / f"{key}.pickle", members[c])
     return out

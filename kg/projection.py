@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -407,8 +407,8 @@ class Tally:
 def tally(pg: PropertyGraph) -> Tally:
     """Count what summarise records: tasks led per agency and per agency and topic (the task's own topics or those
     of its document and the documents that document is part of, up to three levels), tasks held in any role per
-    agency, tasks per agency pair. Each
-    count is of distinct tasks of a document, as the named queries' aggregations over the facts were."""
+    agency, tasks per agency pair. Each count is of distinct tasks of a document, as the named queries'
+    aggregations over the facts were."""
     about: dict[str, set[str]] = defaultdict(set)
     for r in pg.rels["ABOUT"]:
         about[r["from"]].add(r["to"])
@@ -446,37 +446,66 @@ def tally(pg: PropertyGraph) -> Tally:
     return t
 
 
+def seat_of(places: Iterable[tuple[str, str | None]]) -> tuple[str, str | None]:
+    """The jurisdiction (name, level) an agency's leads are ranked by: of several, the first by name."""
+    return min(places, key=lambda x: (x[0], x[1] or ""))
+
+
+def leads_on_row(agency: str, topic: str, tasks: int, seat: tuple[str, str | None] | None) -> dict:
+    """A LEADS_ON row, unranked (rank 0: an agency in no jurisdiction stays so)."""
+    return {"from": agency, "to": topic, "from_label": "Agency", "to_label": "Topic", "tasks": tasks,
+            "jurisdiction": seat[0] if seat else None, "level": seat[1] if seat else None,
+            "rank": 0, "level_rank": 0, "sources": []}
+
+
+def lead_order(row: dict, name: dict[str, str]) -> tuple:
+    """Where a seated LEADS_ON row stands among its topic's leads: most tasks first, then jurisdiction, agency
+    name and uri (the lead-agencies query's ORDER BY)."""
+    return row["to"], -row["tasks"], row["jurisdiction"], name.get(row["from"], ""), row["from"]
+
+
+def rank_leads(rows: Iterable[dict]) -> Iterator[dict]:
+    """Seated LEADS_ON rows in lead_order, with their `rank` among the topic's leads and `level_rank` among those
+    of their level filled in."""
+    seen: Counter = Counter()
+    for row in rows:
+        seen[row["to"]] += 1
+        seen[(row["to"], row["level"])] += 1
+        row["rank"], row["level_rank"] = seen[row["to"]], seen[(row["to"], row["level"])]
+        yield row
+
+
+def pair_order(pair: tuple[str, str], tasks: int, name: dict[str, str]) -> tuple:
+    """Where an agency pair stands in the SHARES_TASKS ranking: most shared first, then the agencies' names."""
+    return -tasks, name.get(pair[0], ""), name.get(pair[1], ""), pair
+
+
+def shares_row(pair: tuple[str, str], tasks: int, rank: int) -> dict:
+    return {"from": pair[0], "to": pair[1], "from_label": "Agency", "to_label": "Agency", "tasks": tasks,
+            "rank": rank, "sources": []}
+
+
 def derived_rows(t: Tally, agencies: list[dict], topics: set[str], jurisdictions: list[dict],
                  in_jurisdiction: list[dict]) -> dict[str, list[dict]]:
     """Fill Agency.tasks_led and tasks_held in the agency rows, in place; the LEADS_ON and SHARES_TASKS rows. A page
-    of a ranking is a range of ranks, not a sort of every row: a pair's `rank` is its place among all pairs, most
-    shared first; a LEADS_ON row carries its agency's jurisdiction (name, level) and its place among the topic's
-    leads (`rank`) and among those of one level (`level_rank`), most tasks first, then jurisdiction, agency name
-    and uri — 0 for an agency in no jurisdiction, which the lead-agencies query leaves out."""
+    of a ranking is a range of ranks, not a sort of every row: a pair's `rank` is its place among all pairs
+    (pair_order); a LEADS_ON row carries its agency's jurisdiction and its place among the topic's leads and among
+    those of one level (rank_leads). kg.shared computes the same without the rows in memory."""
     for row in agencies:
         row["tasks_led"] = t.led.get(row["uri"], 0)
         row["tasks_held"] = t.held.get(row["uri"], 0)
     name = {row["uri"]: row.get("name") or "" for row in agencies}
     juris = {row["uri"]: (row.get("name") or "", row.get("level")) for row in jurisdictions}
-    seat: dict[str, tuple[str, str | None]] = {}
-    for r in in_jurisdiction:  # an agency in several jurisdictions is ranked by the first by name
+    places: dict[str, list] = defaultdict(list)
+    for r in in_jurisdiction:
         if r["from"] in name and r["to"] in juris:
-            seat[r["from"]] = min(seat.get(r["from"], juris[r["to"]]), juris[r["to"]], key=lambda x: (x[0], x[1] or ""))
-    leads_on = [{"from": a, "to": topic, "from_label": "Agency", "to_label": "Topic", "tasks": n,
-                 "jurisdiction": seat[a][0] if a in seat else None, "level": seat[a][1] if a in seat else None,
-                 "rank": 0, "level_rank": 0, "sources": []}
-                for (a, topic), n in sorted(t.led_on.items()) if topic in topics]
-    placed = sorted((r for r in leads_on if r["from"] in seat),
-                    key=lambda r: (r["to"], -r["tasks"], r["jurisdiction"], name.get(r["from"], ""), r["from"]))
-    seen: Counter = Counter()
-    for r in placed:
-        seen[r["to"]] += 1
-        seen[(r["to"], r["level"])] += 1
-        r["rank"], r["level_rank"] = seen[r["to"]], seen[(r["to"], r["level"])]
-    ranked = sorted(t.pairs.items(), key=lambda x: (-x[1], name.get(x[0][0], ""), name.get(x[0][1], ""), x[0]))
+            places[r["from"]].append(juris[r["to"]])
+    seat = {a: seat_of(p) for a, p in places.items()}
+    leads_on = [leads_on_row(a, topic, n, seat.get(a)) for (a, topic), n in sorted(t.led_on.items()) if topic in topics]
+    list(rank_leads(sorted((r for r in leads_on if r["from"] in seat), key=lambda r: lead_order(r, name))))
+    ranked = sorted(t.pairs.items(), key=lambda x: pair_order(x[0], x[1], name))
     rank = {pair: k + 1 for k, (pair, _) in enumerate(ranked)}
-    shares = [{"from": a, "to": b, "from_label": "Agency", "to_label": "Agency", "tasks": n, "rank": rank[(a, b)],
-               "sources": []} for (a, b), n in sorted(t.pairs.items())]
+    shares = [shares_row(pair, n, rank[pair]) for pair, n in sorted(t.pairs.items())]
     return {"LEADS_ON": leads_on, "SHARES_TASKS": shares}
 
 

@@ -18,7 +18,8 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
-from .projection import DERIVED, NODE_SCHEMA, REL_SCHEMA, PropertyGraph, Tally, TableWriter
+from .projection import (DERIVED, NODE_SCHEMA, REL_SCHEMA, PropertyGraph, Tally, TableWriter, lead_order,
+                         leads_on_row, pair_order, rank_leads, seat_of, shares_row)
 
 FRAME = 2_000  # entries per pickled frame of a run
 SORT_RUN = 250_000  # entries an external sort holds in memory at once
@@ -165,7 +166,7 @@ def merge_runs(runs: list[Path], owner: Callable[[str], int | None], writer: Tab
                 elif table == "Topic":
                     topics.add(key[0])
                 elif table == "IN_JURISDICTION" and key[0] in name and key[1] in juris:
-                    seat[key[0]] = min(seat.get(key[0], juris[key[1]]), juris[key[1]], key=lambda x: (x[0], x[1] or ""))
+                    seat[key[0]] = seat_of([seat.get(key[0], juris[key[1]]), juris[key[1]]])
                 writer.add(kind, table, [row])
         del led, held, juris
         _leads_on(_summed(readers), name, seat, topics, writer, scratch)
@@ -178,38 +179,24 @@ def merge_runs(runs: list[Path], owner: Callable[[str], int | None], writer: Tab
 
 def _leads_on(counts: Iterator[tuple], name: dict, seat: dict, topics: set[str], writer: TableWriter,
               scratch: Path) -> None:
-    """LEADS_ON rows (agency → topic): tasks led about the topic, the agency's jurisdiction, and its place among
-    the topic's leads (`rank`) and among those of its level (`level_rank`) — 0 for an agency in no jurisdiction."""
-    def rows() -> Iterator[dict]:
+    """LEADS_ON rows (agency → topic), ranked as kg.projection.derived_rows ranks them: those of agencies in no
+    jurisdiction written as they come, the others in lead_order by an external sort."""
+    def seated() -> Iterator[tuple]:
         for (a, topic), n in counts:
             if topic in topics:
-                place = seat.get(a)
-                yield {"from": a, "to": topic, "from_label": "Agency", "to_label": "Topic", "tasks": n,
-                       "jurisdiction": place[0] if place else None, "level": place[1] if place else None,
-                       "rank": 0, "level_rank": 0, "sources": []}
+                row = leads_on_row(a, topic, n, seat.get(a))
+                if a in seat:
+                    yield lead_order(row, name), row
+                else:
+                    writer.add("rel", "LEADS_ON", [row])
 
-    ranked = external_sorted(_placed(rows(), seat, name, writer), itemgetter(slice(0, 5)), scratch)
-    seen: dict = defaultdict(int)
-    for *_, row in ranked:
-        seen[row["to"]] += 1
-        seen[(row["to"], row["level"])] += 1
-        row["rank"], row["level_rank"] = seen[row["to"]], seen[(row["to"], row["level"])]
+    # a row at a time: sorting consumes seated(), which writes to the same table, before the first ranked row
+    for row in rank_leads(row for _, row in external_sorted(seated(), itemgetter(0), scratch)):
         writer.add("rel", "LEADS_ON", [row])
 
 
-def _placed(rows: Iterator[dict], seat: dict, name: dict, writer: TableWriter) -> Iterator[tuple]:
-    """LEADS_ON rows of agencies in a jurisdiction, with their ranking key; the others written straight away."""
-    for row in rows:
-        if row["from"] in seat:
-            yield row["to"], -row["tasks"], row["jurisdiction"], name.get(row["from"], ""), row["from"], row
-        else:
-            writer.add("rel", "LEADS_ON", [row])
-
-
 def _shares(counts: Iterator[tuple], name: dict, writer: TableWriter, scratch: Path) -> None:
-    """SHARES_TASKS rows (agency pair, the smaller uri first): tasks both hold, and the pair's rank, most shared
-    first, then by the agencies' names."""
-    keyed = ((-n, name.get(a, ""), name.get(b, ""), (a, b), n) for (a, b), n in counts)
-    for rank, (_, _, _, (a, b), n) in enumerate(external_sorted(keyed, itemgetter(slice(0, 4)), scratch), 1):
-        writer.add("rel", "SHARES_TASKS", [{"from": a, "to": b, "from_label": "Agency", "to_label": "Agency",
-                                            "tasks": n, "rank": rank, "sources": []}])
+    """SHARES_TASKS rows (agency pair, the smaller uri first), ranked in pair_order by an external sort."""
+    keyed = ((pair_order(pair, n, name), n) for pair, n in counts)
+    writer.add("rel", "SHARES_TASKS", (shares_row(order[3], n, rank) for rank, (order, n) in
+                                       enumerate(external_sorted(keyed, itemgetter(0), scratch), 1)))

@@ -596,3 +596,19 @@ print(json.dumps(keys))
                            cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
             for seed in ("1", "2")]
     assert runs[0] == runs[1] and len(json.loads(runs[0])) == 5
+
+
+def test_partials_made_by_other_merge_code_are_not_reused(tmp_path, monkeypatch):
+    """The partials and the merge taken from the cache name the code that made them (kg.parts, kg.shared), which is
+    not in the graph cache's fingerprint: a change to how files' shared facts are merged must merge them again."""
+    from types import SimpleNamespace
+
+    import kg.parts as parts
+
+    graphs = [SimpleNamespace(shared_key="k1", iris=()), SimpleNamespace(shared_key="k2", iris=())]
+    names = ["a.txt", "b.txt"]
+    before = parts.partial_paths(tmp_path, names, graphs)
+    monkeypatch.setattr(parts, "merge_code", lambda: "other code")
+    after = parts.partial_paths(tmp_path, names, graphs)
+    assert before.keys() == after.keys() and all(before[c][0] != after[c][0] for c in before)
+    assert parts.merge_key(before, names, graphs) != parts.merge_key(after, names, graphs)
