@@ -96,6 +96,20 @@ def _is_signature_or_date(line: str) -> bool:
     return bool(parts) and all(ORG_END.search(x) for x in parts)
 
 
+_LIST_WORD_END = re.compile(r"(单位|部门|机构|企业|院校|组织|机关)$")  # collectives a list of bodies may end with
+
+
+def _continues_field(nxt: str) -> bool:
+    """Whether nxt is the rest of a label line's field (责任单位：…, 完成时限：…) wrapped onto the next line: a
+    word cut in two, or more names of the list. A label line is a field of its own; a sentence or a note after it
+    (本段…。, （注：…）) starts text of its own and must not become part of the list."""
+    body = nxt.rstrip("。；;")
+    if len(body) <= 6 and not re.search(r"[，。；：:,（(]", body):
+        return True
+    parts = [x for x in re.split(r"[、，,；;]", body) if x]
+    return bool(parts) and all(ORG_END.search(x) or _LIST_WORD_END.search(x) for x in parts)
+
+
 def _should_join(prev: str, nxt: str) -> bool:
     """Whether nxt continues prev, a line broken mid-sentence."""
     p, n = prev.strip(), nxt.strip()
@@ -112,6 +126,8 @@ def _should_join(prev: str, nxt: str) -> bool:
         return bool(HEADER_FIELD.search(n)) or len(n) <= 6
     if p[-1] in "，、,":
         return True
+    if LABEL.match(p):  # a long field may wrap (below); what follows it is joined only when it reads as its rest
+        return len(p) >= 20 and _continues_field(n)
     if p[-1] not in "和及与" and (_is_signature_or_date(n) or re.search(r"联系(人|电话)", p)):
         return False  # the back matter of a 公文 (署名, 成文日期) stays on its own lines
     return len(p) >= 20

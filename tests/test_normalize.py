@@ -33,6 +33,17 @@ def test_headings_titles_and_labels_are_not_joined():
     assert "发布时间:2020-06-02" in lines
 
 
+def test_a_label_line_is_joined_only_with_the_rest_of_its_list():
+    """A role label line is a field: a sentence or a note after it is text of its own (it used to become part of
+    the list and lose its last body, 县自然资源局本段…), while a list wrapped onto the next line still joins."""
+    label = "责任单位：县民政局、市场监督管理局、县自然资源局"
+    for after in ("本段为补充说明。", "（本段为补充说明。）", "（注：以上为示例）", "推进职业教育高质量发展，加快建设。"):
+        assert normalize(f"{label}\n{after}\n").text.split("\n")[:2] == [label, after], after
+    assert normalize(f"{label}、\n县教育局\n").text.startswith(f"{label}、县教育局")  # wrapped after 、
+    assert normalize(f"{label}、县教\n育局\n").text.startswith(f"{label}、县教育局")  # a name cut in two
+    assert normalize(f"{label}、县财政局和\n县发展和改革局\n").text.startswith(f"{label}、县财政局和县发展和改革局")
+
+
 def test_page_numbers_and_running_headers_are_dropped():
     body = "第{}段：推进校企深度合作，建设实训基地，开展职业技能培训，提升人才培养质量。\n"
     text = ""
