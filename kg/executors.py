@@ -210,7 +210,7 @@ def pool_map(func, args: list, jobs: int, progress: Progress, lost: Callable) ->
 def _start_worker() -> None:
     """A pool worker's start: it ends with the build, and what it inherited from the build is frozen for the
     garbage collector. A forked worker holds a copy of the build's heap (every file's keys and plans); each full
-    collection walked all of it again, ~20 % of per-file graph work at 10k files. Frozen objects are never
+    collection walked all of it again (phase B was 1.4× slower at 10k files, 1.5× at 100k). Frozen objects are never
     collected in the worker (nothing there frees them anyway) and the collector no longer writes to their pages."""
     import gc
 

@@ -374,7 +374,7 @@ def _frozen_objects(_n: int) -> int:
 
 def test_pool_workers_freeze_what_they_inherit_from_the_build():
     """A forked worker's copy of the build's heap is left out of its garbage collections (issue 11: full
-    collections walking it were ~20 % of per-file graph work at 10k files), in the retry pool as well."""
+    collections walking it made per-file graph work 1.4× slower at 10k files)."""
     from kg.executors import pool_map
 
     inherited = [[str(i)] for i in range(50_000)]  # as a build's keys and plans would be (lists: tracked)
