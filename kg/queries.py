@@ -118,6 +118,8 @@ def lineage_query(direction: str, depth: int) -> NamedQuery:
                       text, ("uri",))
 
 
+# LIMIT repeats the bound of the rank range: with it Neo4j reads the page from its index on SHARES_TASKS.rank in
+# order and stops (kg.stores.neo4j.RANKED); without it, it scanned every pair (262 ms at 30k documents).
 CO_RESPONSIBILITY = NamedQuery(
     "co-responsibility",
     "Pairs of agencies that share tasks (any role), with the number of shared tasks; a page of the ranking.",
@@ -126,6 +128,7 @@ MATCH (a:Agency)-[s:SHARES_TASKS]->(b:Agency)
 WHERE s.rank > $skip AND s.rank - $skip <= $limit
 RETURN a.name AS agency_a, b.name AS agency_b, s.tasks AS shared_tasks
 ORDER BY s.rank
+LIMIT $limit
 """,
     ("skip", "limit"),
 )

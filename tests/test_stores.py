@@ -236,6 +236,26 @@ def test_sync_is_idempotent(neo4j_driver, built_seeds):
     assert reader.run("SHOW CONSTRAINTS YIELD labelsOrTypes RETURN count(*)")[1][0][0] >= 5
 
 
+def _operators(plan: dict) -> list[str]:
+    return [plan["operatorType"], *(op for child in plan.get("children", []) for op in _operators(child))]
+
+
+def test_neo4j_reads_a_co_responsibility_page_from_the_rank_index(neo4j_driver, built_seeds):
+    """The sync creates a range index on SHARES_TASKS.rank and the query's LIMIT lets the planner read a page from
+    it in order and stop (issue 11: 262 → 9 ms at 30k documents) instead of scanning every agency pair."""
+    sync(neo4j_driver, read_tables(built_seeds))
+    with neo4j_driver.session() as s:
+        indexes = s.run("SHOW INDEXES YIELD type, entityType, labelsOrTypes, properties").data()
+        assert {"type": "RANGE", "entityType": "RELATIONSHIP", "labelsOrTypes": ["SHARES_TASKS"],
+                "properties": ["rank"]} in indexes
+        s.run("CALL db.awaitIndexes(300)").consume()
+        plan = s.run("EXPLAIN " + CO_RESPONSIBILITY.cypher, paging(25, 2)).consume().plan
+    ops = [op.split("@")[0] for op in _operators(plan)]
+    # the index gives the rank order (no sort of every pair) and the page stops at the LIMIT
+    assert any("RelationshipIndex" in op for op in ops) and "Limit" in ops, ops
+    assert not any(op in ("Sort", "Top", "PartialSort", "PartialTop") for op in ops), ops
+
+
 QUERY_CASES = [
     (LEAD_AGENCIES_ON_TOPIC, {"topic": "产教融合", "level": "", **paging(0)}),
     (LEAD_AGENCIES_ON_TOPIC, {"topic": "产教融合", "level": "city", **paging(3, 2)}),

@@ -103,10 +103,18 @@ def _rel_rows(rtype: str, rows: Iterable[dict], stamp: str) -> Iterator[dict]:
             for r in rows)
 
 
-def constraint_statements() -> list[str]:
-    """One uniqueness constraint on uri per label (labels come from the schema, not from input)."""
-    return [f"CREATE CONSTRAINT {label.lower()}_uri IF NOT EXISTS FOR (n:{label}) REQUIRE n.uri IS UNIQUE"
-            for label in NODE_SCHEMA]
+# Relationship properties a named query pages by (kg.queries): a range index lets Neo4j read a page in rank order
+# and stop, instead of scanning every relationship of the type (co-responsibility at 30k: 262 → 9 ms).
+RANKED = {"SHARES_TASKS": "rank"}
+
+
+def schema_statements() -> list[str]:
+    """One uniqueness constraint on uri per label, and a range index per RANKED relationship property (labels and
+    types come from the schema, not from input)."""
+    return ([f"CREATE CONSTRAINT {label.lower()}_uri IF NOT EXISTS FOR (n:{label}) REQUIRE n.uri IS UNIQUE"
+             for label in NODE_SCHEMA] +
+            [f"CREATE INDEX {rtype.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rtype}]-() ON (r.{prop})"
+             for rtype, prop in RANKED.items()])
 
 
 def _merge_nodes(label: str) -> str:
@@ -148,7 +156,7 @@ def _sync(driver, pg: PropertyGraph, report: SyncReport, database: str | None, b
           progress: Callable[[int], None] | None) -> None:
     """The batches of a sync: constraints, nodes by label, relationships by type, then the prune."""
     with driver.session(database=database) as session:
-        for stmt in constraint_statements():
+        for stmt in schema_statements():
             session.execute_write(lambda tx, s=stmt: tx.run(s).consume())
         for label in NODE_SCHEMA:
             rows = _node_rows(label, pg.nodes.get(label) or [], report.stamp)
