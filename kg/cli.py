@@ -447,7 +447,7 @@ def _bulk_neo4j(prog: str, pg, out: Path, database: str, admin: str | None, over
         raise typer.Exit(1)
     typer.echo(f"imported {report.nodes} nodes and {report.relationships} relationships into database "
                f"{database} in {report.seconds:.1f} s with neo4j-admin (CSV files in {folder}); start Neo4j, then "
-               "`kg sync neo4j --uri …` keeps it up to date")
+               "`kg sync neo4j --uri …` creates its constraints and indexes and keeps it up to date")
 
 
 @sync_app.command("neo4j")
