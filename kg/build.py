@@ -22,7 +22,7 @@ from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, Owners, document_keys
-from .isolated import StepKilled, run_isolated  # noqa: F401 (StepKilled: the CLI's)
+from .isolated import run_isolated
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, merge_key,
                     own_chunk_files, partial_paths, patch_database, write_merged, write_table_parts)
 
@@ -417,7 +417,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
     import pyoxigraph as ox
 
-    from .projection import TABLES_DIR, StreamedTables
+    from .projection import StreamedTables
     from .rdf import GraphWriter, serialize
     from .shared import merge_runs
     from .stores.ladybug import DB_NAME
@@ -604,13 +604,8 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     shared_nt = _merge_path(root, key).with_suffix(".nt")
     head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
     triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
-    writer = TableWriter(stage, SHARED_PART)
-    try:
+    with TableWriter(stage, SHARED_PART) as writer:
         pending = merge_runs([rows for _, rows in runs], owner, writer, root)
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
     merge = SharedMerge(triples, pending, shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()

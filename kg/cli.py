@@ -116,7 +116,8 @@ def build(
                                     "makes them later)."),
 ) -> None:
     """Extract the documents and write the knowledge graph (N-Quads parts per file; Turtle, JSON-LD, N-Quads)."""
-    from kg.build import MERGED_CHOICES, StepKilled, build as run_build
+    from kg.build import MERGED_CHOICES, build as run_build
+    from kg.isolated import StepKilled
     from kg.executors import ENGINES, ExecutorError
     from kg.publish import BuildLocked
     from loaders import iter_paths

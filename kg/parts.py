@@ -357,13 +357,8 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
             rewritten.insert(0, shared)
     elif not (before.get(shared) == shared_key and _link_part(previous, stage, folders, shared)):
         rewritten.insert(0, shared)
-        writer = TableWriter(stage, shared)
-        try:
+        with TableWriter(stage, shared) as writer:
             write_shared(writer)
-            writer.close()
-        except BaseException:
-            writer.abort()
-            raise
     todo = []
     for c in sorted(by_chunk):
         part = part_name(c)
@@ -400,13 +395,8 @@ def _write_part(args: tuple[str, str, list[tuple[str, dict]]]) -> str:
     from .projection import TableWriter, write_own_rows
 
     stage, part, files = args
-    writer = TableWriter(Path(stage), part)
-    try:
+    with TableWriter(Path(stage), part) as writer:
         write_own_rows(((pickle.loads(Path(rows).read_bytes()), pending) for rows, pending in files), writer)
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
     return part
 
 

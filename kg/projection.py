@@ -502,7 +502,8 @@ def derived_rows(t: Tally, agencies: list[dict], topics: set[str], jurisdictions
             places[r["from"]].append(juris[r["to"]])
     seat = {a: seat_of(p) for a, p in places.items()}
     leads_on = [leads_on_row(a, topic, n, seat.get(a)) for (a, topic), n in sorted(t.led_on.items()) if topic in topics]
-    list(rank_leads(sorted((r for r in leads_on if r["from"] in seat), key=lambda r: lead_order(r, name))))
+    for _ in rank_leads(sorted((r for r in leads_on if r["from"] in seat), key=lambda r: lead_order(r, name))):
+        pass  # rank_leads fills each row's ranks in place
     ranked = sorted(t.pairs.items(), key=lambda x: pair_order(x[0], x[1], name))
     rank = {pair: k + 1 for k, (pair, _) in enumerate(ranked)}
     shares = [shares_row(pair, n, rank[pair]) for pair, n in sorted(t.pairs.items())]
@@ -630,6 +631,16 @@ class TableWriter:
             os.replace(tmp, final)  # not flushed to disk one by one: the build syncs once before it is published
             written.append(f"{TABLES_DIR}/{table_dir(*key)}/{final.name}")
         return written
+
+    def __enter__(self) -> "TableWriter":
+        return self
+
+    def __exit__(self, kind, err, tb) -> None:
+        """close() when the block ends normally; abort() when it raises: no part of a failed write is left."""
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
 
     def abort(self) -> None:
         for key, writer in self.writers.items():

@@ -568,6 +568,22 @@ def test_a_file_whose_graph_cannot_be_made_is_its_own_error_and_the_rest_are_bui
     assert isinstance(got[1], FileGraph) and got[1].own_triples > 0
 
 
+def test_a_table_part_appears_whole_or_not_at_all(tmp_path):
+    """A TableWriter block puts its parts in place when it ends, and leaves nothing (no part, no temporary file)
+    when it raises — the shared part, a chunk's part and the merge all write this way."""
+    from kg.projection import TableWriter
+
+    row = {"uri": "https://w3id.org/policykg/id/topic/x", "name": "x", "sources": []}
+    with TableWriter(tmp_path, "part-00") as writer:
+        writer.add("node", "Topic", [row])
+    assert [p.name for p in tmp_path.rglob("*.parquet*")] == ["part-00.parquet"]
+    with pytest.raises(RuntimeError), TableWriter(tmp_path, "part-01") as writer:
+        writer.add("node", "Topic", [row])
+        writer._flush("node", "Topic")  # a temporary file is open when the failure comes
+        raise RuntimeError("the merge failed")
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["part-00.parquet"]
+
+
 def test_streamed_outputs_replace_a_file_whole_or_not_at_all(tmp_path):
     """documents.jsonl and the merged serialisations stream from per-file parts: all of them or the old file."""
     from kg.parts import concat

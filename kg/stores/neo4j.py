@@ -154,7 +154,7 @@ def sync(driver, pg: PropertyGraph, database: str | None = None, batch_size: int
 
 def _sync(driver, pg: PropertyGraph, report: SyncReport, database: str | None, batch_size: int, prune: bool,
           progress: Callable[[int], None] | None) -> None:
-    """The batches of a sync: constraints, nodes by label, relationships by type, then the prune."""
+    """The batches of a sync: constraints and indexes, nodes by label, relationships by type, then the prune."""
     with driver.session(database=database) as session:
         for stmt in schema_statements():
             session.execute_write(lambda tx, s=stmt: tx.run(s).consume())
