@@ -592,20 +592,16 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
                   validate: bool, stage: Path) -> SharedMerge:
     """Merge the chunk partials, out of core: the shared triples (after the ontology, vocabularies and build), each
     once, into a file — merged k-way from the partials' sorted line files — validated together (the result cached
-    by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared). The
-    figures a later build with the same merge needs are cached under `key`."""
+    by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared) — both
+    in a process of its own. The figures a later build with the same merge needs are cached under `key`."""
     import pickle
-
-    from .parts import merged_lines, read_lines, write_lines
-    from .projection import SHARED_PART, TableWriter
-    from .shared import merge_runs
 
     runs = chunk_partials(partials, graphs, executor)
     shared_nt = _merge_path(root, key).with_suffix(".nt")
     head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
-    triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
-    with TableWriter(stage, SHARED_PART) as writer:
-        pending = merge_runs([rows for _, rows in runs], owner, writer, root)
+    # in a process of its own: the merge's buffers (a frame of every run, a row group of every table, the external
+    # sorts' batches) are given back when it ends instead of staying under this process's later peaks
+    triples, pending = run_isolated(_merge_what_files_share, runs, head, owner.roots, shared_nt, stage, root)
     merge = SharedMerge(triples, pending, shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()
@@ -614,6 +610,21 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.pending, merge.validation),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     return merge
+
+
+def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owned: dict, shared_nt: Path, stage: Path,
+                     scratch: Path) -> tuple[int, dict]:
+    """The merge proper (run in a process of its own): the shared triples, after the `head` lines, each once into
+    `shared_nt`; the shared rows and derived counts into the shared table part in `stage`. Returns the triples'
+    count and what files say of other files' nodes (kg.shared.merge_runs), by the owner's index in `owned`."""
+    from .parts import merged_lines, read_lines, write_lines
+    from .projection import SHARED_PART, TableWriter
+    from .shared import merge_runs
+
+    triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
+    with TableWriter(stage, SHARED_PART) as writer:
+        pending = merge_runs([rows for _, rows in runs], Owners(owned, memo=True), writer, scratch)
+    return triples, pending
 
 
 def _validate_shared(shared_nt: Path, root: Path):

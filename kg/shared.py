@@ -21,8 +21,8 @@ from pathlib import Path
 from .projection import (DERIVED, NODE_SCHEMA, REL_SCHEMA, PropertyGraph, Tally, TableWriter, lead_order,
                          leads_on_row, pair_order, rank_leads, seat_of, shares_row)
 
-FRAME = 2_000  # entries per pickled frame of a run
-SORT_RUN = 250_000  # entries an external sort holds in memory at once
+FRAME = 256  # entries per pickled frame of a run: a merge holds one frame of each of its runs at a time
+SORT_RUN = 50_000  # entries an external sort holds in memory at once
 TABLES = [("node", k) for k in NODE_SCHEMA] + [("rel", k) for k in REL_SCHEMA if k not in DERIVED]
 
 

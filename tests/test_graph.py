@@ -612,3 +612,26 @@ def test_partials_made_by_other_merge_code_are_not_reused(tmp_path, monkeypatch)
     after = parts.partial_paths(tmp_path, names, graphs)
     assert before.keys() == after.keys() and all(before[c][0] != after[c][0] for c in before)
     assert parts.merge_key(before, names, graphs) != parts.merge_key(after, names, graphs)
+
+
+def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_dir, monkeypatch):
+    """The merge's buffers (a frame of every run, a row group of every table, the external sorts' batches) are held
+    by a fresh process and given back when it ends: the build's own process, which keeps its per-file index to the
+    end, must not carry them under its later peaks (issue 11: peak memory). Same graph as ever (the other tests)."""
+    import kg.build as B
+
+    steps = []
+    real = B.run_isolated
+
+    def spy(func, *args):
+        value = real(func, *args)
+        steps.append((func.__name__, value))
+        return value
+
+    monkeypatch.setattr(B, "run_isolated", spy)
+    report = build(sorted(examples_dir.glob("0*.txt")), tmp_path / "out", jobs=1)
+    merged = [value for name, value in steps if name == "_merge_what_files_share"]
+    assert len(merged) == 1
+    triples, pending = merged[0]
+    assert triples > 0 and report.triples > triples  # the shared triples, counted in the child, are in the total
+    assert list((tmp_path / "out").glob("**/tables/Agency/shared.parquet"))  # the child wrote the shared part
