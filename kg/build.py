@@ -31,7 +31,7 @@ OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond
 OVERVIEW_TITLE = "policykg — overview"
 
 
-@dataclass
+@dataclass(slots=True)
 class FileSummary:
     """What a build keeps in memory of one extracted file: its documents' keys, counts and findings — not the
     records, which stay in the cache on disk (issue 11: memory must not grow with the corpus's text)."""
@@ -54,7 +54,7 @@ class FileSummary:
         return cls([DocumentKey.from_data(k) for k in data["keys"]], data["tasks"], data["findings"])
 
 
-@dataclass
+@dataclass(slots=True)
 class FileOutcome:
     """One input file after extraction: a summary of its documents (the records are in `cache`), whether the
     cache served it, or its error."""
@@ -63,7 +63,11 @@ class FileOutcome:
     summary: FileSummary | None = None
     cached: bool = False
     error: str | None = None
-    cache: Path | None = None  # the extracted records, as JSON
+    cache_entry: str | None = None  # the extracted records, as JSON (a string: a Path costs ~3× its memory)
+
+    @property
+    def cache(self) -> Path | None:
+        return Path(self.cache_entry) if self.cache_entry is not None else None
 
 
 @dataclass
@@ -208,7 +212,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
         del data
         if cache.exists():
             try:
-                outcomes[i] = FileOutcome(path, _cached_summary(cache), cached=True, cache=cache)
+                outcomes[i] = FileOutcome(path, _cached_summary(cache), cached=True, cache_entry=str(cache))
                 if progress:
                     progress(1)
                 continue
@@ -224,15 +228,16 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
         if error is not None:
             outcomes[i] = FileOutcome(path, error=error)
             continue
-        outcomes[i] = FileOutcome(path, FileSummary.from_data(summary), cache=cache)
+        outcomes[i] = FileOutcome(path, FileSummary.from_data(summary), cache_entry=str(cache))
     return [outcomes[i] for i in range(len(paths))]
 
 
-@dataclass
+@dataclass(slots=True)
 class FileGraph:
     """What phase B made of one file (cached on disk by the file's content key)."""
 
-    folder: Path  # graph.nq, shared.nt (what other files may say too), own-rows.pickle, … (own.ttl/.jsonld: kg.parts)
+    entry: str  # its folder (a string: kept per file for the whole build) — graph.nq, shared.nt (what other files
+    # may say too), own-rows.pickle, … (own.ttl/.jsonld: kg.parts)
     conforms: bool | None
     messages: list[str]
     own_triples: int = 0
@@ -240,14 +245,18 @@ class FileGraph:
     iris: tuple[str, ...] = ()  # the IRIs of its documents: the nodes (and what hangs off them) it owns
     shared_key: str = ""  # a hash of what it shares with other files (shared.nt, rest-rows.pickle)
 
+    @property
+    def folder(self) -> Path:
+        return Path(self.entry)
+
 
 def _graph_root(out: Path) -> Path:
     """The graph cache: per-file entries by content key, and the partial merges of chunks of them."""
     return out / CACHE_DIR / f"graph-{graph_fingerprint()}"
 
 
-def _graph_key(cache_file: Path, plan, parent_caches: dict[str, str] | None = None) -> str:
-    h = hashlib.sha256(cache_file.name.encode())
+def _graph_key(cache_file: str | Path, plan, parent_caches: dict[str, str] | None = None) -> str:
+    h = hashlib.sha256(os.path.basename(cache_file).encode())
     h.update(repr((plan.iris, plan.citations, plan.parents)).encode())
     for source in sorted(parent_caches or {}):  # the content of the documents its clauses are aligned with
         h.update(f"{source}={Path(parent_caches[source]).name}".encode())
@@ -331,7 +340,7 @@ def _graph_one_guarded(args) -> tuple[str, dict | None, str | None]:
                                f"{err}); please report this file")
 
 
-def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, jobs: int, validate: bool,
+def graph_files(files: list[tuple[str, str | Path, list[DocumentKey]]], out: Path, jobs: int, validate: bool,
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileGraph | str]:
     """Phase B over every file, in parallel on `executor` (default: `jobs` local processes); files whose content
     key is unchanged come from the cache. A file whose graph could not be made (its worker died, its budget ran
@@ -341,41 +350,40 @@ def graph_files(files: list[tuple[str, Path, list[DocumentKey]]], out: Path, job
 
     plans = plan_corpus([(name, keys) for name, _, keys in files])
     caches = {name: str(cache_file) for name, cache_file, _ in files}
-    tasks, results = [], {}
+    out_list: list[FileGraph | str | None] = []  # in file order; None until its graph is made below
+    tasks, todo = [], []
     root = _graph_root(out)
-    for (name, cache_file, _), plan in zip(files, plans):
+    for k, ((name, cache_file, _), plan) in enumerate(zip(files, plans)):
         parent_caches = {psrc: caches[psrc] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
         key = _graph_key(cache_file, plan, parent_caches)
         folder = root / key[:2] / key
-        meta_path = folder / "meta.json"
         try:
-            meta = json.loads(meta_path.read_text("utf-8"))
+            meta = json.loads((folder / "meta.json").read_text("utf-8"))
         except (OSError, ValueError):
             meta = None
         if isinstance(meta, dict) and _entry_whole(folder, meta):
-            if meta["conforms"] is not None or not validate:
-                results[name] = (folder, meta)
+            if meta["conforms"] is not None or not validate:  # kept as a FileGraph at once, not as its meta.json
+                out_list.append(_file_graph(folder, meta, plan.iris, computed=False))
                 if progress:
                     progress(1)
                 continue
+        out_list.append(None)
+        todo.append(k)
         tasks.append((name, str(cache_file), plan, str(folder), validate, parent_caches))
-    computed = {t[0] for t in tasks}
+    del caches
     done = (executor or LocalProcesses(jobs)).map(
         _graph_one_guarded, tasks, progress,
         lost=lambda t: (t[0], None, "the process building this file's graph died (killed by the system — out of "
                                     "memory?); other files are not affected"))
-    for task, (_, meta, error) in zip(tasks, done):
-        results[task[0]] = (Path(task[3]), meta) if error is None else error
-    out_list: list[FileGraph | str] = []
-    for (name, _, _), plan in zip(files, plans):
-        got = results[name]
-        if isinstance(got, str):
-            out_list.append(got)
-            continue
-        folder, meta = got
-        out_list.append(FileGraph(folder, meta["conforms"], meta["messages"], meta.get("own_triples", 0),
-                                  name in computed, plan.iris, meta["shared_key"]))
+    for k, task, (_, meta, error) in zip(todo, tasks, done):
+        out_list[k] = _file_graph(Path(task[3]), meta, task[2].iris, computed=True) if error is None else error
     return out_list
+
+
+def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool) -> FileGraph:
+    """A FileGraph from its cache entry's meta.json: what the build keeps of it (the SHACL report stays on disk)."""
+    return FileGraph(str(folder), meta["conforms"], meta["messages"], meta.get("own_triples", 0), computed, iris,
+                     meta["shared_key"])
 
 
 def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
@@ -429,7 +437,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.timings["extract"] = t1 - t0
     ok = [f for f in report.files if not f.error]
     names = _unique_sources([(readable_name(f.path.name), f.summary.keys) for f in ok])
-    files = [(name, f.cache, keys) for (name, keys), f in zip(names, ok)]
+    files = [(name, f.cache_entry, keys) for (name, keys), f in zip(names, ok)]
     made = graph_files(files, out, jobs, validate, progress=progress, executor=executor)
     for f, got in zip(ok, made):
         if isinstance(got, str):  # its graph could not be made: the file fails, the build goes on
@@ -657,7 +665,7 @@ def _validate_shared_file(shared_nt: Path):
     return validate_shared(shared_nt.read_text("utf-8", "surrogatepass"))
 
 
-def _owners(files: list[tuple[str, Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Owners:
+def _owners(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Owners:
     """uri → the index of the file that owns the node (identity.Owners), None for a node any file may describe.
     Kept for the whole corpus: one entry per document and file, and the answer per node asked about (the nodes
     files share and their neighbours: each is asked about many times while the partials are merged)."""

@@ -115,7 +115,7 @@ def section_key(section_path: list[str], number: str | None) -> str:
     return ".".join(parts) or "t"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentKey:
     """What IRIs and citation resolution need of a loaded document: a build keeps these for the whole corpus,
     never the records themselves (issue 11: memory must not grow with the text of the corpus)."""
