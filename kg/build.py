@@ -320,6 +320,7 @@ def _entry_whole(folder: Path, meta: dict) -> bool:
 
 
 GRAPH_BUDGET_S = 300  # seconds phase B may spend on one file before it becomes an error line
+_KEPT_META = ("conforms", "messages", "own_triples", "shared_key")  # what a build needs of a file's meta.json
 
 
 def _graph_one_guarded(args) -> tuple[str, dict | None, str | None]:
@@ -329,7 +330,7 @@ def _graph_one_guarded(args) -> tuple[str, dict | None, str | None]:
     try:
         with time_budget(GRAPH_BUDGET_S):
             source, meta = _graph_one(args)
-        return source, meta, None
+        return source, {k: meta[k] for k in _KEPT_META}, None  # the rest (sizes, the SHACL report) stays on disk
     except OverBudget:
         return args[0], None, (f"building this file's graph stopped after {GRAPH_BUDGET_S:g} s; "
                                "other files are not affected")
@@ -502,7 +503,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     if merge.shared_nt is not None:  # needed by this build only (validation, the merged files): 126 MB at 100k
         merge.shared_nt.unlink(missing_ok=True)
         merge.shared_nt = None
-    concat(stage / "documents.jsonl", b"", [_contract_path(f.cache) for f in ok if not f.error], separator=b"")
+    concat(stage / "documents.jsonl", b"", (_contract_path(f.cache) for f in ok if not f.error), separator=b"")
     report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()

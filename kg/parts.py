@@ -64,21 +64,24 @@ def link_parts(folder: Path, head_nq: bytes, graphs: list[tuple[str, "FileGraph"
     part its source file and its documents' IRIs, so the merged serialisations can be made from the folder."""
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / "_build.nq", head_nq)
-    manifest, taken = [], {"_build.nq", "parts.json"}
-    for name, g in graphs:
-        part = f"{slug(name)}.nq"
-        k = 1
-        while part in taken:  # two names that differ only in characters a slug replaces
-            k += 1
-            part = f"{slug(name)}~{k}.nq"
-        taken.add(part)
-        target = folder / part
-        try:
-            os.link(g.folder / "graph.nq", target)
-        except OSError:  # another file system, or links not allowed: copy
-            shutil.copyfile(g.folder / "graph.nq", target)
-        manifest.append({"file": name, "part": part, "documents": list(g.iris)})
-    write_atomic(folder / "parts.json", json.dumps(manifest, ensure_ascii=False, indent=0) + "\n")
+    taken = {"_build.nq", "parts.json"}
+
+    def linked():  # each part linked, then its manifest entry: the manifest is streamed, never whole in memory
+        for name, g in graphs:
+            part = f"{slug(name)}.nq"
+            k = 1
+            while part in taken:  # two names that differ only in characters a slug replaces
+                k += 1
+                part = f"{slug(name)}~{k}.nq"
+            taken.add(part)
+            target = folder / part
+            try:
+                os.link(g.folder / "graph.nq", target)
+            except OSError:  # another file system, or links not allowed: copy
+                shutil.copyfile(g.folder / "graph.nq", target)
+            yield json.dumps({"file": name, "part": part, "documents": list(g.iris)}, ensure_ascii=False).encode()
+
+    concat(folder / "parts.json", b"[\n", linked(), b"\n]\n", separator=b",\n")
     return [f"{PARTS_DIR}/"]
 
 
