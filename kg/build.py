@@ -154,16 +154,17 @@ def _contract_lines(docs: list[Document]) -> bytes:
     return "".join(json.dumps(_contract(d), ensure_ascii=False) + "\n" for d in docs).encode("utf-8", "backslashreplace")
 
 
-def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | None]:
+def _extract_one(args: tuple[str, float, str]) -> tuple[str, FileSummary | None, str | None]:
     """Extract one file where it runs (a process, a cluster worker) and write its records to the cache there;
-    only the summary travels back."""
+    only the summary travels back — as the record the build keeps, so no intermediate form of every file's summary
+    is held while the batch ends."""
     path, max_mb, cache = args
     result = extract_one(Path(path), max_mb)
     if result.error:
         return path, None, result.error
-    summary = FileSummary.of(result.documents).to_data()
+    summary = FileSummary.of(result.documents)
     _write_entry(Path(cache), json.dumps(documents_to_data(result.documents), ensure_ascii=False), result.documents,
-                 summary)
+                 summary.to_data())
     return path, summary, None
 
 
@@ -196,7 +197,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
     """Extract every file, serving unchanged files from the cache; order follows `paths`. The work runs on
     `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries."""
     outcomes: dict[int, FileOutcome] = {}
-    todo: list[tuple[int, Path, Path]] = []
+    todo: list[tuple[int, Path, str]] = []
     for i, path in enumerate(paths):
         try:
             data = file_bytes(path, max_mb)
@@ -218,8 +219,8 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
                 continue
             except (ValueError, KeyError, TypeError):
                 pass  # a damaged cache entry is extracted again
-        todo.append((i, path, cache))
-    args = [(str(p), max_mb, str(c)) for _, p, c in todo]
+        todo.append((i, path, str(cache)))
+    args = [(str(p), max_mb, c) for _, p, c in todo]
     results = (executor or LocalProcesses(jobs)).map(
         _extract_one, args, progress,
         lost=lambda a: (a[0], None, "the process extracting this file died (killed by the system — out of "
@@ -228,7 +229,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
         if error is not None:
             outcomes[i] = FileOutcome(path, error=error)
             continue
-        outcomes[i] = FileOutcome(path, FileSummary.from_data(summary), cache_entry=str(cache))
+        outcomes[i] = FileOutcome(path, summary, cache_entry=cache)
     return [outcomes[i] for i in range(len(paths))]
 
 
