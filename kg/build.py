@@ -522,25 +522,31 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.nodes, report.relationships = tables.counts()
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
-    # the database and the overview in a process of their own: its buffer pool and what it reads are not added
-    # to this process's peak (which holds the merge's memory until it ends) and are given back when it ends
-    loaded = run_isolated(_load_and_draw, out, stage, rewritten, tables.rows)
-    if loaded[2] is None:  # the patch failed: the load, in a new process (not on top of the patch's memory)
+    # the database, then the overview when it must be drawn from it, each in a process of its own: their buffer
+    # pools and what they read are not added to this process's peak, nor to each other's (at 100k the load peaked
+    # at 1.3 GB and the overview at 1.7 GB alone, 2.05 GB in one process), and are given back when each ends
+    loaded = run_isolated(_load, out, stage, rewritten, tables.rows)
+    if loaded[2]:  # the patch failed: the load, in a new process (not on top of the patch's memory)
         failed = loaded
-        loaded = run_isolated(_load_and_draw, out, stage, None, tables.rows, loaded[1])
+        loaded = run_isolated(_load, out, stage, None, tables.rows, loaded[1])
         loaded[4]["embedded_load"] += failed[4]["embedded_load"]
-    report.patched_rows, report.database, report.overview_key, report.overview, seconds = loaded
+    report.patched_rows, report.database, _, overview, seconds = loaded
     report.timings.update(seconds)
+    t6 = time.perf_counter()
+    report.overview_key, report.overview = overview or run_isolated(_overview, out, stage)
+    report.timings["overview"] = time.perf_counter() - t6
     report.outputs += [DB_NAME, "overview.html"]
     return report
 
 
-def _load_and_draw(out: Path, stage: Path, rewritten: list[str] | None, rows: dict[str, int],
-                   patch_failed: str = "") -> tuple[int | None, str, str | None, str | None, dict[str, float]]:
-    """The embedded database of a build (the one in place patched, else loaded from the tables) and its overview
-    page: (rows patched or None, how the database was made, the overview's key, how it was made, seconds). When
-    the patch fails, returns (None, why, None, None, seconds) without loading: the caller loads in a new process
-    (`patch_failed`: why), so the failed patch's memory (its buffer pool, its rows) is not under the load's."""
+def _load(out: Path, stage: Path, rewritten: list[str] | None, rows: dict[str, int],
+          patch_failed: str = "") -> tuple[int | None, str, bool, tuple[str, str] | None, dict[str, float]]:
+    """The embedded database of a build (the one in place patched, else loaded from the tables), and its overview
+    page when the patch changes nothing the page counts or shows (viz.keeps_overview: taken from the build in
+    place without asking the database): (rows patched or None, how the database was made, whether the patch
+    failed, the overview's (key, how it was made) or None when it must be drawn, seconds). A failed patch loads
+    nothing: the caller loads in a new process (`patch_failed`: why), so the failed patch's memory (its buffer
+    pool, its rows) is not under the load's."""
     from .projection import TABLES_DIR
     from .stores.ladybug import bulk_load
 
@@ -550,12 +556,10 @@ def _load_and_draw(out: Path, stage: Path, rewritten: list[str] | None, rows: di
     else:
         patched, how, delta, failed = patch_database(out, stage, rewritten, rows)
         if failed:
-            return None, how, None, None, {"embedded_load": time.perf_counter() - t}
+            return None, how, True, None, {"embedded_load": time.perf_counter() - t}
     if patched is None:
         bulk_load(stage / TABLES_DIR, stage)
-    t1 = time.perf_counter()
-    key, overview = _overview(out, stage, delta)
-    return patched, how, key, overview, {"embedded_load": t1 - t, "overview": time.perf_counter() - t1}
+    return patched, how, False, _overview_kept(out, stage, delta), {"embedded_load": time.perf_counter() - t}
 
 
 @dataclass
@@ -684,27 +688,41 @@ def _owners(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list
 OVERVIEW_STATE = ".overview.json"  # in a build: the key of its overview's selection and the nodes it shows
 
 
-def _overview(out: Path, stage: Path, delta=None) -> tuple[str, str]:
-    """Write the overview page into `stage`, or take the page in place: when the database is the previous one
-    patched with a `delta` that changes nothing the page counts or shows (viz.keeps_overview), without asking the
-    database; else when the selection's key is unchanged, without drawing it (drawing is the slow part). Returns
-    the key and what was done. The selection is read from the build's embedded database, so the graph is never
-    whole in memory."""
+def _overview_before(out: Path) -> tuple[Path | None, dict]:
+    """The build in place and what its overview shows ({} when it has none)."""
     from .publish import current_build
-    from .stores.ladybug import DB_NAME, OVERVIEW_POOL, LadybugReader
-    from .viz import keeps_overview, render, select_overview
 
     previous = current_build(out)
-    before = {}
     if previous is not None and (previous / "overview.html").exists():
         try:
-            before = json.loads((previous / OVERVIEW_STATE).read_text("utf-8"))
+            return previous, json.loads((previous / OVERVIEW_STATE).read_text("utf-8"))
         except (OSError, ValueError):
             pass
-    if delta is not None and before.get("uris") and keeps_overview(delta, set(before["uris"])):
-        shutil.copy2(previous / "overview.html", stage / "overview.html")
-        write_atomic(stage / OVERVIEW_STATE, json.dumps(before, ensure_ascii=False))
-        return before["key"], "kept (the database patch changes nothing it counts or shows)"
+    return previous, {}
+
+
+def _overview_kept(out: Path, stage: Path, delta) -> tuple[str, str] | None:
+    """The overview page in place, taken into `stage` when the database is the previous one patched with a `delta`
+    that changes nothing the page counts or shows (viz.keeps_overview) — without asking the database: (its key,
+    how), else None."""
+    from .viz import keeps_overview
+
+    previous, before = _overview_before(out)
+    if delta is None or not before.get("uris") or not keeps_overview(delta, set(before["uris"])):
+        return None
+    shutil.copy2(previous / "overview.html", stage / "overview.html")
+    write_atomic(stage / OVERVIEW_STATE, json.dumps(before, ensure_ascii=False))
+    return before["key"], "kept (the database patch changes nothing it counts or shows)"
+
+
+def _overview(out: Path, stage: Path) -> tuple[str, str]:
+    """Write the overview page into `stage`, or take the page in place when the selection's key is unchanged,
+    without drawing it (drawing is the slow part). Returns the key and what was done. The selection is read from
+    the build's embedded database, so the graph is never whole in memory."""
+    from .stores.ladybug import DB_NAME, OVERVIEW_POOL, LadybugReader
+    from .viz import render, select_overview
+
+    previous, before = _overview_before(out)
     with LadybugReader(stage / DB_NAME, buffer_pool=OVERVIEW_POOL) as reader:
         nodes, rels = select_overview(reader.run, OVERVIEW_NODES)
     key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
