@@ -2,9 +2,10 @@
 
 Each chunk of files leaves a run (kg.parts.chunk_partials): its shared rows and its counts, each section sorted
 by key, written as pickled frames. A build merges the runs k-way, a key at a time, streaming the merged rows into
-the shared table part; the derived counts are ranked by an external sort. What stays in memory is an index per
-agency (name, jurisdiction, tasks led and held) and per jurisdiction and topic, and what files say of another
-file's nodes (kept per file for its table part) — never the rows themselves (issue 11, item 1).
+the shared table part; the derived counts are ranked by an external sort. A build runs the merge in a process of
+its own (kg.build), which holds an index per agency (name, jurisdiction, tasks led and held) and per jurisdiction
+and topic, a frame of each run, a row group of each table and a sort's batch, and hands back what files say of
+another file's nodes (kept per file for its table part) — never the rows themselves (issue 11, item 1).
 """
 from __future__ import annotations
 
