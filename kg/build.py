@@ -477,7 +477,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     merge = None if write_merged_files else _cached_merge(out, root, key, validate)
     if merge is None:
         made = sum(not path.exists() for path, _ in partials.values())
-        merge = _merge_shared(root, key, head_graphs, partials, graphs, _owners(files, graphs), executor, validate,
+        merge = _merge_shared(root, key, head_graphs, partials, graphs, _owned(files, graphs), executor, validate,
                               stage)
         report.shared_merge = f"merged from {len(partials)} partials ({made} made anew)"
     else:
@@ -510,8 +510,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     t4 = time.perf_counter()
 
     def write_shared(writer) -> None:  # the merge came from the cache, but its table part cannot be linked
-        merge_runs([rows for _, rows in chunk_partials(partials, graphs, executor)], _owners(files, graphs), writer,
-                   root)
+        runs = [rows for _, rows in chunk_partials(partials, graphs, executor)]
+        merge_runs(runs, Owners(_owned(files, graphs), memo=True), writer, root)
 
     tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.pending, key,
                                                   None if merge.written else write_shared, graph_fingerprint(),
@@ -602,7 +602,7 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerg
     return merge
 
 
-def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: list[FileGraph], owner, executor,
+def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: list[FileGraph], owned: dict, executor,
                   validate: bool, stage: Path) -> SharedMerge:
     """Merge the chunk partials, out of core: the shared triples (after the ontology, vocabularies and build), each
     once, into a file — merged k-way from the partials' sorted line files — validated together (the result cached
@@ -615,7 +615,7 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
     # in a process of its own: the merge's buffers (a frame of every run, a row group of every table, the external
     # sorts' batches) are given back when it ends instead of staying under this process's later peaks
-    triples, pending = run_isolated(_merge_what_files_share, runs, head, owner.roots, shared_nt, stage, root)
+    triples, pending = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root)
     merge = SharedMerge(triples, pending, shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()
@@ -626,8 +626,8 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     return merge
 
 
-def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owned: dict, shared_nt: Path, stage: Path,
-                     scratch: Path) -> tuple[int, dict]:
+def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owned: dict, shared_nt: Path,
+                            stage: Path, scratch: Path) -> tuple[int, dict]:
     """The merge proper (run in a process of its own): the shared triples, after the `head` lines, each once into
     `shared_nt`; the shared rows and derived counts into the shared table part in `stage`. Returns the triples'
     count and what files say of other files' nodes (kg.shared.merge_runs), by the owner's index in `owned`."""
@@ -671,10 +671,10 @@ def _validate_shared_file(shared_nt: Path):
     return validate_shared(shared_nt.read_text("utf-8", "surrogatepass"))
 
 
-def _owners(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list[FileGraph]) -> Owners:
-    """uri → the index of the file that owns the node (identity.Owners), None for a node any file may describe.
-    Kept for the whole corpus: one entry per document and file, and the answer per node asked about (the nodes
-    files share and their neighbours: each is asked about many times while the partials are merged)."""
+def _owned(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list[FileGraph]) -> dict[str, int]:
+    """The roots of identity.Owners for the whole corpus: each file's source IRI and its documents' IRIs → the
+    file's index (a node under a root belongs to that file; any other node to none). One entry per document and
+    file; the merge asks it about the nodes files share and their neighbours (memoised where it runs)."""
     from .identity import source_iri
 
     owned: dict[str, int] = {}
@@ -682,7 +682,7 @@ def _owners(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list
         owned[source_iri(name)] = k
         for iri in g.iris:
             owned[iri] = k
-    return Owners(owned, memo=True)
+    return owned
 
 
 OVERVIEW_STATE = ".overview.json"  # in a build: the key of its overview's selection and the nodes it shows
