@@ -427,7 +427,6 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
     import pyoxigraph as ox
 
-    from .projection import StreamedTables
     from .rdf import GraphWriter, serialize
     from .shared import merge_runs
     from .stores.ladybug import DB_NAME
@@ -474,7 +473,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     key = merge_key(partials, names, graphs)
     parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
     write_merged_files = merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB)
-    merge = None if write_merged_files else _cached_merge(out, root, key, validate)
+    merge = None if write_merged_files else _cached_merge(out, root, key, validate,
+                                                          {c: files for c, (_, files) in partials.items()})
     if merge is None:
         made = sum(not path.exists() for path, _ in partials.values())
         merge = _merge_shared(root, key, head_graphs, partials, graphs, _owned(files, graphs), executor, validate,
@@ -513,24 +513,22 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
         runs = [rows for _, rows in chunk_partials(partials, graphs, executor)]
         merge_runs(runs, Owners(_owned(files, graphs), memo=True), writer, root)
 
-    tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.pending, key,
-                                                  None if merge.written else write_shared, graph_fingerprint(),
+    tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.said, _pending_dir(root, key),
+                                                  key, None if merge.written else write_shared, graph_fingerprint(),
                                                   executor)
-    merge.pending = None
+    merge.said = {}
     report.outputs += tables_written
-    tables = StreamedTables(stage)  # the rows per table, from the Parquet footers
-    report.nodes, report.relationships = tables.counts()
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
     # the database, then the overview when it must be drawn from it, each in a process of its own: their buffer
     # pools and what they read are not added to this process's peak, nor to each other's (at 100k the load peaked
     # at 1.3 GB and the overview at 1.7 GB alone, 2.05 GB in one process), and are given back when each ends
-    loaded = run_isolated(_load, out, stage, rewritten, tables.rows)
+    loaded = run_isolated(_load, out, stage, rewritten)
     if loaded[2]:  # the patch failed: the load, in a new process (not on top of the patch's memory)
         failed = loaded
-        loaded = run_isolated(_load, out, stage, None, tables.rows, loaded[1])
+        loaded = run_isolated(_load, out, stage, None, loaded[1])
         loaded[4]["embedded_load"] += failed[4]["embedded_load"]
-    report.patched_rows, report.database, _, overview, seconds = loaded
+    report.patched_rows, report.database, _, overview, seconds, (report.nodes, report.relationships) = loaded
     report.timings.update(seconds)
     t6 = time.perf_counter()
     report.overview_key, report.overview = overview or run_isolated(_overview, out, stage)
@@ -539,37 +537,42 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     return report
 
 
-def _load(out: Path, stage: Path, rewritten: list[str] | None, rows: dict[str, int],
-          patch_failed: str = "") -> tuple[int | None, str, bool, tuple[str, str] | None, dict[str, float]]:
+def _load(out: Path, stage: Path, rewritten: list[str] | None, patch_failed: str = "") -> tuple[
+        int | None, str, bool, tuple[str, str] | None, dict[str, float], tuple[int, int]]:
     """The embedded database of a build (the one in place patched, else loaded from the tables), and its overview
     page when the patch changes nothing the page counts or shows (viz.keeps_overview: taken from the build in
     place without asking the database): (rows patched or None, how the database was made, whether the patch
-    failed, the overview's (key, how it was made) or None when it must be drawn, seconds). A failed patch loads
+    failed, the overview's (key, how it was made) or None when it must be drawn, seconds, the tables' nodes and
+    relationships — counted here from the Parquet footers, so the build's own process never imports pyarrow's
+    Parquet reader and its pools: ~35 MB at any size). A failed patch loads
     nothing: the caller loads in a new process (`patch_failed`: why), so the failed patch's memory (its buffer
     pool, its rows) is not under the load's."""
-    from .projection import TABLES_DIR
+    from .projection import TABLES_DIR, StreamedTables
     from .stores.ladybug import bulk_load
 
     t = time.perf_counter()
+    tables = StreamedTables(stage)  # the rows per table, from the Parquet footers
     if patch_failed:
         patched, how, delta = None, patch_failed, None
     else:
-        patched, how, delta, failed = patch_database(out, stage, rewritten, rows)
+        patched, how, delta, failed = patch_database(out, stage, rewritten, tables.rows)
         if failed:
-            return None, how, True, None, {"embedded_load": time.perf_counter() - t}
+            return None, how, True, None, {"embedded_load": time.perf_counter() - t}, tables.counts()
     if patched is None:
         bulk_load(stage / TABLES_DIR, stage)
-    return patched, how, False, _overview_kept(out, stage, delta), {"embedded_load": time.perf_counter() - t}
+    return (patched, how, False, _overview_kept(out, stage, delta), {"embedded_load": time.perf_counter() - t},
+            tables.counts())
 
 
 @dataclass
 class SharedMerge:
     """What files share, merged (from the chunk partials) — or, when the same merge was made before, what the build
-    needs of it from the cache: the shared triples' count, their SHACL result and the pending rows (what files
-    say of other files' nodes, by the owner's index); `shared_nt` and `written` only when merged now."""
+    needs of it from the cache: the shared triples' count, their SHACL result and, by the owner's index, a hash of
+    what files say of other files' nodes (the rows themselves are on disk: _pending_dir); `shared_nt` and
+    `written` only when merged now."""
 
     triples: int
-    pending: dict
+    said: dict[int, str]
     validation: object = None  # validate.ValidationResult of the shared part, when validated
     validated: int = 0  # 1 when validated in this build
     validate_seconds: float = 0.0
@@ -581,12 +584,18 @@ def _merge_path(root: Path, key: str) -> Path:
     return root / "merged" / key[:2] / f"{key}.pickle"
 
 
-def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerge | None:
+def _pending_dir(root: Path, key: str) -> Path:
+    """The merge `key`'s rows that files say of other files' nodes, a file per chunk (kg.parts.write_pending)."""
+    return _merge_path(root, key).with_suffix(".pending")
+
+
+def _cached_merge(out: Path, root: Path, key: str, validate: bool,
+                  members: dict[int, list[int]]) -> SharedMerge | None:
     """The merge `key` from the cache, when the build in place holds its shared table part (else the rows are
-    needed to write it: None)."""
+    needed to write it: None) and its pending rows are there for every chunk of files (`members`) they concern."""
     import pickle
 
-    from .parts import TABLES_STATE
+    from .parts import TABLES_STATE, pending_file
     from .projection import SHARED_PART
     from .publish import current_build
 
@@ -597,7 +606,9 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerg
         merge = pickle.loads(_merge_path(root, key).read_bytes())
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
         return None
-    if validate and merge.validation is None:
+    said, pending = getattr(merge, "said", None), _pending_dir(root, key)
+    if (validate and merge.validation is None) or not isinstance(said, dict) or not all(
+            pending_file(pending, c).is_file() for c, files in members.items() if any(k in said for k in files)):
         return None
     return merge
 
@@ -614,31 +625,37 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     shared_nt = _merge_path(root, key).with_suffix(".nt")
     head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
     # in a process of its own: the merge's buffers (a frame of every run, a row group of every table, the external
-    # sorts' batches) are given back when it ends instead of staying under this process's later peaks
-    triples, pending = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root)
-    merge = SharedMerge(triples, pending, shared_nt=shared_nt, written=True)
+    # sorts' batches) are given back when it ends instead of staying under this process's later peaks; so are the
+    # rows files say of other files' nodes, written per chunk for the table parts' writers (only their hashes
+    # come back)
+    members = {c: files for c, (_, files) in partials.items()}
+    triples, said = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root, members,
+                                 _pending_dir(root, key))
+    merge = SharedMerge(triples, said, shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()
         merge.validation, merge.validated = _validate_shared(shared_nt, root)
         merge.validate_seconds = time.perf_counter() - t
-    write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.pending, merge.validation),
+    write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.said, merge.validation),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     return merge
 
 
 def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owned: dict, shared_nt: Path,
-                            stage: Path, scratch: Path) -> tuple[int, dict]:
+                            stage: Path, scratch: Path, members: dict[int, list[int]],
+                            pending: Path) -> tuple[int, dict[int, str]]:
     """The merge proper (run in a process of its own): the shared triples, after the `head` lines, each once into
-    `shared_nt`; the shared rows and derived counts into the shared table part in `stage`. Returns the triples'
-    count and what files say of other files' nodes (kg.shared.merge_runs), by the owner's index in `owned`."""
-    from .parts import merged_lines, read_lines, write_lines
+    `shared_nt`; the shared rows and derived counts into the shared table part in `stage`; what files say of other
+    files' nodes (kg.shared.merge_runs, by the owner's index in `owned`) into `pending`, a file per chunk of files
+    (`members`). Returns the triples' count and, per file index, the hash of what is said of its nodes."""
+    from .parts import merged_lines, read_lines, write_lines, write_pending
     from .projection import SHARED_PART, TableWriter
     from .shared import merge_runs
 
     triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
     with TableWriter(stage, SHARED_PART) as writer:
-        pending = merge_runs([rows for _, rows in runs], Owners(owned, memo=True), writer, scratch)
-    return triples, pending
+        said = merge_runs([rows for _, rows in runs], Owners(owned, memo=True), writer, scratch)
+    return triples, write_pending(pending, members, said)
 
 
 def _validate_shared(shared_nt: Path, root: Path):

@@ -328,24 +328,24 @@ def chunk_partials(paths: dict[int, tuple[Path, list[int]]], graphs: list["FileG
 TABLES_STATE = ".tables-state.json"  # per table part: what it was made from, so a rebuild can take it in place
 
 
-def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["FileGraph"], pending: dict,
-                      shared_key: str, write_shared: Callable | None, fingerprint: str,
+def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["FileGraph"], said: dict[int, str],
+                      pending: Path, shared_key: str, write_shared: Callable | None, fingerprint: str,
                       executor) -> tuple[list[str], list[str] | None]:
     """The property-graph tables into `stage`: the shared part (merged shared rows and derived counts) and each file
-    part (kg.projection.chunk_of) from its files' own rows with `pending` (what other files say of their nodes, by
-    file index). A part is hard-linked from the build in place when it would hold the same: for a file part, the
-    same files with the same graphs and the same said of their nodes; for the shared part, the same merge
-    (`shared_key`), else `write_shared(writer)` writes it (None: the merge wrote it into `stage`). So a rebuild
-    after one changed file writes one file part per table, and the shared part only when what files share changed.
-    Returns the tables written and the parts made anew (None when there was no earlier build to take parts from).
-    File parts are written on `executor`."""
+    part (kg.projection.chunk_of) from its files' own rows with what other files say of their nodes — read by the
+    part's writer from the folder `pending` (write_pending), hashed per file index in `said`. A part is hard-linked
+    from the build in place when it would hold the same: for a file part, the same files with the same graphs and
+    the same said of their nodes; for the shared part, the same merge (`shared_key`), else `write_shared(writer)`
+    writes it (None: the merge wrote it into `stage`). So a rebuild after one changed file writes one file part per
+    table, and the shared part only when what files share changed. Returns the tables written and the parts made
+    anew (None when there was no earlier build to take parts from). File parts are written on `executor`."""
     from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, part_name, table_dir
     from .publish import current_build
 
     by_chunk = chunk_members(names)
     state = {part_name(None): shared_key}
     for c, members in by_chunk.items():
-        made_of = [fingerprint] + [[names[k], graphs[k].folder.name, pending_digest(pending.get(k))] for k in members]
+        made_of = [fingerprint] + [[names[k], graphs[k].folder.name, said.get(k, "")] for k in members]
         state[part_name(c)] = hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()[:20]
     previous = current_build(out)
     try:
@@ -368,8 +368,8 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
         if before.get(part) == state[part] and _link_part(previous, stage, folders, part):
             continue
         rewritten.append(part)
-        todo.append((str(stage), part, [(str(graphs[k].folder / "own-rows.pickle"), pending.get(k, {}))
-                                        for k in by_chunk[c]]))
+        todo.append((str(stage), part, [(str(graphs[k].folder / "own-rows.pickle"), k) for k in by_chunk[c]],
+                     str(pending_file(pending, c)) if any(k in said for k in by_chunk[c]) else None))
     for args, done in zip(todo, executor.map(_write_part, todo, None, lost=lambda a: None)):
         if done is None:  # its worker died: written here (an error here is the build's)
             _write_part(args)
@@ -377,6 +377,29 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
     tables = stage / TABLES_DIR
     written = [f"{TABLES_DIR}/{d}/" for d in folders if (tables / d).is_dir() and any((tables / d).glob("*.parquet"))]
     return written, (rewritten if before else None)
+
+
+def pending_file(folder: Path, chunk: int) -> Path:
+    """Where write_pending keeps what other files say of the nodes of one chunk's files."""
+    return folder / f"{chunk:02d}.pickle"
+
+
+def write_pending(folder: Path, members: dict[int, list[int]], pending: dict[int, dict]) -> dict[int, str]:
+    """What other files say of each file's nodes (kg.shared.merge_runs), one pickle per chunk of files (`members`:
+    chunk → file indices) for the writer of that chunk's table part, so no process holds all of it but the merge
+    that made it (at 100k it was the largest thing the build's own process held); returns its hash per file index
+    (pending_digest), which says whether a file's table part must be written again."""
+    import pickle
+
+    folder.mkdir(parents=True, exist_ok=True)
+    said = {}
+    for c, files in members.items():
+        entries = {k: pending[k] for k in files if pending.get(k)}
+        if entries:
+            write_atomic(pending_file(folder, c), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL),
+                         durable=False)
+            said.update((k, pending_digest(e)) for k, e in entries.items())
+    return said
 
 
 def pending_digest(entries: dict | None) -> str:
@@ -391,15 +414,17 @@ def pending_digest(entries: dict | None) -> str:
     return h.hexdigest()[:16]
 
 
-def _write_part(args: tuple[str, str, list[tuple[str, dict]]]) -> str:
-    """One file part of every table (pass 2): its files' own rows with what other files say of their nodes."""
+def _write_part(args: tuple[str, str, list[tuple[str, int]], str | None]) -> str:
+    """One file part of every table (pass 2): its files' own rows with what other files say of their nodes (the
+    chunk's write_pending file, when they say anything)."""
     import pickle
 
     from .projection import TableWriter, write_own_rows
 
-    stage, part, files = args
+    stage, part, files, said = args
+    pending = pickle.loads(Path(said).read_bytes()) if said else {}
     with TableWriter(Path(stage), part) as writer:
-        write_own_rows(((pickle.loads(Path(rows).read_bytes()), pending) for rows, pending in files), writer)
+        write_own_rows(((pickle.loads(Path(rows).read_bytes()), pending.pop(k, {})) for rows, k in files), writer)
     return part
 
 

@@ -1,6 +1,7 @@
 """The RDF knowledge graph (issue #3): shapes, identity, cross-document links, provenance, reproducibility."""
 from __future__ import annotations
 
+import pickle
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from kg.build import build
+from kg.parts import pending_digest
+from kg.projection import read_tables
 from kg.validate import validate, validate_graphs
 
 PK = Namespace("https://w3id.org/policykg/ontology#")
@@ -629,12 +632,29 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
         return value
 
     monkeypatch.setattr(B, "run_isolated", spy)
-    report = build(sorted(examples_dir.glob("0*.txt")), tmp_path / "out", jobs=1)
+    # the Tianjin plan says things of the national plan it implements, a node the national file owns
+    dev = [examples_dir / "dev" / name for name in ("d03_guojia_zhijiaogaige.txt", "d09_tianjin_zhijiao.txt")]
+    report = build(sorted(examples_dir.glob("0*.txt")) + dev, tmp_path / "out", jobs=1)
     merged = [value for name, value in steps if name == "_merge_what_files_share"]
     assert len(merged) == 1
-    triples, pending = merged[0]
+    triples, said = merged[0]
     assert triples > 0 and report.triples > triples  # the shared triples, counted in the child, are in the total
     assert list((tmp_path / "out").glob("**/tables/Agency/shared.parquet"))  # the child wrote the shared part
+    # what files say of other files' nodes stays on disk, a file per chunk for the table parts' writers: only a
+    # hash per file comes back (at 100k the rows were the largest thing this process held)
+    assert said and all(isinstance(k, int) and len(h) == 16 for k, h in said.items())
+    written = {}
+    for path in (tmp_path / "out").glob(".cache/graph-*/merged/*/*.pending/*.pickle"):
+        written.update(pickle.loads(path.read_bytes()))
+    assert {k: pending_digest(e) for k, e in written.items()} == said
+    # and the table parts' writers read them: the owner's row carries the other file's sources
+    tables = read_tables(tmp_path / "out")
+    for entries in written.values():
+        for kind, table, *key in entries:
+            sources = entries[(kind, table, *key)][3]
+            rows = tables.nodes[table] if kind == "node" else tables.rels[table]
+            [row] = [r for r in rows if ([r["uri"]] if kind == "node" else [r["from"], r["to"]]) == key]
+            assert sources <= set(row["sources"])
 
 
 def test_the_database_and_the_overview_are_made_in_processes_of_their_own(tmp_path, examples_dir, monkeypatch):
