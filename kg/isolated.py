@@ -24,14 +24,17 @@ def run_isolated(func: Callable, *args):
     name = func.__name__.strip("_").replace("_", " ")
     with tempfile.TemporaryDirectory(prefix="kg-step-") as tmp:
         task, result = Path(tmp) / "task.pickle", Path(tmp) / "result.pickle"
-        task.write_bytes(pickle.dumps((sys.path, pickle.dumps((func, args), protocol=pickle.HIGHEST_PROTOCOL))))
+        with task.open("wb") as fh:  # the path first (the child needs it to import what the task names), then the
+            pickle.dump(sys.path, fh)  # task streamed to the file: never a second copy of its bytes in memory
+            pickle.dump((func, args), fh, protocol=pickle.HIGHEST_PROTOCOL)
         done = subprocess.run([sys.executable, "-m", "kg.isolated", str(task), str(result)],
                               stdin=subprocess.DEVNULL, check=False)
         if not result.exists():
             why = ("was killed (by the system — out of memory?)" if done.returncode < 0 else
                    f"ended with exit code {done.returncode} and no result (its error is above)")
             raise StepKilled(f"the process running {name} {why}; the build in place is kept")
-        ok, value = pickle.loads(result.read_bytes())
+        with result.open("rb") as fh:
+            ok, value = pickle.load(fh)
     if not ok:
         raise value
     return value
@@ -42,9 +45,9 @@ def _run(task: Path, result: Path) -> None:
     from .executors import _end_with_parent
 
     _end_with_parent()
-    path, payload = pickle.loads(task.read_bytes())
-    sys.path[:] = path
-    func, args = pickle.loads(payload)
+    with task.open("rb") as fh:
+        sys.path[:] = pickle.load(fh)
+        func, args = pickle.load(fh)
     try:
         out = (True, func(*args))
     except Exception as err:  # raised again in the parent
