@@ -236,12 +236,13 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
     results = (executor or LocalProcesses(jobs)).map(
         _extract_one, args, progress,
         lost=lambda a: (a[0], None, "the process extracting this file died (killed by the system — out of "
-                                    "memory?); other files are not affected"))
+                                    "memory?); other files are not affected"),
+        keep=lambda r: (r[0], r[1].shared(memo) if r[1] is not None else None, r[2]))
     for (i, path, cache), (_, summary, error) in zip(todo, results):
         if error is not None:
             outcomes[i] = FileOutcome(path, error=error)
             continue
-        outcomes[i] = FileOutcome(path, summary.shared(memo), cache_entry=cache)
+        outcomes[i] = FileOutcome(path, summary, cache_entry=cache)
     return [outcomes[i] for i in range(len(paths))]
 
 

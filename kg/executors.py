@@ -19,9 +19,12 @@ class ExecutorError(Exception):
 
 
 class Executor(Protocol):
-    """Runs func over args, in order; a task whose worker died gets lost(arg) as its result."""
+    """Runs func over args, in order; a task whose worker died gets lost(arg) as its result. `keep`, when given,
+    is applied here to each result as it arrives, and its value kept instead: what the caller holds of a result is
+    never the raw form of every result at once (a cold build's per-file summaries)."""
 
-    def map(self, func: Callable, args: list, progress: Progress, lost: Callable) -> list: ...
+    def map(self, func: Callable, args: list, progress: Progress, lost: Callable,
+            keep: Callable | None = None) -> list: ...
 
     def close(self) -> None: ...
 
@@ -32,10 +35,12 @@ class LocalProcesses:
     def __init__(self, jobs: int = 0):
         self.jobs = jobs or os.cpu_count() or 1
 
-    def map(self, func: Callable, args: list, progress: Progress, lost: Callable) -> list:
+    def map(self, func: Callable, args: list, progress: Progress, lost: Callable,
+            keep: Callable | None = None) -> list:
         if self.jobs > 1 and len(args) > 1:
-            return pool_map(func, args, self.jobs, progress, lost)
-        return list(track(map(func, args), progress))
+            return pool_map(func, args, self.jobs, progress, lost, keep)
+        results = track(map(func, args), progress)
+        return list(map(keep, results) if keep else results)
 
     def close(self) -> None:
         pass
@@ -108,9 +113,11 @@ class DaskCluster:
                                     "the output folder must be on a file system every worker mounts at the same "
                                     "path")
 
-    def map(self, func: Callable, args: list, progress: Progress, lost: Callable) -> list:
+    def map(self, func: Callable, args: list, progress: Progress, lost: Callable,
+            keep: Callable | None = None) -> list:
         if not args:
             return []
+        keep = keep or _same
         self.connect()
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
@@ -126,16 +133,16 @@ class DaskCluster:
             batch = which[fut.key]
             try:
                 for k, result in zip(batch, fut.result()):
-                    out[k] = result
+                    out[k] = keep(result)
                 if progress:
                     progress(len(batch))
             except KilledWorker:  # a worker died each time it ran this batch (Dask retries elsewhere first)
                 retry.extend(batch)
         for k in sorted(retry):  # one file per task now, so only a file that kills its worker is lost
             try:
-                out[k] = self.client.submit(func, args[k], pure=False).result()
+                out[k] = keep(self.client.submit(func, args[k], pure=False).result())
             except KilledWorker:
-                out[k] = lost(args[k])
+                out[k] = keep(lost(args[k]))
             if progress:
                 progress(1)
         return out
@@ -177,19 +184,20 @@ def _reads(path: str, expected: str) -> bool:
         return False
 
 
-def pool_map(func, args: list, jobs: int, progress: Progress, lost: Callable) -> list:
-    """func over args in a process pool, in order. A worker killed mid-task (the OOM killer) breaks the whole
-    pool; what it took with it is run again one item per process, so only the item that kills its process
-    gets `lost(arg)` as its result."""
+def pool_map(func, args: list, jobs: int, progress: Progress, lost: Callable, keep: Callable | None = None) -> list:
+    """func over args in a process pool, in order, each result through `keep` as it arrives (Executor.map). A
+    worker killed mid-task (the OOM killer) breaks the whole pool; what it took with it is run again one item per
+    process, so only the item that kills its process gets `lost(arg)` as its result."""
     from concurrent.futures.process import BrokenProcessPool
 
+    keep = keep or _same
     out: list = [None] * len(args)
     done = [False] * len(args)
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(args)), initializer=_start_worker) as pool:
             # chunks of at most 64 items: at 10k files, chunks of 625 left a core idle for most of the last one
             for k, result in enumerate(pool.map(func, args, chunksize=max(1, min(64, len(args) // (jobs * 8))))):
-                out[k], done[k] = result, True
+                out[k], done[k] = keep(result), True
                 if progress:
                     progress(1)
     except BrokenProcessPool:
@@ -199,12 +207,16 @@ def pool_map(func, args: list, jobs: int, progress: Progress, lost: Callable) ->
             continue
         try:
             with ProcessPoolExecutor(max_workers=1, initializer=_start_worker) as pool:
-                out[k] = pool.submit(func, arg).result()
+                out[k] = keep(pool.submit(func, arg).result())
         except BrokenProcessPool:
-            out[k] = lost(arg)
+            out[k] = keep(lost(arg))
         if progress:
             progress(1)
     return out
+
+
+def _same(result):
+    return result
 
 
 def _start_worker() -> None:

@@ -366,6 +366,43 @@ def test_a_worker_killed_mid_task_costs_only_its_own_item():
     assert got == [0, 10, 20, "lost 3", 40, 50, 60, 70]
 
 
+def test_what_the_caller_keeps_of_each_result_is_made_as_it_arrives_lost_ones_included():
+    """Executor.map's `keep`: a cold build keeps each file's summary in its shared form, never every raw one at
+    once; the item whose worker died goes through it too, and order is kept (pool, one process, in line)."""
+    from kg.executors import LocalProcesses, pool_map
+
+    seen = []
+
+    def keep(result):
+        seen.append(result)
+        return ("kept", result)
+
+    got = pool_map(_dies_on_three, list(range(8)), 2, None, lost=lambda n: f"lost {n}", keep=keep)
+    assert got == [("kept", r) for r in [0, 10, 20, "lost 3", 40, 50, 60, 70]]
+    assert sorted(map(str, seen)) == sorted(map(str, [0, 10, 20, "lost 3", 40, 50, 60, 70]))
+    assert LocalProcesses(1).map(abs, [-1, -2], None, lost=None, keep=str) == ["1", "2"]
+    assert LocalProcesses(2).map(abs, [-1, -2], None, lost=None) == [1, 2]
+
+
+def test_summaries_share_one_object_for_what_many_files_repeat():
+    """A build keeps every file's summary: the documents many files cite and their findings' counts are one object
+    for all of them (FileSummary.shared), the values unchanged."""
+    from kg.build import FileSummary
+    from kg.identity import DocumentKey
+
+    def summary(n: int) -> FileSummary:
+        cited = ((f"国办发〔2017〕{95}号", "国务院办公厅关于深化产教融合的若干意见"), (None, "某某方案"))
+        key = DocumentKey(f"doc{n}-0", f"doc{n}.txt", f"https://example.org/doc/{n}", None, f"方案{n}",
+                          tuple((a, b) for a, b in cited))  # a new tuple of new pairs for each file
+        return FileSummary([key], 3, {"no_date": 1})
+
+    memo: dict = {}
+    one, two = summary(1).shared(memo), summary(2).shared(memo)
+    assert one == summary(1) and two == summary(2)
+    assert one.keys[0].citations is two.keys[0].citations and one.findings is two.findings
+    assert one.keys[0].iri != two.keys[0].iri
+
+
 def _frozen_objects(_n: int) -> int:
     import gc
 
