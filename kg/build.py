@@ -55,8 +55,8 @@ class FileSummary:
 
     def shared(self, memo: dict) -> "FileSummary":
         """The same summary, with what many files repeat — the documents they cite, their findings' counts — taken
-        from `memo`, one object for all of them (a build keeps every file's summary: at 30k the citations' pairs
-        of strings, each file its own copies, were a fifth of the build's own memory). Never mutated after."""
+        from `memo`, one object for all of them (a build keeps every file's summary: on the 10k corpus the
+        citations took 497 bytes of a file's ~2.1 KB, each file its own copies; shared, 140). Never mutated after."""
         keys = [DocumentKey(k.doc_id, memo.setdefault(k.source, k.source), k.iri, k.number, k.title,
                             memo.setdefault(k.citations, tuple(memo.setdefault(c, c) for c in k.citations)))
                 for k in self.keys]
