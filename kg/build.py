@@ -486,8 +486,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     key = merge_key(partials, names, graphs)
     parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
     write_merged_files = merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB)
-    merge = None if write_merged_files else _cached_merge(out, root, key, validate,
-                                                          {c: files for c, (_, files) in partials.items()})
+    merge = None if write_merged_files else _cached_merge(out, root, key, validate, partials)
     if merge is None:
         made = sum(not path.exists() for path, _ in partials.values())
         merge = _merge_shared(root, key, head_graphs, partials, graphs, _owned(files, graphs), executor, validate,
@@ -602,10 +601,10 @@ def _pending_dir(root: Path, key: str) -> Path:
     return _merge_path(root, key).with_suffix(".pending")
 
 
-def _cached_merge(out: Path, root: Path, key: str, validate: bool,
-                  members: dict[int, list[int]]) -> SharedMerge | None:
+def _cached_merge(out: Path, root: Path, key: str, validate: bool, partials: dict) -> SharedMerge | None:
     """The merge `key` from the cache, when the build in place holds its shared table part (else the rows are
-    needed to write it: None) and its pending rows are there for every chunk of files (`members`) they concern."""
+    needed to write it: None) and its pending rows are there for every chunk of files (`partials`: chunk → (its
+    partial, its files)) they concern."""
     import pickle
 
     from .parts import TABLES_STATE, pending_file
@@ -621,7 +620,7 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool,
         return None
     said, pending = getattr(merge, "said", None), _pending_dir(root, key)
     if (validate and merge.validation is None) or not isinstance(said, dict) or not all(
-            pending_file(pending, c).is_file() for c, files in members.items() if any(k in said for k in files)):
+            pending_file(pending, c).is_file() for c, (_, files) in partials.items() if any(k in said for k in files)):
         return None
     return merge
 

@@ -634,7 +634,7 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
     monkeypatch.setattr(B, "run_isolated", spy)
     # the Tianjin plan says things of the national plan it implements, a node the national file owns
     dev = [examples_dir / "dev" / name for name in ("d03_guojia_zhijiaogaige.txt", "d09_tianjin_zhijiao.txt")]
-    report = build(sorted(examples_dir.glob("0*.txt")) + dev, tmp_path / "out", jobs=1)
+    report = build(sorted(examples_dir.glob("0*.txt")) + dev, tmp_path / "out", jobs=1, merged="never")
     merged = [value for name, value in steps if name == "_merge_what_files_share"]
     assert len(merged) == 1
     triples, said = merged[0]
@@ -655,6 +655,14 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
             rows = tables.nodes[table] if kind == "node" else tables.rels[table]
             [row] = [r for r in rows if ([r["uri"]] if kind == "node" else [r["from"], r["to"]]) == key]
             assert sources <= set(row["sources"])
+    # the same merge is then taken from the cache — but not when its files are gone: merged again, the same tables
+    again = build(sorted(examples_dir.glob("0*.txt")) + dev, tmp_path / "out", jobs=1, merged="never")
+    assert again.shared_merge.startswith("taken from the cache")
+    for folder in (tmp_path / "out").glob(".cache/graph-*/merged/*/*.pending"):
+        shutil.rmtree(folder)
+    again = build(sorted(examples_dir.glob("0*.txt")) + dev, tmp_path / "out", jobs=1, merged="never")
+    assert again.shared_merge.startswith("merged from")
+    assert read_tables(tmp_path / "out").fingerprint() == tables.fingerprint()
 
 
 def test_the_database_and_the_overview_are_made_in_processes_of_their_own(tmp_path, examples_dir, monkeypatch):
