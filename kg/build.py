@@ -486,7 +486,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     key = merge_key(partials, names, graphs)
     parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
     write_merged_files = merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB)
-    merge = None if write_merged_files else _cached_merge(out, root, key, validate, partials)
+    merge = None if write_merged_files else _cached_merge(out, root, key, validate)
     if merge is None:
         made = sum(not path.exists() for path, _ in partials.values())
         merge = _merge_shared(root, key, head_graphs, partials, graphs, _owned(files, graphs), executor, validate,
@@ -585,6 +585,7 @@ class SharedMerge:
 
     triples: int
     said: dict[int, str]
+    pending_sizes: dict[int, int]  # per chunk, the size of its pending rows' file (kg.parts.write_pending)
     validation: object = None  # validate.ValidationResult of the shared part, when validated
     validated: int = 0  # 1 when validated in this build
     validate_seconds: float = 0.0
@@ -601,10 +602,9 @@ def _pending_dir(root: Path, key: str) -> Path:
     return _merge_path(root, key).with_suffix(".pending")
 
 
-def _cached_merge(out: Path, root: Path, key: str, validate: bool, partials: dict) -> SharedMerge | None:
+def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerge | None:
     """The merge `key` from the cache, when the build in place holds its shared table part (else the rows are
-    needed to write it: None) and its pending rows are there for every chunk of files (`partials`: chunk → (its
-    partial, its files)) they concern."""
+    needed to write it: None) and its pending rows' files are whole (the sizes it recorded)."""
     import pickle
 
     from .parts import TABLES_STATE, pending_file
@@ -618,9 +618,13 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool, partials: dic
         merge = pickle.loads(_merge_path(root, key).read_bytes())
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
         return None
-    said, pending = getattr(merge, "said", None), _pending_dir(root, key)
-    if (validate and merge.validation is None) or not isinstance(said, dict) or not all(
-            pending_file(pending, c).is_file() for c, (_, files) in partials.items() if any(k in said for k in files)):
+    if validate and merge.validation is None:
+        return None
+    pending = _pending_dir(root, key)
+    try:
+        if not all(pending_file(pending, c).stat().st_size == size for c, size in merge.pending_sizes.items()):
+            return None
+    except (OSError, AttributeError):  # gone, or a merge cached before its pending rows were kept on disk
         return None
     return merge
 
@@ -641,25 +645,26 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     # rows files say of other files' nodes, written per chunk for the table parts' writers (only their hashes
     # come back)
     members = {c: files for c, (_, files) in partials.items()}
-    triples, said = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root, members,
-                                 _pending_dir(root, key))
-    merge = SharedMerge(triples, said, shared_nt=shared_nt, written=True)
+    triples, (said, sizes) = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root,
+                                          members, _pending_dir(root, key))
+    merge = SharedMerge(triples, said, sizes, shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()
         merge.validation, merge.validated = _validate_shared(shared_nt, root)
         merge.validate_seconds = time.perf_counter() - t
-    write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.said, merge.validation),
+    write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.said, merge.pending_sizes,
+                                                                 merge.validation),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     return merge
 
 
 def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owned: dict, shared_nt: Path,
                             stage: Path, scratch: Path, members: dict[int, list[int]],
-                            pending: Path) -> tuple[int, dict[int, str]]:
+                            pending: Path) -> tuple[int, tuple[dict[int, str], dict[int, int]]]:
     """The merge proper (run in a process of its own): the shared triples, after the `head` lines, each once into
     `shared_nt`; the shared rows and derived counts into the shared table part in `stage`; what files say of other
     files' nodes (kg.shared.merge_runs, by the owner's index in `owned`) into `pending`, a file per chunk of files
-    (`members`). Returns the triples' count and, per file index, the hash of what is said of its nodes."""
+    (`members`). Returns the triples' count and write_pending's hashes per file index and sizes per chunk."""
     from .parts import merged_lines, read_lines, write_lines, write_pending
     from .projection import SHARED_PART, TableWriter
     from .shared import merge_runs

@@ -385,22 +385,24 @@ def pending_file(folder: Path, chunk: int) -> Path:
     return folder / f"{chunk:02d}.pickle"
 
 
-def write_pending(folder: Path, members: dict[int, list[int]], pending: dict[int, dict]) -> dict[int, str]:
+def write_pending(folder: Path, members: dict[int, list[int]],
+                  pending: dict[int, dict]) -> tuple[dict[int, str], dict[int, int]]:
     """What other files say of each file's nodes (kg.shared.merge_runs), one pickle per chunk of files (`members`:
     chunk → file indices) for the writer of that chunk's table part, so no process holds all of it but the merge
-    that made it (at 100k it was the largest thing the build's own process held); returns its hash per file index
-    (pending_digest), which says whether a file's table part must be written again."""
+    that made it (at 100k it was the largest thing the build's own process held). Returns its hash per file index
+    (pending_digest: whether a file's table part must be written again) and each file's size per chunk — written
+    without a flush each, like the other cache entries, so a reader checks the sizes before trusting them."""
     import pickle
 
     folder.mkdir(parents=True, exist_ok=True)
-    said = {}
+    said, sizes = {}, {}
     for c, files in members.items():
         entries = {k: pending[k] for k in files if pending.get(k)}
         if entries:
-            write_atomic(pending_file(folder, c), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL),
-                         durable=False)
+            sizes[c] = write_atomic(pending_file(folder, c), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL),
+                                    durable=False)
             said.update((k, pending_digest(e)) for k, e in entries.items())
-    return said
+    return said, sizes
 
 
 def pending_digest(entries: dict | None) -> str:
