@@ -359,39 +359,46 @@ def graph_files(files: list[tuple[str, str | Path, list[DocumentKey]]], out: Pat
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileGraph | str]:
     """Phase B over every file, in parallel on `executor` (default: `jobs` local processes); files whose content
     key is unchanged come from the cache. A file whose graph could not be made (its worker died, its budget ran
-    out) gives its error instead."""
+    out) gives its error instead. Each file is planned (kg.rdf.plan_stream) and its cache entry looked up only when
+    the executor can take its task: the plans and tasks of files waiting their turn are never all held at once."""
+    from collections import deque
 
-    from .rdf import plan_corpus
+    from .rdf import plan_stream
 
-    plans = plan_corpus([(name, keys) for name, _, keys in files])
     caches = {name: str(cache_file) for name, cache_file, _ in files}
     out_list: list[FileGraph | str | None] = []  # in file order; None until its graph is made below
-    tasks, todo = [], []
+    sent: deque = deque()  # (index, folder, IRIs) of each file sent to the executor, in order: results come so
     root = _graph_root(out)
-    for k, ((name, cache_file, _), plan) in enumerate(zip(files, plans)):
-        parent_caches = {psrc: caches[psrc] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
-        key = _graph_key(cache_file, plan, parent_caches)
-        folder = root / key[:2] / key
-        try:
-            meta = json.loads((folder / "meta.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            meta = None
-        if isinstance(meta, dict) and _entry_whole(folder, meta):
-            if meta["conforms"] is not None or not validate:  # kept as a FileGraph at once, not as its meta.json
-                out_list.append(_file_graph(folder, meta, plan.iris, computed=False))
-                if progress:
-                    progress(1)
-                continue
-        out_list.append(None)
-        todo.append(k)
-        tasks.append((name, str(cache_file), plan, str(folder), validate, parent_caches))
-    del caches
-    done = (executor or LocalProcesses(jobs)).map(
-        _graph_one_guarded, tasks, progress,
+
+    def tasks():
+        plans = plan_stream([(name, keys) for name, _, keys in files])
+        for k, ((name, cache_file, _), plan) in enumerate(zip(files, plans)):
+            parent_caches = {psrc: caches[psrc] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
+            key = _graph_key(cache_file, plan, parent_caches)
+            folder = root / key[:2] / key
+            try:
+                meta = json.loads((folder / "meta.json").read_text("utf-8"))
+            except (OSError, ValueError):
+                meta = None
+            if isinstance(meta, dict) and _entry_whole(folder, meta):
+                if meta["conforms"] is not None or not validate:  # kept as a FileGraph at once, not as its meta.json
+                    out_list.append(_file_graph(folder, meta, plan.iris, computed=False))
+                    if progress:
+                        progress(1)
+                    continue
+            out_list.append(None)
+            sent.append((k, folder, plan.iris))
+            yield name, str(cache_file), plan, str(folder), validate, parent_caches
+
+    def keep(result) -> None:
+        k, folder, iris = sent.popleft()
+        _, meta, error = result
+        out_list[k] = _file_graph(folder, meta, iris, computed=True) if error is None else error
+
+    (executor or LocalProcesses(jobs)).map(
+        _graph_one_guarded, tasks(), progress, keep=keep, total=len(files),
         lost=lambda t: (t[0], None, "the process building this file's graph died (killed by the system — out of "
                                     "memory?); other files are not affected"))
-    for k, task, (_, meta, error) in zip(todo, tasks, done):
-        out_list[k] = _file_graph(Path(task[3]), meta, task[2].iris, computed=True) if error is None else error
     return out_list
 
 

@@ -5,13 +5,16 @@ are byte-identical whichever runs it. See docs/scaling.md for pointing a build a
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from itertools import chain, islice
 from pathlib import Path
 from typing import Protocol
 
 Progress = Callable[[int], None] | None
 ENGINES = ("process", "dask")
+IN_FLIGHT = 4  # batches of work sent per worker and not yet taken back: all an executor holds of a stream of work
 
 
 class ExecutorError(Exception):
@@ -19,27 +22,32 @@ class ExecutorError(Exception):
 
 
 class Executor(Protocol):
-    """Runs func over args, in order; a task whose worker died gets lost(arg) as its result. `keep`, when given,
-    is applied here to each result as it arrives, and its value kept instead: what the caller holds of a result is
-    never the raw form of every result at once (a cold build's per-file summaries)."""
+    """Runs func over args, in order; a task whose worker died gets lost(arg) as its result. `args` may be a stream
+    (a generator): it is read as workers free up, so at most IN_FLIGHT batches per worker are held at once, never
+    every task; `total` (the stream's length or a bound on it, when it has no len) sizes the batches. `keep`, when
+    given, is applied here to each result as it arrives, in argument order, and its value kept instead: what the
+    caller holds of a result is never the raw form of every result at once (a cold build's per-file summaries)."""
 
-    def map(self, func: Callable, args: list, progress: Progress, lost: Callable,
-            keep: Callable | None = None) -> list: ...
+    def map(self, func: Callable, args: Iterable, progress: Progress, lost: Callable,
+            keep: Callable | None = None, total: int | None = None) -> list: ...
 
     def close(self) -> None: ...
 
 
 class LocalProcesses:
-    """A process pool of `jobs` processes on this machine (0: one per core); one process runs work in line."""
+    """A process pool of `jobs` processes on this machine (0: one per core); one process, or a single task, runs
+    in line."""
 
     def __init__(self, jobs: int = 0):
         self.jobs = jobs or os.cpu_count() or 1
 
-    def map(self, func: Callable, args: list, progress: Progress, lost: Callable,
-            keep: Callable | None = None) -> list:
-        if self.jobs > 1 and len(args) > 1:
-            return pool_map(func, args, self.jobs, progress, lost, keep)
-        results = track(map(func, args), progress)
+    def map(self, func: Callable, args: Iterable, progress: Progress, lost: Callable,
+            keep: Callable | None = None, total: int | None = None) -> list:
+        stream = iter(args)
+        head = list(islice(stream, 2))
+        if self.jobs > 1 and len(head) > 1:
+            return pool_map(func, chain(head, stream), self.jobs, progress, lost, keep, _total(args, total))
+        results = track(map(func, chain(head, stream)), progress)
         return list(map(keep, results) if keep else results)
 
     def close(self) -> None:
@@ -113,38 +121,42 @@ class DaskCluster:
                                     "the output folder must be on a file system every worker mounts at the same "
                                     "path")
 
-    def map(self, func: Callable, args: list, progress: Progress, lost: Callable,
-            keep: Callable | None = None) -> list:
-        if not args:
-            return []
+    def map(self, func: Callable, args: Iterable, progress: Progress, lost: Callable,
+            keep: Callable | None = None, total: int | None = None) -> list:
         keep = keep or _same
+        stream = iter(args)
+        head = list(islice(stream, 1))
+        if not head:
+            return []
         self.connect()
-        from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
         workers = max(1, len(self.client.scheduler_info().get("workers", {})))
-        size = max(1, len(args) // (workers * 8))
-        batches = [list(range(k, min(k + size, len(args)))) for k in range(0, len(args), size)]
-        futures = [self.client.submit(_run_batch, func, [args[k] for k in b], pure=False) for b in batches]
-        which = {f.key: b for f, b in zip(futures, batches)}
-        out: list = [None] * len(args)
-        retry: list[int] = []
-        for fut in as_completed(futures):
-            batch = which[fut.key]
+        size = max(1, _total(args, total) // (workers * 8))
+        out: list = []
+        sent: deque = deque()  # (future, batch) in argument order
+
+        def take_back() -> None:
+            future, batch = sent.popleft()
             try:
-                for k, result in zip(batch, fut.result()):
-                    out[k] = keep(result)
-                if progress:
-                    progress(len(batch))
+                results = future.result()
             except KilledWorker:  # a worker died each time it ran this batch (Dask retries elsewhere first)
-                retry.extend(batch)
-        for k in sorted(retry):  # one file per task now, so only a file that kills its worker is lost
-            try:
-                out[k] = keep(self.client.submit(func, args[k], pure=False).result())
-            except KilledWorker:
-                out[k] = keep(lost(args[k]))
+                results = []
+                for arg in batch:  # one file per task now, so only a file that kills its worker is lost
+                    try:
+                        results.append(self.client.submit(func, arg, pure=False).result())
+                    except KilledWorker:
+                        results.append(lost(arg))
+            out.extend(keep(r) for r in results)
             if progress:
-                progress(1)
+                progress(len(batch))
+
+        for batch in batches(chain(head, stream), size):
+            sent.append((self.client.submit(_run_batch, func, batch, pure=False), batch))
+            if len(sent) >= workers * IN_FLIGHT:
+                take_back()
+        while sent:
+            take_back()
         return out
 
     def close(self) -> None:
@@ -184,35 +196,76 @@ def _reads(path: str, expected: str) -> bool:
         return False
 
 
-def pool_map(func, args: list, jobs: int, progress: Progress, lost: Callable, keep: Callable | None = None) -> list:
-    """func over args in a process pool, in order, each result through `keep` as it arrives (Executor.map). A
-    worker killed mid-task (the OOM killer) breaks the whole pool; what it took with it is run again one item per
-    process, so only the item that kills its process gets `lost(arg)` as its result."""
+def pool_map(func, args: Iterable, jobs: int, progress: Progress, lost: Callable, keep: Callable | None = None,
+             total: int | None = None) -> list:
+    """func over args in a process pool, in order, each result through `keep` as it arrives, the args read as a
+    stream with at most IN_FLIGHT batches per process sent and not taken back (Executor.map). A worker killed
+    mid-task (the OOM killer) breaks the whole pool; what was in flight is run again one item per process, so only
+    the item that kills its process gets `lost(arg)` as its result, and the rest of the stream goes to a new pool."""
     from concurrent.futures.process import BrokenProcessPool
 
     keep = keep or _same
-    out: list = [None] * len(args)
-    done = [False] * len(args)
-    try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), initializer=_start_worker) as pool:
-            # chunks of at most 64 items: at 10k files, chunks of 625 left a core idle for most of the last one
-            for k, result in enumerate(pool.map(func, args, chunksize=max(1, min(64, len(args) // (jobs * 8))))):
-                out[k], done[k] = keep(result), True
-                if progress:
-                    progress(1)
-    except BrokenProcessPool:
-        pass
-    for k, arg in enumerate(args):
-        if done[k]:
-            continue
-        try:
-            with ProcessPoolExecutor(max_workers=1, initializer=_start_worker) as pool:
-                out[k] = keep(pool.submit(func, arg).result())
-        except BrokenProcessPool:
-            out[k] = keep(lost(arg))
+    # batches of at most 64 items: at 10k files, batches of 625 left a core idle for most of the last one
+    size = max(1, min(64, _total(args, total) // (jobs * 8)))
+    stream = batches(iter(args), size)
+    out: list = []
+    sent: deque = deque()  # (future, batch) in argument order
+
+    def take_back() -> None:
+        future, batch = sent[0]
+        out.extend(keep(r) for r in future.result())  # BrokenProcessPool: the batch stays to be run again
+        sent.popleft()
         if progress:
-            progress(1)
-    return out
+            progress(len(batch))
+
+    while True:
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
+                for batch in stream:
+                    sent.append((None, batch))  # kept before it is sent: a pool found broken here loses nothing
+                    sent[-1] = (pool.submit(_run_batch, func, batch), batch)
+                    if len(sent) >= jobs * IN_FLIGHT:
+                        take_back()
+                while sent:
+                    take_back()
+            return out
+        except BrokenProcessPool:
+            pass
+        while sent:  # batches that came back whole before the break keep their results
+            future, batch = sent.popleft()
+            try:
+                if future is None:
+                    raise BrokenProcessPool("never sent")
+                results = future.result()
+            except BrokenProcessPool:
+                results = [_alone(func, arg, lost) for arg in batch]
+            out.extend(keep(r) for r in results)
+            if progress:
+                progress(len(batch))
+
+
+def _alone(func, arg, lost: Callable):
+    """func(arg) in a process of its own; lost(arg) when that process dies."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(max_workers=1, initializer=_start_worker) as pool:
+            return pool.submit(func, arg).result()
+    except BrokenProcessPool:
+        return lost(arg)
+
+
+def batches(items: Iterator, size: int) -> Iterator[list]:
+    """Lists of `size` items read from a stream (the last one shorter)."""
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _total(args: Iterable, total: int | None) -> int:
+    """How many tasks a map has, for sizing its batches: `total` when given, else len(args) (0 for a stream)."""
+    if total is not None:
+        return total
+    return len(args) if hasattr(args, "__len__") else 0
 
 
 def _same(result):

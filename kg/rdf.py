@@ -496,19 +496,24 @@ def plan_files(files: list[tuple[str, list[Document]]]) -> list[FilePlan]:
 
 def plan_corpus(files: list[tuple[str, list[DocumentKey]]]) -> list[FilePlan]:
     """plan_files from the documents' keys alone: what a build keeps of the corpus in memory."""
+    return list(plan_stream(files))
+
+
+def plan_stream(files: list[tuple[str, list[DocumentKey]]]) -> Iterator[FilePlan]:
+    """plan_corpus a file at a time, in file order: the corpus's index (every document's IRI, the resolver) is made
+    first, each file's plan (its citations resolved, the documents its clauses are aligned with) only when asked
+    for, so a build need not hold every file's plan at once."""
     iris = distinct_document_iris(files)
     resolver = Resolver.of([(key, iri) for (_, keys), file_iris in zip(files, iris)
                             for key, iri in zip(keys, file_iris)])
     where = {iri: (source, key.doc_id) for (source, keys), file_iris in zip(files, iris)
              for key, iri in zip(keys, file_iris)}
-    plans = []
     for (source, keys), file_iris in zip(files, iris):
         targets = tuple(tuple(resolver.resolve(number, title, key.source, iri) for number, title in key.citations)
                         for key, iri in zip(keys, file_iris))
         parents = tuple(tuple(sorted({(t, *where[t]) for t in doc_targets if t and where[t][0] != source}))
                         for doc_targets in targets)
-        plans.append(FilePlan(tuple(file_iris), targets, parents))
-    return plans
+        yield FilePlan(tuple(file_iris), targets, parents)
 
 
 def distinct_document_iris(files: list[tuple[str, list[DocumentKey]]]) -> list[list[str]]:

@@ -40,11 +40,12 @@ def _dies_on_three(n: int) -> int:
     return n * 10
 
 
-@pytest.mark.parametrize("n", [8, 40])  # one file per task; batches of files
-def test_a_worker_killed_mid_task_costs_only_its_own_item(n):
+@pytest.mark.parametrize("n,stream", [(8, False), (40, False), (200, True)])  # one file per task; batches; a
+def test_a_worker_killed_mid_task_costs_only_its_own_item(n, stream):                # stream read as workers free up
     cluster = DaskCluster(workers=2)
+    args = (k for k in range(n)) if stream else list(range(n))
     try:
-        got = cluster.map(_dies_on_three, list(range(n)), None, lost=lambda k: f"lost {k}")
+        got = cluster.map(_dies_on_three, args, None, lost=lambda k: f"lost {k}", total=n if stream else None)
     finally:
         cluster.close()
     assert got == [k * 10 if k != 3 else "lost 3" for k in range(n)]

@@ -384,6 +384,35 @@ def test_what_the_caller_keeps_of_each_result_is_made_as_it_arrives_lost_ones_in
     assert LocalProcesses(2).map(abs, [-1, -2], None, lost=None) == [1, 2]
 
 
+def test_executors_read_their_work_as_a_stream_a_few_batches_ahead():
+    """Executor.map takes a generator and reads it only as workers free up (issue 11: phase B made every file's
+    plan and task before sending the first, ~110 MB at 100k files); results stay in order, and a worker killed
+    mid-stream costs only its own item while the rest of the stream goes on in a new pool."""
+    from kg.executors import IN_FLIGHT, LocalProcesses, pool_map
+
+    taken, when_kept = [], []
+
+    def stream(n):
+        for k in range(n):
+            taken.append(k)
+            yield k
+
+    def keep(result):
+        when_kept.append(len(taken))
+        return result
+
+    got = pool_map(_dies_on_three, stream(2000), 2, None, lost=lambda n: f"lost {n}", keep=keep, total=2000)
+    assert got == [k * 10 if k != 3 else "lost 3" for k in range(2000)]
+    assert len(taken) == 2000
+    size = min(64, 2000 // (2 * 8))
+    assert when_kept[0] <= 2 * IN_FLIGHT * size + size < 2000, when_kept[0]
+    assert max(b - a for a, b in zip(range(len(when_kept)), when_kept)) <= 2 * IN_FLIGHT * size + size
+    taken.clear()
+    assert LocalProcesses(2).map(abs, (-k for k in range(5)), None, lost=None) == [0, 1, 2, 3, 4]
+    assert LocalProcesses(2).map(abs, iter([-7]), None, lost=None) == [7]  # one task runs in line
+    assert LocalProcesses(2).map(abs, iter([]), None, lost=None) == []
+
+
 def test_summaries_share_one_object_for_what_many_files_repeat():
     """A build keeps every file's summary: the documents many files cite and their findings' counts are one object
     for all of them (FileSummary.shared), the values unchanged."""
