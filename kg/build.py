@@ -24,7 +24,7 @@ from loaders.serialize import documents_from_data, documents_to_data
 from .identity import DocumentKey, Owners, document_keys
 from .isolated import run_isolated
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, merge_key,
-                    own_chunk_files, partial_paths, patch_database, write_merged, write_table_parts)
+                    own_chunk_files, partial_paths, patch_database, write_lines, write_merged, write_table_parts)
 
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
@@ -496,8 +496,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     merge = None if write_merged_files else _cached_merge(out, root, key, validate)
     if merge is None:
         made = sum(not path.exists() for path, _ in partials.values())
-        merge = _merge_shared(root, key, head_graphs, partials, graphs, _owned(files, graphs), executor, validate,
-                              stage)
+        merge = _merge_shared(root, key, head_graphs, partials, graphs, _write_owned(stage, files, graphs),
+                              executor, validate, stage)
         report.shared_merge = f"merged from {len(partials)} partials ({made} made anew)"
     else:
         report.shared_merge = "taken from the cache (what files share is unchanged)"
@@ -636,7 +636,7 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerg
     return merge
 
 
-def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: list[FileGraph], owned: dict, executor,
+def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: list[FileGraph], owned: Path, executor,
                   validate: bool, stage: Path) -> SharedMerge:
     """Merge the chunk partials, out of core: the shared triples (after the ontology, vocabularies and build), each
     once, into a file — merged k-way from the partials' sorted line files — validated together (the result cached
@@ -652,8 +652,11 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     # rows files say of other files' nodes, written per chunk for the table parts' writers (only their hashes
     # come back)
     members = {c: files for c, (_, files) in partials.items()}
-    triples, (said, sizes) = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root,
-                                          members, _pending_dir(root, key))
+    try:
+        triples, (said, sizes) = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root,
+                                              members, _pending_dir(root, key))
+    finally:
+        owned.unlink(missing_ok=True)  # not an output: the stage becomes the build in place
     merge = SharedMerge(triples, said, sizes, shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()
@@ -665,20 +668,20 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     return merge
 
 
-def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owned: dict, shared_nt: Path,
+def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owned: Path, shared_nt: Path,
                             stage: Path, scratch: Path, members: dict[int, list[int]],
                             pending: Path) -> tuple[int, tuple[dict[int, str], dict[int, int]]]:
     """The merge proper (run in a process of its own): the shared triples, after the `head` lines, each once into
     `shared_nt`; the shared rows and derived counts into the shared table part in `stage`; what files say of other
-    files' nodes (kg.shared.merge_runs, by the owner's index in `owned`) into `pending`, a file per chunk of files
+    files' nodes (kg.shared.merge_runs, by the owner's index in the `owned` file) into `pending`, a file per chunk of files
     (`members`). Returns the triples' count and write_pending's hashes per file index and sizes per chunk."""
-    from .parts import merged_lines, read_lines, write_lines, write_pending
+    from .parts import merged_lines, read_lines, write_pending
     from .projection import SHARED_PART, TableWriter
     from .shared import merge_runs
 
     triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
     with TableWriter(stage, SHARED_PART) as writer:
-        said = merge_runs([rows for _, rows in runs], Owners(owned, memo=True), writer, scratch)
+        said = merge_runs([rows for _, rows in runs], Owners(_read_owned(owned), memo=True), writer, scratch)
     return triples, write_pending(pending, members, said)
 
 
@@ -716,13 +719,39 @@ def _owned(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list[
     """The roots of identity.Owners for the whole corpus: each file's source IRI and its documents' IRIs → the
     file's index (a node under a root belongs to that file; any other node to none). One entry per document and
     file; the merge asks it about the nodes files share and their neighbours (memoised where it runs)."""
+    return {iri: k for k, iri in _owned_roots(files, graphs)}
+
+
+def _owned_roots(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list[FileGraph]):
+    """_owned's entries, (file index, IRI), a file at a time."""
     from .identity import source_iri
 
-    owned: dict[str, int] = {}
     for k, ((name, _, _), g) in enumerate(zip(files, graphs)):
-        owned[source_iri(name)] = k
+        yield k, source_iri(name)
         for iri in g.iris:
-            owned[iri] = k
+            yield k, iri
+
+
+OWNED_FILE = ".owned.txt"  # in the stage, for the merge's process: _owned's entries as lines "index IRI"
+
+
+def _write_owned(stage: Path, files: list[tuple[str, str | Path, list[DocumentKey]]],
+                 graphs: list[FileGraph]) -> Path:
+    """_owned's entries written a file at a time for the merge's process, which makes the map itself: the main
+    process never holds it (a source IRI per file and an entry per document: ~30 MB at 100k files). IRIs hold no
+    spaces or line breaks."""
+    path = stage / OWNED_FILE
+    write_lines(path, (f"{k} {iri}" for k, iri in _owned_roots(files, graphs)))
+    return path
+
+
+def _read_owned(path: Path) -> dict[str, int]:
+    """The map _write_owned wrote: IRI → file index."""
+    owned: dict[str, int] = {}
+    with open(path, encoding="utf-8", errors="surrogatepass") as fh:
+        for line in fh:
+            k, iri = line.rstrip("\n").split(" ", 1)
+            owned[iri] = int(k)
     return owned
 
 

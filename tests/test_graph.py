@@ -623,10 +623,12 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
     end, must not carry them under its later peaks (issue 11: peak memory). Same graph as ever (the other tests)."""
     import kg.build as B
 
-    steps = []
+    steps, owned = [], {}
     real = B.run_isolated
 
     def spy(func, *args):
+        if func.__name__ == "_merge_what_files_share":
+            owned.update(B._read_owned(args[2]))
         value = real(func, *args)
         steps.append((func.__name__, value))
         return value
@@ -634,9 +636,15 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
     monkeypatch.setattr(B, "run_isolated", spy)
     # the Tianjin plan says things of the national plan it implements, a node the national file owns
     dev = [examples_dir / "dev" / name for name in ("d03_guojia_zhijiaogaige.txt", "d09_tianjin_zhijiao.txt")]
-    report = build(sorted(examples_dir.glob("0*.txt")) + dev, tmp_path / "out", jobs=1, merged="never")
+    inputs = sorted(examples_dir.glob("0*.txt")) + dev
+    report = build(inputs, tmp_path / "out", jobs=1, merged="never")
     merged = [value for name, value in steps if name == "_merge_what_files_share"]
     assert len(merged) == 1
+    # who owns which node reaches the merge's process as a file the build wrote a file at a time (the map is never
+    # made in this process: ~30 MB at 100k files): every file's source and its documents; not left in the build
+    assert sorted(set(owned.values())) == list(range(len(inputs)))
+    assert len(owned) >= len(inputs) + report.document_count
+    assert not list((tmp_path / "out").glob(f"**/{B.OWNED_FILE}"))
     triples, (said, sizes) = merged[0]
     assert triples > 0 and report.triples > triples  # the shared triples, counted in the child, are in the total
     assert list((tmp_path / "out").glob("**/tables/Agency/shared.parquet"))  # the child wrote the shared part
