@@ -205,45 +205,53 @@ def _cached_summary(cache: Path) -> FileSummary:
 def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.0,
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileOutcome]:
     """Extract every file, serving unchanged files from the cache; order follows `paths`. The work runs on
-    `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries."""
-    outcomes: dict[int, FileOutcome] = {}
-    todo: list[tuple[int, Path, str]] = []
+    `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries. Files are
+    read and looked up in the cache as the executor takes work: the tasks of files waiting their turn are never all
+    held at once."""
+    from collections import deque
+
+    outcomes: list[FileOutcome | None] = []  # in file order; None until its file is extracted
+    sent: deque = deque()  # (index, path, cache entry) of each file sent to the executor, in order: results come so
     memo: dict = {}  # FileSummary.shared: one object for what many files' summaries repeat
-    for i, path in enumerate(paths):
-        try:
-            data = file_bytes(path, max_mb)
-        except LoaderError as err:
-            outcomes[i] = FileOutcome(path, error=err.reason)
-        except OSError as err:
-            outcomes[i] = FileOutcome(path, error=f"cannot read: {err.strerror or err}")
-        if i in outcomes:
-            if progress:
-                progress(1)
-            continue
-        cache = _cache_path(out, data, path.name)
-        del data
-        if cache.exists():
+
+    def tasks():
+        for i, path in enumerate(paths):
             try:
-                outcomes[i] = FileOutcome(path, _cached_summary(cache).shared(memo), cached=True,
-                                          cache_entry=str(cache))
+                data = file_bytes(path, max_mb)
+            except LoaderError as err:
+                outcomes.append(FileOutcome(path, error=err.reason))
+            except OSError as err:
+                outcomes.append(FileOutcome(path, error=f"cannot read: {err.strerror or err}"))
+            if len(outcomes) > i:
                 if progress:
                     progress(1)
                 continue
-            except (ValueError, KeyError, TypeError):
-                pass  # a damaged cache entry is extracted again
-        todo.append((i, path, str(cache)))
-    args = [(str(p), max_mb, c) for _, p, c in todo]
-    results = (executor or LocalProcesses(jobs)).map(
-        _extract_one, args, progress,
+            cache = _cache_path(out, data, path.name)
+            del data
+            if cache.exists():
+                try:
+                    outcomes.append(FileOutcome(path, _cached_summary(cache).shared(memo), cached=True,
+                                                cache_entry=str(cache)))
+                    if progress:
+                        progress(1)
+                    continue
+                except (ValueError, KeyError, TypeError):
+                    pass  # a damaged cache entry is extracted again
+            outcomes.append(None)
+            sent.append((i, path, str(cache)))
+            yield str(path), max_mb, str(cache)
+
+    def keep(result) -> None:
+        i, path, cache = sent.popleft()
+        _, summary, error = result
+        outcomes[i] = FileOutcome(path, error=error) if error is not None else \
+            FileOutcome(path, summary.shared(memo), cache_entry=cache)
+
+    (executor or LocalProcesses(jobs)).map(
+        _extract_one, tasks(), progress, keep=keep, total=len(paths),
         lost=lambda a: (a[0], None, "the process extracting this file died (killed by the system — out of "
-                                    "memory?); other files are not affected"),
-        keep=lambda r: (r[0], r[1].shared(memo) if r[1] is not None else None, r[2]))
-    for (i, path, cache), (_, summary, error) in zip(todo, results):
-        if error is not None:
-            outcomes[i] = FileOutcome(path, error=error)
-            continue
-        outcomes[i] = FileOutcome(path, summary, cache_entry=cache)
-    return [outcomes[i] for i in range(len(paths))]
+                                    "memory?); other files are not affected"))
+    return outcomes
 
 
 @dataclass(slots=True)

@@ -413,6 +413,28 @@ def test_executors_read_their_work_as_a_stream_a_few_batches_ahead():
     assert LocalProcesses(2).map(abs, iter([]), None, lost=None) == []
 
 
+def test_a_build_hands_its_per_file_work_to_the_executor_as_a_stream(tmp_path, examples_dir, monkeypatch):
+    """Extraction and the per-file graphs give the executor a generator, each file read, planned and looked up in
+    the cache only as a worker can take it — never a list of every file's task (the same build: the other tests)."""
+    import kg.build as B
+    from kg.executors import LocalProcesses
+
+    class Recording(LocalProcesses):
+        def __init__(self):
+            super().__init__(2)
+            self.given = []
+
+        def map(self, func, args, *rest, **named):
+            self.given.append((func.__name__, hasattr(args, "__len__")))
+            return super().map(func, args, *rest, **named)
+
+    executor = Recording()
+    monkeypatch.setattr(B, "open_executor", lambda *a, **k: executor)
+    report = B.build(sorted(examples_dir.glob("0*.txt")), tmp_path / "out", jobs=2, validate=False)
+    assert not report.failed and report.document_count > 0
+    assert ("_extract_one", False) in executor.given and ("_graph_one_guarded", False) in executor.given
+
+
 def test_summaries_share_one_object_for_what_many_files_repeat():
     """A build keeps every file's summary: the documents many files cite and their findings' counts are one object
     for all of them (FileSummary.shared), the values unchanged."""
