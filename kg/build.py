@@ -69,11 +69,20 @@ class FileOutcome:
     """One input file after extraction: a summary of its documents (the records are in `cache`), whether the
     cache served it, or its error."""
 
-    path: Path
+    file: str  # the input file's path as given (a string: a build keeps one per file, and a Path costs ~1 KB)
     summary: FileSummary | None = None
     cached: bool = False
     error: str | None = None
     cache_entry: str | None = None  # the extracted records, as JSON (a string: a Path costs ~3× its memory)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
+    def name(self) -> str:
+        """The input file's name, readable (loaders.read.readable_name)."""
+        return readable_name(os.path.basename(self.file))
 
     @property
     def cache(self) -> Path | None:
@@ -202,7 +211,7 @@ def _cached_summary(cache: Path) -> FileSummary:
     return summary
 
 
-def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.0,
+def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float = 20.0,
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileOutcome]:
     """Extract every file, serving unchanged files from the cache; order follows `paths`. The work runs on
     `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries. Files are
@@ -215,7 +224,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
     memo: dict = {}  # FileSummary.shared: one object for what many files' summaries repeat
 
     def tasks():
-        for i, path in enumerate(paths):
+        for i, path in enumerate(map(os.fspath, paths)):
             try:
                 data = file_bytes(path, max_mb)
             except LoaderError as err:
@@ -226,7 +235,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
                 if progress:
                     progress(1)
                 continue
-            cache = _cache_path(out, data, path.name)
+            cache = _cache_path(out, data, os.path.basename(path))
             del data
             if cache.exists():
                 try:
@@ -239,7 +248,7 @@ def extract_all(paths: list[Path], out: Path, jobs: int = 0, max_mb: float = 20.
                     pass  # a damaged cache entry is extracted again
             outcomes.append(None)
             sent.append((i, path, str(cache)))
-            yield str(path), max_mb, str(cache)
+            yield path, max_mb, str(cache)
 
     def keep(result) -> None:
         i, path, cache = sent.popleft()
@@ -416,7 +425,7 @@ def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool)
                      meta["shared_key"])
 
 
-def build(paths: list[Path], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
+def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
           progress: Callable[[int], None] | None = None, engine: str = "process",
           scheduler: str | None = None, merged: str = "auto") -> BuildReport:
     """Build the knowledge graph of the given files into `out` (see README for the outputs), as a transaction:
@@ -465,7 +474,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     t1 = time.perf_counter()
     report.timings["extract"] = t1 - t0
     ok = [f for f in report.files if not f.error]
-    names = _unique_sources([(readable_name(f.path.name), f.summary.keys) for f in ok])
+    names = _unique_sources([(f.name, f.summary.keys) for f in ok])
     files = [(name, f.cache_entry, keys) for (name, keys), f in zip(names, ok)]
     made = graph_files(files, out, jobs, validate, progress=progress, executor=executor)
     for f, got in zip(ok, made):
@@ -836,7 +845,7 @@ def _findings(report: BuildReport) -> dict:
     """Findings to check, counted by code over the build and per file (files with none left out)."""
     from collections import Counter
 
-    per_file = {readable_name(f.path.name): f.summary.findings for f in report.files if not f.error and f.summary}
+    per_file = {f.name: f.summary.findings for f in report.files if not f.error and f.summary}
     total: Counter = Counter()
     for counts in per_file.values():
         total.update(counts)
@@ -852,7 +861,7 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "extractor_fingerprint": extractor_fingerprint(),
         "files": len(report.files),
         "files_from_cache": sum(f.cached for f in report.files),
-        "files_failed": [{"file": readable_name(f.path.name), "error": f.error} for f in report.failed],
+        "files_failed": [{"file": f.name, "error": f.error} for f in report.failed],
         "documents": report.document_count,
         "warnings": _findings(report),
         "tasks": report.task_count,

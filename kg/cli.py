@@ -120,8 +120,7 @@ def build(
     from kg.isolated import StepKilled
     from kg.executors import ENGINES, ExecutorError
     from kg.publish import BuildLocked
-    from loaders import iter_paths
-    from loaders.read import readable_name
+    from loaders.read import file_names, readable_name
 
     if engine not in ENGINES:
         typer.echo(f"kg build: unknown --engine {engine!r} (choose {' or '.join(ENGINES)})", err=True)
@@ -129,7 +128,7 @@ def build(
     if merged not in MERGED_CHOICES:
         typer.echo(f"kg build: unknown --merged {merged!r} (choose {', '.join(MERGED_CHOICES)})", err=True)
         raise typer.Exit(2)
-    files = iter_paths(paths)
+    files = file_names(paths)  # strings, not Paths: the build keeps one per file
     if not files:
         typer.echo("kg build: no input files found", err=True)
         raise typer.Exit(2)
