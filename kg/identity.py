@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from loaders.patterns import marker_of
@@ -149,48 +150,61 @@ def document_keys(docs: list[Document]) -> list[DocumentKey]:
 
 @dataclass
 class Resolver:
-    """Links citations to loaded documents: 文号, then exact title, then a title within the same file."""
+    """Links citations to loaded documents: 文号, then exact title, then a title within the same file. A build
+    holds one for the whole corpus (the index issue 11 allows), so it keeps per document no more than its 文号 and
+    normalised title, each mapped to the IRI; a file's own titles, for the same-file step, come with the file."""
 
     by_number: dict[str, str]
-    by_title: dict[str, list[tuple[str, str]]]  # norm title → [(iri, source)]
-    by_source: dict[str, list[tuple[str, str]]]  # source → [(norm title, iri)]: the same-file step looks only there
+    by_title: dict[str, str | tuple[str, ...]]  # norm title → the IRI of its document, or the sorted IRIs of several
 
     @classmethod
-    def of(cls, loaded: list[tuple[DocumentKey, str]]) -> "Resolver":
+    def of(cls, loaded: Iterable[tuple[DocumentKey, str]]) -> "Resolver":
         by_number: dict[str, str] = {}
-        by_title: dict[str, list[tuple[str, str]]] = {}
-        by_source: dict[str, list[tuple[str, str]]] = {}
+        by_title: dict[str, str | list[str] | tuple[str, ...]] = {}
         for key, iri in loaded:
             if key.number is not None:  # of several copies, the least IRI: the same whatever the file order
                 known = by_number.get(key.number)
                 by_number[key.number] = iri if known is None else min(known, iri)
             title = norm_title(key.title)
             if title:
-                by_title.setdefault(title, []).append((iri, key.source))
-                by_source.setdefault(key.source, []).append((title, iri))
-        for items in by_title.values():
-            items.sort()
-        return cls(by_number, by_title, by_source)
+                have = by_title.setdefault(title, iri)
+                if isinstance(have, list):
+                    have.append(iri)
+                elif have is not iri:
+                    by_title[title] = [have, iri]
+        for title, have in by_title.items():
+            if isinstance(have, list):
+                by_title[title] = tuple(sorted(have))
+        return cls(by_number, by_title)
 
-    def resolve(self, number: str | None, title: str | None, source: str, citing_iri: str) -> str | None:
-        """The IRI of the loaded document a citation (its 文号 and title) names, if any (never the citing one)."""
+    @staticmethod
+    def own_titles(keys: list[DocumentKey], iris: Iterable[str]) -> list[tuple[str, str]]:
+        """A file's documents as the same-file step looks at them: (normalised title, IRI)."""
+        return [(title, iri) for key, iri in zip(keys, iris) if (title := norm_title(key.title))]
+
+    def resolve(self, number: str | None, title: str | None, own_titles: list[tuple[str, str]],
+                citing_iri: str) -> str | None:
+        """The IRI of the loaded document a citation (its 文号 and title) names, if any (never the citing one);
+        `own_titles` are those of the citing document's file (own_titles)."""
         if number is not None and number in self.by_number:
             iri = self.by_number[number]
             return iri if iri != citing_iri else None
         key = norm_title(title)
         if not key:
             return None
-        exact = [iri for iri, _ in self.by_title.get(key, []) if iri != citing_iri]
+        have = self.by_title.get(key, ())
+        exact = [iri for iri in ((have,) if isinstance(have, str) else have) if iri != citing_iri]
         if exact:
             return exact[0]
         if len(key) < 8:
             return None
         # the same file: 《终身职业技能培训制度的实施意见》（附件一） names 曲靖市人民政府关于推行终身职业技能培训制度的实施意见
-        same_file = [(t, iri) for t, iri in self.by_source.get(source, []) if iri != citing_iri]
+        same_file = [(t, iri) for t, iri in own_titles if iri != citing_iri]
         for near in ({iri for t, iri in same_file if key in t},  # the cited title within a title
                      {iri for t, iri in same_file if t in key}):
             if len(near) == 1:
                 return next(iter(near))
             if near:
                 return None
+        return None
         return None

@@ -6,6 +6,7 @@ every node it points at (agencies, divisions, cited documents in other files, vo
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -504,14 +505,20 @@ def plan_stream(files: list[tuple[str, list[DocumentKey]]]) -> Iterator[FilePlan
     first, each file's plan (its citations resolved, the documents its clauses are aligned with) only when asked
     for, so a build need not hold every file's plan at once."""
     iris = distinct_document_iris(files)
-    resolver = Resolver.of([(key, iri) for (_, keys), file_iris in zip(files, iris)
-                            for key, iri in zip(keys, file_iris)])
-    where = {iri: (source, key.doc_id) for (source, keys), file_iris in zip(files, iris)
-             for key, iri in zip(keys, file_iris)}
-    for (source, keys), file_iris in zip(files, iris):
-        targets = tuple(tuple(resolver.resolve(number, title, key.source, iri) for number, title in key.citations)
+    resolver = Resolver.of((key, iri) for (_, keys), file_iris in zip(files, iris) for key, iri in zip(keys, file_iris))
+    where = {iri: f for f, file_iris in enumerate(iris) for iri in file_iris}  # IRI → its file's index
+
+    def parent(iri: str) -> tuple[str, str, str]:
+        """A document another file's clauses may be aligned with: (its IRI, its file's name, its doc_id)."""
+        f = where[iri]
+        source, keys = files[f]
+        return iri, source, keys[iris[f].index(iri)].doc_id
+
+    for f, ((source, keys), file_iris) in enumerate(zip(files, iris)):
+        own = Resolver.own_titles(keys, file_iris)
+        targets = tuple(tuple(resolver.resolve(number, title, own, iri) for number, title in key.citations)
                         for key, iri in zip(keys, file_iris))
-        parents = tuple(tuple(sorted({(t, *where[t]) for t in doc_targets if t and where[t][0] != source}))
+        parents = tuple(tuple(sorted({parent(t) for t in doc_targets if t and where[t] != f}))
                         for doc_targets in targets)
         yield FilePlan(tuple(file_iris), targets, parents)
 
@@ -521,10 +528,13 @@ def distinct_document_iris(files: list[tuple[str, list[DocumentKey]]]) -> list[l
     title and place and no 文号, a document saved twice), every claimant gets it qualified by its source file —
     all of them, so no IRI depends on which file came first."""
     iris = [[key.iri for key in keys] for _, keys in files]
-    claims: dict[str, list[tuple[int, int]]] = {}
+    counts = Counter(iri for file_iris in iris for iri in file_iris)
+    claims: dict[str, list[tuple[int, int]]] = {}  # only IRIs several documents claim
     for f, file_iris in enumerate(iris):
         for d, iri in enumerate(file_iris):
-            claims.setdefault(iri, []).append((f, d))
+            if counts[iri] > 1:
+                claims.setdefault(iri, []).append((f, d))
+    del counts
     for iri, claimants in claims.items():
         if len(claimants) < 2:
             continue

@@ -79,3 +79,29 @@ def test_forms_ending_in_biao_are_no_documents_but_task_tables_are():
     assert not is_policy_title("诉讼要素表", v) and not is_policy_title("有效抗辩释明表", v)
     assert is_policy_title("关于推进家庭医生签约服务高质量发展工作的任务分工表", v)
     assert is_policy_title("国家职业教育改革实施方案", v)
+
+
+def test_the_corpus_index_holds_an_iri_per_title_and_the_same_file_step_reads_the_citing_file():
+    """The resolver is the part of a build's memory that grows with the corpus (issue 11): per document only its
+    文号 and normalised title, mapped to the IRI itself (a sorted tuple where several documents share a title); the
+    same-file step reads the citing file's own titles, so a file of the same name in another folder is not it."""
+    from kg.identity import DocumentKey, Resolver
+    from kg.rdf import plan_stream
+
+    def key(n: int, source: str, title: str, number=None, cites=()) -> DocumentKey:
+        return DocumentKey(f"d{n}", source, f"https://e.org/doc/{n}", number, title, tuple(cites))
+
+    attachment = "曲靖市人民政府关于推行终身职业技能培训制度的实施意见"
+    cite = (None, "终身职业技能培训制度的实施意见")  # 《…实施意见》（附件一）: a title within the same file's
+    a = [key(1, "x.txt", "曲靖市人民政府关于印发某方案的通知", cites=[cite]), key(2, "x.txt", attachment)]
+    b = [key(3, "x.txt", "另一方案", cites=[cite]), key(4, "x.txt", attachment + "（征求意见稿）")]
+    c = [key(5, "c.txt", "同名方案", "曲政发〔2020〕3号"), key(6, "c.txt", "同名方案")]
+    resolver = Resolver.of((k, k.iri) for k in a + b + c)
+    assert resolver.by_title["曲靖市人民政府关于推行终身职业技能培训制度实施意见"] == "https://e.org/doc/2"
+    assert resolver.by_title["同名方案"] == ("https://e.org/doc/5", "https://e.org/doc/6")
+    assert resolver.by_number == {"曲政发〔2020〕3号": "https://e.org/doc/5"}
+    assert set(vars(resolver)) == {"by_number", "by_title"}
+    plans = list(plan_stream([("x.txt", a), ("x.txt~2", b), ("c.txt", c)]))
+    assert plans[0].citations[0] == ("https://e.org/doc/2",)  # its own file's attachment
+    assert plans[1].citations[0] == ("https://e.org/doc/4",)  # not the other x.txt's
+    assert plans[0].parents[0] == () and plans[1].parents[0] == ()
