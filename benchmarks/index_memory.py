@@ -1,0 +1,75 @@
+"""What the build's main process keeps per file and per document, measured with tracemalloc. Never part of the tests.
+
+    .venv/bin/python benchmarks/index_memory.py CORPUS --files 1000 --scale 100
+
+Extracts the first `--files` files of CORPUS (e.g. from benchmarks/synth.py), then scales their document keys
+`--scale` times (each copy with its own names, IRIs, titles and 文号) and prints what the corpus index that
+kg.rdf.plan_stream makes before the first plan holds, per document; and what the list of input files costs as
+Paths against strings (loaders.read.iter_paths / file_names), per file, with the ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import sys
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def traced(make) -> tuple[object, int, int]:
+    """make() with tracemalloc on: (its value, bytes held by it after a collection, the peak while making it)."""
+    gc.collect()
+    tracemalloc.start()
+    value = make()
+    gc.collect()
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return value, held, peak
+
+
+def scaled_keys(corpus: Path, files: int, scale: int) -> list:
+    from kg.identity import document_keys
+    from loaders import extract_file
+    from loaders.read import file_names
+
+    found = []
+    for name in file_names([corpus])[:files]:
+        try:
+            found.append((Path(name).name, document_keys(extract_file(Path(name)))))
+        except Exception:  # a file the loaders refuse is not part of the index
+            continue
+    return [(f"{c}-{name}", [dataclasses.replace(k, source=f"{c}-{k.source}", iri=f"{k.iri}/c{c}",
+                                                 number=f"{k.number}{c}" if k.number else None,
+                                                 title=f"{k.title}{c}" if k.title else None) for k in keys])
+            for c in range(scale) for name, keys in found]
+
+
+def main(argv=None) -> int:
+    from kg.rdf import plan_stream
+    from loaders.read import file_names, iter_paths
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--scale", type=int, default=100)
+    args = ap.parse_args(argv)
+    files = scaled_keys(args.corpus, args.files, args.scale)
+    documents = sum(len(keys) for _, keys in files)
+    stream, held, peak = traced(lambda: (lambda s: (s, next(s)))(plan_stream(files)))
+    print(f"corpus index ({len(files):,} files, {documents:,} documents): {held / 1e6:.1f} MB held "
+          f"({held / documents:.0f} B a document), {peak / 1e6:.1f} MB at its peak")
+    del stream
+    paths, as_paths, _ = traced(lambda: [str(p) and p.name and p for p in iter_paths([args.corpus])])
+    del paths
+    names, as_strings, _ = traced(lambda: file_names([args.corpus]))
+    n = len(names)
+    print(f"input list ({n:,} files): Paths {as_paths / n:.0f} B a file, strings {as_strings / n:.0f} B a file — "
+          f"strings hold {as_paths / as_strings:.1f}× less")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
