@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg import __version__
-from kg.executors import Executor, LocalProcesses, open_executor
+from kg.executors import Done, Executor, LocalProcesses, map_settling, open_executor
 from kg.extraction import extract_one
 from kg.files import write_atomic
 from loaders.read import LoaderError, file_bytes, readable_name
@@ -217,50 +217,40 @@ def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float
     `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries. Files are
     read and looked up in the cache as the executor takes work: the tasks of files waiting their turn are never all
     held at once."""
-    from collections import deque
-
-    outcomes: list[FileOutcome | None] = []  # in file order; None until its file is extracted
-    sent: deque = deque()  # (index, path, cache entry) of each file sent to the executor, in order: results come so
     memo: dict = {}  # FileSummary.shared: one object for what many files' summaries repeat
 
-    def tasks():
-        for i, path in enumerate(map(os.fspath, paths)):
+    def entries():
+        for path in map(os.fspath, paths):
             try:
                 data = file_bytes(path, max_mb)
             except LoaderError as err:
-                outcomes.append(FileOutcome(path, error=err.reason))
+                yield Done(FileOutcome(path, error=err.reason))
+                continue
             except OSError as err:
-                outcomes.append(FileOutcome(path, error=f"cannot read: {err.strerror or err}"))
-            if len(outcomes) > i:
-                if progress:
-                    progress(1)
+                yield Done(FileOutcome(path, error=f"cannot read: {err.strerror or err}"))
                 continue
             cache = _cache_path(out, data, os.path.basename(path))
             del data
+            summary = None
             if cache.exists():
                 try:
-                    outcomes.append(FileOutcome(path, _cached_summary(cache).shared(memo), cached=True,
-                                                cache_entry=str(cache)))
-                    if progress:
-                        progress(1)
-                    continue
+                    summary = _cached_summary(cache).shared(memo)
                 except (ValueError, KeyError, TypeError):
                     pass  # a damaged cache entry is extracted again
-            outcomes.append(None)
-            sent.append((i, path, str(cache)))
-            yield path, max_mb, str(cache)
+            if summary is not None:
+                yield Done(FileOutcome(path, summary, cached=True, cache_entry=str(cache)))
+            else:
+                yield (path, max_mb, str(cache)), (path, str(cache))
 
-    def keep(result) -> None:
-        i, path, cache = sent.popleft()
-        _, summary, error = result
-        outcomes[i] = FileOutcome(path, error=error) if error is not None else \
+    def settle(context: tuple[str, str], result) -> FileOutcome:
+        (path, cache), (_, summary, error) = context, result
+        return FileOutcome(path, error=error) if error is not None else \
             FileOutcome(path, summary.shared(memo), cache_entry=cache)
 
-    (executor or LocalProcesses(jobs)).map(
-        _extract_one, tasks(), progress, keep=keep, total=len(paths),
+    return map_settling(
+        executor or LocalProcesses(jobs), _extract_one, entries(), settle, progress, total=len(paths),
         lost=lambda a: (a[0], None, "the process extracting this file died (killed by the system — out of "
                                     "memory?); other files are not affected"))
-    return outcomes
 
 
 @dataclass(slots=True)
@@ -378,18 +368,14 @@ def graph_files(files: list[tuple[str, str | Path, list[DocumentKey]]], out: Pat
     key is unchanged come from the cache. A file whose graph could not be made (its worker died, its budget ran
     out) gives its error instead. Each file is planned (kg.rdf.plan_stream) and its cache entry looked up only when
     the executor can take its task: the plans and tasks of files waiting their turn are never all held at once."""
-    from collections import deque
-
     from .rdf import plan_stream
 
     caches = {name: str(cache_file) for name, cache_file, _ in files}
-    out_list: list[FileGraph | str | None] = []  # in file order; None until its graph is made below
-    sent: deque = deque()  # (index, folder, IRIs) of each file sent to the executor, in order: results come so
     root = _graph_root(out)
 
-    def tasks():
+    def entries():
         plans = plan_stream([(name, keys) for name, _, keys in files])
-        for k, ((name, cache_file, _), plan) in enumerate(zip(files, plans)):
+        for (name, cache_file, _), plan in zip(files, plans):
             parent_caches = {psrc: caches[psrc] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
             key = _graph_key(cache_file, plan, parent_caches)
             folder = root / key[:2] / key
@@ -397,26 +383,20 @@ def graph_files(files: list[tuple[str, str | Path, list[DocumentKey]]], out: Pat
                 meta = json.loads((folder / "meta.json").read_text("utf-8"))
             except (OSError, ValueError):
                 meta = None
-            if isinstance(meta, dict) and _entry_whole(folder, meta):
-                if meta["conforms"] is not None or not validate:  # kept as a FileGraph at once, not as its meta.json
-                    out_list.append(_file_graph(folder, meta, plan.iris, computed=False))
-                    if progress:
-                        progress(1)
-                    continue
-            out_list.append(None)
-            sent.append((k, folder, plan.iris))
-            yield name, str(cache_file), plan, str(folder), validate, parent_caches
+            whole = isinstance(meta, dict) and _entry_whole(folder, meta)
+            if whole and (meta["conforms"] is not None or not validate):
+                yield Done(_file_graph(folder, meta, plan.iris, computed=False))  # a FileGraph, not its meta.json
+            else:
+                yield (name, str(cache_file), plan, str(folder), validate, parent_caches), (folder, plan.iris)
 
-    def keep(result) -> None:
-        k, folder, iris = sent.popleft()
-        _, meta, error = result
-        out_list[k] = _file_graph(folder, meta, iris, computed=True) if error is None else error
+    def settle(context: tuple[Path, tuple[str, ...]], result) -> FileGraph | str:
+        (folder, iris), (_, meta, error) = context, result
+        return _file_graph(folder, meta, iris, computed=True) if error is None else error
 
-    (executor or LocalProcesses(jobs)).map(
-        _graph_one_guarded, tasks(), progress, keep=keep, total=len(files),
+    return map_settling(
+        executor or LocalProcesses(jobs), _graph_one_guarded, entries(), settle, progress, total=len(files),
         lost=lambda t: (t[0], None, "the process building this file's graph died (killed by the system — out of "
                                     "memory?); other files are not affected"))
-    return out_list
 
 
 def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool) -> FileGraph:
@@ -690,8 +670,8 @@ def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owne
                             pending: Path) -> tuple[int, tuple[dict[int, str], dict[int, int]]]:
     """The merge proper (run in a process of its own): the shared triples, after the `head` lines, each once into
     `shared_nt`; the shared rows and derived counts into the shared table part in `stage`; what files say of other
-    files' nodes (kg.shared.merge_runs, by the owner's index in the `owned` file) into `pending`, a file per chunk of files
-    (`members`). Returns the triples' count and write_pending's hashes per file index and sizes per chunk."""
+    files' nodes (kg.shared.merge_runs, by the owner's index in the `owned` file) into `pending`, a file per chunk
+    of files (`members`). Returns the triples' count and write_pending's hashes per file index and sizes per chunk."""
     from .parts import merged_lines, read_lines, write_pending
     from .projection import SHARED_PART, TableWriter
     from .shared import merge_runs

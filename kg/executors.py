@@ -8,6 +8,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 from typing import Protocol
@@ -304,3 +305,38 @@ def track(results: Iterable, progress: Progress) -> Iterator:
         if progress:
             progress(1)
         yield r
+
+
+@dataclass(slots=True)
+class Done:
+    """An entry of map_settling's stream settled where it was read (a cache hit, a file that cannot be read)."""
+
+    value: object
+
+
+def map_settling(executor: Executor, func: Callable, entries: Iterable, settle: Callable, progress: Progress,
+                 lost: Callable, total: int | None = None) -> list:
+    """A value per entry of a stream, in entry order: an entry is Done(value), kept as it is, or (task, context),
+    whose task runs on `executor` (func, read as a stream: Executor.map) and whose value is settle(context, result)
+    as its result arrives. Only the contexts of tasks in flight are held, never every task."""
+    out: list = []
+    waiting: deque = deque()  # (place in out, context) of each task sent, in order: results come back so
+
+    def tasks() -> Iterator:
+        for entry in entries:
+            if isinstance(entry, Done):
+                out.append(entry.value)
+                if progress:
+                    progress(1)
+                continue
+            task, context = entry
+            waiting.append((len(out), context))
+            out.append(None)
+            yield task
+
+    def keep(result) -> None:
+        k, context = waiting.popleft()
+        out[k] = settle(context, result)
+
+    executor.map(func, tasks(), progress, lost=lost, keep=keep, total=total)
+    return out

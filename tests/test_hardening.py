@@ -413,6 +413,20 @@ def test_executors_read_their_work_as_a_stream_a_few_batches_ahead():
     assert LocalProcesses(2).map(abs, iter([]), None, lost=None) == []
 
 
+def test_entries_settled_where_they_are_read_keep_their_place_among_the_tasks_results():
+    """map_settling: what extraction and phase B share — cache hits (Done) stay in place, each task's result is
+    settled with its context as it arrives, lost ones included, in entry order (in line and in a pool)."""
+    from kg.executors import Done, LocalProcesses, map_settling
+
+    entries = [Done("cached 0"), (1, "one"), Done("cached 2"), (3, "three"), (4, "four"), Done("cached 5")]
+    got = map_settling(LocalProcesses(2), _dies_on_three, iter(entries),
+                       lambda context, result: f"{context}: {result}", None, lost=lambda n: f"lost {n}")
+    assert got == ["cached 0", "one: 10", "cached 2", "three: lost 3", "four: 40", "cached 5"]
+    got = map_settling(LocalProcesses(1), abs, iter([Done("kept"), (-2, "a"), (-3, "b")]),
+                       lambda context, result: (context, result), None, lost=None)
+    assert got == ["kept", ("a", 2), ("b", 3)]
+
+
 def test_a_build_hands_its_per_file_work_to_the_executor_as_a_stream(tmp_path, examples_dir, monkeypatch):
     """Extraction and the per-file graphs give the executor a generator, each file read, planned and looked up in
     the cache only as a worker can take it — never a list of every file's task (the same build: the other tests)."""
