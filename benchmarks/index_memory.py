@@ -3,8 +3,10 @@
     .venv/bin/python benchmarks/index_memory.py CORPUS --files 1000 --scale 100
 
 Extracts the first `--files` files of CORPUS (e.g. from benchmarks/synth.py), then scales their document keys
-`--scale` times (each copy with its own names, IRIs, titles and 文号) and prints what the corpus index that
-kg.rdf.plan_stream makes before the first plan holds, per document; and what the list of input files costs as
+`--scale` times (each copy with its own names, IRIs, titles and 文号) and prints, per file, what the keys cost
+held in memory (as a build held them before kg.build.KeyLog: decoded from each file's cache summary) against in
+a KeyLog (a position per file), with the ratio; what the corpus index that kg.rdf.plan_stream makes before the
+first plan holds, per document, the keys read back from the log; and what the list of input files costs as
 Paths against strings (loaders.read.iter_paths / file_names), per file, with the ratio.
 """
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import json
 import sys
+import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -48,6 +52,8 @@ def scaled_keys(corpus: Path, files: int, scale: int) -> list:
 
 
 def main(argv=None) -> int:
+    from kg.build import KeyLog
+    from kg.identity import DocumentKey
     from kg.rdf import plan_stream
     from loaders.read import file_names, iter_paths
 
@@ -57,11 +63,23 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=int, default=100)
     args = ap.parse_args(argv)
     files = scaled_keys(args.corpus, args.files, args.scale)
+    data = [json.dumps([k.to_data() for k in keys], ensure_ascii=False) for _, keys in files]
+    sources = [name for name, _ in files]
     documents = sum(len(keys) for _, keys in files)
-    stream, held, peak = traced(lambda: (lambda s: (s, next(s)))(plan_stream(files)))
-    print(f"corpus index ({len(files):,} files, {documents:,} documents): {held / 1e6:.1f} MB held "
-          f"({held / documents:.0f} B a document), {peak / 1e6:.1f} MB at its peak")
-    del stream
+    del files
+    held, in_memory, _ = traced(lambda: [[DocumentKey.from_data(k) for k in json.loads(d)] for d in data])
+    del held
+    with tempfile.TemporaryDirectory() as tmp:
+        log = KeyLog(Path(tmp))
+        at, in_log, _ = traced(lambda: [log.add(json.loads(d)) for d in data])
+        n = len(sources)
+        print(f"document keys ({n:,} files, {documents:,} documents): in memory {in_memory / n:.0f} B a file, "
+              f"in a key log {in_log / n:.0f} B a file — {in_memory / in_log:.0f}× less")
+        stream, held, peak = traced(lambda: (lambda s: (s, next(s)))(plan_stream(sources, lambda f: log.read(at[f]))))
+        print(f"corpus index: {held / 1e6:.1f} MB held ({held / documents:.0f} B a document), {peak / 1e6:.1f} MB "
+              "at its peak")
+        del stream
+        log.close()
     paths, as_paths, _ = traced(lambda: [str(p) and p.name and p for p in iter_paths([args.corpus])])
     del paths
     names, as_strings, _ = traced(lambda: file_names([args.corpus]))

@@ -31,37 +31,74 @@ OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond
 OVERVIEW_TITLE = "policykg — overview"
 
 
+class KeyLog:
+    """Every extracted file's document keys, a JSON line each in a scratch file that is gone when closed (or when
+    the process ends): a build reads a file's keys back when it plans the file (kg.rdf.plan_stream), instead of
+    holding every file's — what grew with the corpus in the main process, ~1 KB a file (issue 11). Written and
+    read by position (os.pwrite/os.pread): no buffer or file position a forked worker's copy could disturb."""
+
+    def __init__(self, folder: Path):
+        import tempfile
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self._file = tempfile.TemporaryFile(dir=folder, prefix=".keys-", buffering=0)
+        self._end = 0
+
+    def add(self, keys: list) -> int:
+        """Append one file's keys (DocumentKey.to_data lists); returns where they start."""
+        line = json.dumps(keys, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n"
+        at, self._end = self._end, self._end + len(line)
+        os.pwrite(self._file.fileno(), line, at)
+        return at
+
+    def read(self, at: int) -> list[DocumentKey]:
+        """The keys added at `at`."""
+        chunk = b""
+        while not chunk.endswith(b"\n"):
+            more = os.pread(self._file.fileno(), max(4096, len(chunk)), at + len(chunk))
+            if not more:
+                raise ValueError(f"no keys at {at} in the build's key log")
+            chunk += more
+            if b"\n" in more:
+                chunk = chunk[:chunk.index(b"\n") + 1]
+        return [DocumentKey.from_data(k) for k in json.loads(chunk.decode("utf-8", "surrogatepass"))]
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def summary_data(docs: list[Document]) -> dict:
+    """What a cache entry's summary holds of a file's documents (kept beside the records): their keys, the number
+    of tasks and the findings' counts."""
+    from loaders.diagnostics import summarise
+
+    return {"keys": [k.to_data() for k in document_keys(docs)], "tasks": sum(len(d.tasks) for d in docs),
+            "findings": summarise(docs)}
+
+
 @dataclass(slots=True)
 class FileSummary:
-    """What a build keeps in memory of one extracted file: its documents' keys, counts and findings — not the
-    records, which stay in the cache on disk (issue 11: memory must not grow with the corpus's text)."""
+    """What a build keeps in memory of one extracted file: how many documents and tasks it has, its findings'
+    counts, and where its documents' keys are (a KeyLog's line) — not the keys themselves, nor the records, which
+    stay in the cache on disk (issue 11: memory must not grow with the corpus's text)."""
 
-    keys: list[DocumentKey]
-    tasks: int = 0
-    findings: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, docs: list[Document]) -> "FileSummary":
-        from loaders.diagnostics import summarise
-
-        return cls(document_keys(docs), sum(len(d.tasks) for d in docs), summarise(docs))
-
-    def to_data(self) -> dict:
-        return {"keys": [k.to_data() for k in self.keys], "tasks": self.tasks, "findings": self.findings}
+    documents: int
+    tasks: int
+    findings: dict[str, int]
+    log: KeyLog
+    at: int
 
     @classmethod
-    def from_data(cls, data: dict) -> "FileSummary":
-        return cls([DocumentKey.from_data(k) for k in data["keys"]], data["tasks"], data["findings"])
+    def logged(cls, data: dict, log: KeyLog, memo: dict) -> "FileSummary":
+        """The summary of a file from its summary_data: the keys go to `log`; the findings' counts, which many
+        files repeat, are one object for all of them (taken from `memo`)."""
+        keys = [DocumentKey.from_data(k).to_data() for k in data["keys"]]  # ValueError etc. when damaged
+        findings = memo.setdefault(("findings", *sorted(data["findings"].items())), data["findings"])
+        return cls(len(keys), data["tasks"], findings, log, log.add(keys))
 
-    def shared(self, memo: dict) -> "FileSummary":
-        """The same summary, with what many files repeat — the documents they cite, their findings' counts — taken
-        from `memo`, one object for all of them (a build keeps every file's summary: on the 10k corpus the
-        citations took 497 bytes of a file's ~2.1 KB, each file its own copies; shared, 140). Never mutated after."""
-        keys = [DocumentKey(k.doc_id, memo.setdefault(k.source, k.source), k.iri, k.number, k.title,
-                            memo.setdefault(k.citations, tuple(memo.setdefault(c, c) for c in k.citations)))
-                for k in self.keys]
-        findings = memo.setdefault(("findings", *sorted(self.findings.items())), self.findings)
-        return FileSummary(keys, self.tasks, findings)
+    def keys(self) -> list[DocumentKey]:
+        """Its documents' keys, read back from the log."""
+        return self.log.read(self.at)
 
 
 @dataclass(slots=True)
@@ -120,7 +157,7 @@ class BuildReport:
 
     @property
     def document_count(self) -> int:
-        return sum(len(s.keys) for s in self.summaries)
+        return sum(s.documents for s in self.summaries)
 
     @property
     def task_count(self) -> int:
@@ -173,17 +210,16 @@ def _contract_lines(docs: list[Document]) -> bytes:
     return "".join(json.dumps(_contract(d), ensure_ascii=False) + "\n" for d in docs).encode("utf-8", "backslashreplace")
 
 
-def _extract_one(args: tuple[str, float, str]) -> tuple[str, FileSummary | None, str | None]:
+def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | None]:
     """Extract one file where it runs (a process, a cluster worker) and write its records to the cache there;
-    only the summary travels back — as the record the build keeps, so no intermediate form of every file's summary
-    is held while the batch ends."""
+    only its summary_data travels back."""
     path, max_mb, cache = args
     result = extract_one(Path(path), max_mb)
     if result.error:
         return path, None, result.error
-    summary = FileSummary.of(result.documents)
+    summary = summary_data(result.documents)
     _write_entry(Path(cache), json.dumps(documents_to_data(result.documents), ensure_ascii=False), result.documents,
-                 summary.to_data())
+                 summary)
     return path, summary, None
 
 
@@ -196,28 +232,31 @@ def _write_entry(cache: Path, records: str | None, docs: list[Document], summary
     write_atomic(_summary_path(cache), json.dumps({**summary, "sizes": sizes}, ensure_ascii=False), durable=False)
 
 
-def _cached_summary(cache: Path) -> FileSummary:
-    """The summary beside a cache entry (made from the records when missing); ValueError etc. when damaged."""
+def _cached_summary(cache: Path) -> dict:
+    """The summary_data beside a cache entry (made from the records when missing); ValueError etc. when damaged."""
     side = _summary_path(cache)
     try:
         data = json.loads(side.read_text("utf-8"))
         if data["sizes"] == {"contract": _contract_path(cache).stat().st_size, "records": cache.stat().st_size}:
-            return FileSummary.from_data(data)
+            del data["sizes"]
+            return data
     except (OSError, ValueError, KeyError, TypeError):
         pass
     docs = documents_from_data(json.loads(cache.read_text("utf-8")))
-    summary = FileSummary.of(docs)
-    _write_entry(cache, None, docs, summary.to_data())
+    summary = summary_data(docs)
+    _write_entry(cache, None, docs, summary)
     return summary
 
 
 def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float = 20.0,
-                progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileOutcome]:
+                progress: Callable[[int], None] | None = None, executor: Executor | None = None,
+                log: KeyLog | None = None) -> list[FileOutcome]:
     """Extract every file, serving unchanged files from the cache; order follows `paths`. The work runs on
-    `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries. Files are
-    read and looked up in the cache as the executor takes work: the tasks of files waiting their turn are never all
-    held at once."""
-    memo: dict = {}  # FileSummary.shared: one object for what many files' summaries repeat
+    `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries, whose
+    documents' keys are in `log` (default: a new KeyLog in `out`). Files are read and looked up in the cache as
+    the executor takes work: the tasks of files waiting their turn are never all held at once."""
+    memo: dict = {}  # FileSummary.logged: one object for what many files' summaries repeat
+    log = log if log is not None else KeyLog(out)
 
     def entries():
         for path in map(os.fspath, paths):
@@ -234,7 +273,7 @@ def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float
             summary = None
             if cache.exists():
                 try:
-                    summary = _cached_summary(cache).shared(memo)
+                    summary = FileSummary.logged(_cached_summary(cache), log, memo)
                 except (ValueError, KeyError, TypeError):
                     pass  # a damaged cache entry is extracted again
             if summary is not None:
@@ -245,7 +284,7 @@ def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float
     def settle(context: tuple[str, str], result) -> FileOutcome:
         (path, cache), (_, summary, error) = context, result
         return FileOutcome(path, error=error) if error is not None else \
-            FileOutcome(path, summary.shared(memo), cache_entry=cache)
+            FileOutcome(path, FileSummary.logged(summary, log, memo), cache_entry=cache)
 
     return map_settling(
         executor or LocalProcesses(jobs), _extract_one, entries(), settle, progress, total=len(paths),
@@ -362,10 +401,10 @@ def _graph_one_guarded(args) -> tuple[str, dict | None, str | None]:
                                f"{err}); please report this file")
 
 
-def graph_files(files: list[tuple[str, str | Path, list[DocumentKey]]], out: Path, jobs: int, validate: bool,
+def graph_files(files: list[tuple[str, str | Path, FileSummary]], out: Path, jobs: int, validate: bool,
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileGraph | str]:
-    """Phase B over every file, in parallel on `executor` (default: `jobs` local processes); files whose content
-    key is unchanged come from the cache. A file whose graph could not be made (its worker died, its budget ran
+    """Phase B over every file (its name, its cache entry, its summary: the keys of its documents), in parallel on `executor` (default: `jobs` local processes); files whose content key is unchanged come from
+    the cache. A file whose graph could not be made (its worker died, its budget ran
     out) gives its error instead. Each file is planned (kg.rdf.plan_stream) and its cache entry looked up only when
     the executor can take its task: the plans and tasks of files waiting their turn are never all held at once."""
     from .rdf import plan_stream
@@ -374,7 +413,7 @@ def graph_files(files: list[tuple[str, str | Path, list[DocumentKey]]], out: Pat
     root = _graph_root(out)
 
     def entries():
-        plans = plan_stream([(name, keys) for name, _, keys in files])
+        plans = plan_stream([name for name, _, _ in files], lambda f: files[f][2].keys())
         for (name, cache_file, _), plan in zip(files, plans):
             parent_caches = {psrc: caches[psrc] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
             key = _graph_key(cache_file, plan, parent_caches)
@@ -450,13 +489,17 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     report = BuildReport(out=out)
     t0 = time.perf_counter()
-    report.files = extract_all(paths, out, jobs=jobs, max_mb=max_mb, progress=progress, executor=executor)
-    t1 = time.perf_counter()
-    report.timings["extract"] = t1 - t0
-    ok = [f for f in report.files if not f.error]
-    names = _unique_sources([(f.name, f.summary.keys) for f in ok])
-    files = [(name, f.cache_entry, keys) for (name, keys), f in zip(names, ok)]
-    made = graph_files(files, out, jobs, validate, progress=progress, executor=executor)
+    log = KeyLog(stage)  # every file's documents' keys, read back a file at a time by phase B's plans
+    try:
+        report.files = extract_all(paths, out, jobs=jobs, max_mb=max_mb, progress=progress, executor=executor,
+                                   log=log)
+        t1 = time.perf_counter()
+        report.timings["extract"] = t1 - t0
+        ok = [f for f in report.files if not f.error]
+        files = [(name, f.cache_entry, f.summary) for name, f in zip(_unique_sources([f.name for f in ok]), ok)]
+        made = graph_files(files, out, jobs, validate, progress=progress, executor=executor)
+    finally:
+        log.close()
     for f, got in zip(ok, made):
         if isinstance(got, str):  # its graph could not be made: the file fails, the build goes on
             f.error, f.summary = got, None
@@ -712,14 +755,14 @@ def _validate_shared_file(shared_nt: Path):
     return validate_shared(shared_nt.read_text("utf-8", "surrogatepass"))
 
 
-def _owned(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list[FileGraph]) -> dict[str, int]:
+def _owned(files: list[tuple[str, str | Path, FileSummary]], graphs: list[FileGraph]) -> dict[str, int]:
     """The roots of identity.Owners for the whole corpus: each file's source IRI and its documents' IRIs → the
     file's index (a node under a root belongs to that file; any other node to none). One entry per document and
     file; the merge asks it about the nodes files share and their neighbours (memoised where it runs)."""
     return {iri: k for k, iri in _owned_roots(files, graphs)}
 
 
-def _owned_roots(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs: list[FileGraph]):
+def _owned_roots(files: list[tuple[str, str | Path, FileSummary]], graphs: list[FileGraph]):
     """_owned's entries, (file index, IRI), a file at a time."""
     from .identity import source_iri
 
@@ -732,7 +775,7 @@ def _owned_roots(files: list[tuple[str, str | Path, list[DocumentKey]]], graphs:
 OWNED_FILE = ".owned.txt"  # in the stage, for the merge's process: _owned's entries as lines "index IRI"
 
 
-def _write_owned(stage: Path, files: list[tuple[str, str | Path, list[DocumentKey]]],
+def _write_owned(stage: Path, files: list[tuple[str, str | Path, FileSummary]],
                  graphs: list[FileGraph]) -> Path:
     """_owned's entries written a file at a time for the merge's process, which makes the map itself: the main
     process never holds it (a source IRI per file and an entry per document: ~30 MB at 100k files). IRIs hold no
@@ -811,13 +854,13 @@ def _contract(doc: Document) -> dict:
     return document_to_contract(doc)
 
 
-def _unique_sources(files: list[tuple[str, list[Document]]]) -> list[tuple[str, list[Document]]]:
+def _unique_sources(names: list[str]) -> list[str]:
     """Two inputs with the same file name in different folders stay apart (name, name~2, …)."""
     seen: dict[str, int] = {}
     out = []
-    for name, docs in files:
+    for name in names:
         seen[name] = seen.get(name, 0) + 1
-        out.append((name if seen[name] == 1 else f"{name}~{seen[name]}", docs))
+        out.append(name if seen[name] == 1 else f"{name}~{seen[name]}")
     return out
 
 

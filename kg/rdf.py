@@ -7,8 +7,9 @@ every node it points at (agencies, divisions, cited documents in other files, vo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -496,55 +497,72 @@ def plan_files(files: list[tuple[str, list[Document]]]) -> list[FilePlan]:
 
 
 def plan_corpus(files: list[tuple[str, list[DocumentKey]]]) -> list[FilePlan]:
-    """plan_files from the documents' keys alone: what a build keeps of the corpus in memory."""
-    return list(plan_stream(files))
+    """plan_files from the documents' keys alone."""
+    return list(plan_stream([source for source, _ in files], lambda f: files[f][1]))
 
 
-def plan_stream(files: list[tuple[str, list[DocumentKey]]]) -> Iterator[FilePlan]:
-    """plan_corpus a file at a time, in file order: the corpus's index (every document's IRI, the resolver) is made
-    first, each file's plan (its citations resolved, the documents its clauses are aligned with) only when asked
-    for, so a build need not hold every file's plan at once."""
-    iris = distinct_document_iris(files)
-    resolver = Resolver.of((key, iri) for (_, keys), file_iris in zip(files, iris) for key, iri in zip(keys, file_iris))
-    where = {iri: f for f, file_iris in enumerate(iris) for iri in file_iris}  # IRI → its file's index
+def plan_stream(sources: list[str], keys_of: Callable[[int], list[DocumentKey]]) -> Iterator[FilePlan]:
+    """plan_corpus a file at a time, in file order, for the files `sources` names, whose documents' keys
+    keys_of(index) gives (a build reads them back from disk: kg.build.KeyLog). The corpus's index (each document's
+    IRI → its file, the resolver) is made first, in two passes over the keys; each file's plan (its citations
+    resolved, the documents its clauses are aligned with) only when asked for, the file's keys read again — so a
+    build holds neither every file's keys nor every file's plan."""
+    qualified = contested_document_iris(sources, keys_of)
 
-    def parent(iri: str) -> tuple[str, str, str]:
-        """A document another file's clauses may be aligned with: (its IRI, its file's name, its doc_id)."""
-        f = where[iri]
-        source, keys = files[f]
-        return iri, source, keys[iris[f].index(iri)].doc_id
+    def iris_of(f: int, keys: list[DocumentKey]) -> list[str]:
+        return [qualified.get((f, d), key.iri) for d, key in enumerate(keys)]
 
-    for f, ((source, keys), file_iris) in enumerate(zip(files, iris)):
+    where: dict[str, int] = {}  # IRI → its file's index (the same string objects as the resolver's values)
+
+    def loaded() -> Iterator[tuple[DocumentKey, str]]:
+        for f in range(len(sources)):
+            keys = keys_of(f)
+            for key, iri in zip(keys, iris_of(f, keys)):
+                where[iri] = f
+                yield key, iri
+
+    resolver = Resolver.of(loaded())
+
+    @lru_cache(maxsize=256)
+    def doc_ids(f: int) -> dict[str, str]:
+        """A cited file's documents: IRI → doc_id (a file cited once is often cited again soon)."""
+        keys = keys_of(f)
+        return {iri: key.doc_id for key, iri in zip(keys, iris_of(f, keys))}
+
+    for f, source in enumerate(sources):
+        keys = keys_of(f)
+        file_iris = iris_of(f, keys)
         own = Resolver.own_titles(keys, file_iris)
         targets = tuple(tuple(resolver.resolve(number, title, own, iri) for number, title in key.citations)
                         for key, iri in zip(keys, file_iris))
-        parents = tuple(tuple(sorted({parent(t) for t in doc_targets if t and where[t] != f}))
+        parents = tuple(tuple(sorted({(t, sources[where[t]], doc_ids(where[t])[t]) for t in doc_targets
+                                      if t and where[t] != f}))
                         for doc_targets in targets)
         yield FilePlan(tuple(file_iris), targets, parents)
 
 
-def distinct_document_iris(files: list[tuple[str, list[DocumentKey]]]) -> list[list[str]]:
-    """Each loaded document's IRI, never shared by two documents: where several claim one (two files with the same
-    title and place and no 文号, a document saved twice), every claimant gets it qualified by its source file —
-    all of them, so no IRI depends on which file came first."""
-    iris = [[key.iri for key in keys] for _, keys in files]
-    counts = Counter(iri for file_iris in iris for iri in file_iris)
-    claims: dict[str, list[tuple[int, int]]] = {}  # only IRIs several documents claim
-    for f, file_iris in enumerate(iris):
-        for d, iri in enumerate(file_iris):
-            if counts[iri] > 1:
-                claims.setdefault(iri, []).append((f, d))
+def contested_document_iris(sources: list[str], keys_of: Callable[[int], list[DocumentKey]]) -> dict[
+        tuple[int, int], str]:
+    """The IRIs of the loaded documents several claim, told apart: (file index, document index) → the IRI it gets
+    instead of its own (every other document keeps DocumentKey.iri). Where several documents claim one IRI (two
+    files with the same title and place and no 文号, a document saved twice), every claimant gets it qualified by
+    its source file — all of them, so no IRI depends on which file came first."""
+    counts = Counter(key.iri for f in range(len(sources)) for key in keys_of(f))
+    claims: dict[str, list[tuple[int, int]]] = {iri: [] for iri, n in counts.items() if n > 1}
     del counts
+    if not claims:
+        return {}
+    for f in range(len(sources)):
+        for d, key in enumerate(keys_of(f)):
+            if key.iri in claims:
+                claims[key.iri].append((f, d))
+    qualified: dict[tuple[int, int], str] = {}
     for iri, claimants in claims.items():
-        if len(claimants) < 2:
-            continue
-        per_file: dict[int, int] = {}
-        for f, _ in claimants:
-            per_file[f] = per_file.get(f, 0) + 1
+        per_file = Counter(f for f, _ in claimants)
         for f, d in claimants:
-            qualified = f"{iri}/in/{slug(files[f][0])}"
-            iris[f][d] = qualified if per_file[f] == 1 else f"{qualified}/{d}"
-    return iris
+            base = f"{iri}/in/{slug(sources[f])}"
+            qualified[f, d] = base if per_file[f] == 1 else f"{base}/{d}"
+    return qualified
 
 
 def is_own_triple(triple, owns) -> bool:

@@ -246,7 +246,7 @@ def source_graphs(nq: Path) -> list[Graph]:
 def validate_shared(shared_nt: str) -> ValidationResult:
     """What validation file by file cannot see: the nodes several files describe (agencies, divisions, cited
     documents, concepts), validated with everything all files say of them — the build's merged shared part.
-    Document IRIs are unique per file by construction (kg.rdf.distinct_document_iris), so these are the only
+    Document IRIs are unique per file by construction (kg.rdf.contested_document_iris), so these are the only
     nodes two files can disagree on. A path followed backwards (sh:inversePath, e.g. a cited document is cited
     by something) leads into a file's own nodes: that was checked with the file, and is not counted here."""
     subjects = {line[1:line.index(">")] for line in shared_nt.splitlines() if line.startswith("<")}

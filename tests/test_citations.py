@@ -101,7 +101,8 @@ def test_the_corpus_index_holds_an_iri_per_title_and_the_same_file_step_reads_th
     assert resolver.by_title["同名方案"] == ("https://e.org/doc/5", "https://e.org/doc/6")
     assert resolver.by_number == {"曲政发〔2020〕3号": "https://e.org/doc/5"}
     assert set(vars(resolver)) == {"by_number", "by_title"}
-    plans = list(plan_stream([("x.txt", a), ("x.txt~2", b), ("c.txt", c)]))
+    files = [a, b, c]
+    plans = list(plan_stream(["x.txt", "x.txt~2", "c.txt"], files.__getitem__))
     assert plans[0].citations[0] == ("https://e.org/doc/2",)  # its own file's attachment
     assert plans[1].citations[0] == ("https://e.org/doc/4",)  # not the other x.txt's
     assert plans[0].parents[0] == () and plans[1].parents[0] == ()

@@ -448,23 +448,34 @@ def test_a_build_hands_its_per_file_work_to_the_executor_as_a_stream(tmp_path, e
     assert ("_extract_one", False) in executor.given and ("_graph_one_guarded", False) in executor.given
 
 
-def test_summaries_share_one_object_for_what_many_files_repeat():
-    """A build keeps every file's summary: the documents many files cite and their findings' counts are one object
-    for all of them (FileSummary.shared), the values unchanged."""
-    from kg.build import FileSummary
+def test_a_build_keeps_each_files_keys_on_disk_and_reads_them_back_by_position(tmp_path):
+    """A build keeps per file a count, the findings (one object for what many files repeat) and where the file's
+    documents' keys are in a KeyLog (issue 11: the keys grew with the corpus, ~1 KB a file) — read back whole,
+    whatever their length, as written; a damaged summary is refused before it reaches the log."""
+    import gc
+
+    from kg.build import FileSummary, KeyLog, summary_data
     from kg.identity import DocumentKey
+    from loaders import extract_string
 
-    def summary(n: int) -> FileSummary:
-        cited = ((f"国办发〔2017〕{95}号", "国务院办公厅关于深化产教融合的若干意见"), (None, "某某方案"))
-        key = DocumentKey(f"doc{n}-0", f"doc{n}.txt", f"https://example.org/doc/{n}", None, f"方案{n}",
-                          tuple((a, b) for a, b in cited))  # a new tuple of new pairs for each file
-        return FileSummary([key], 3, {"no_date": 1})
-
-    memo: dict = {}
-    one, two = summary(1).shared(memo), summary(2).shared(memo)
-    assert one == summary(1) and two == summary(2)
-    assert one.keys[0].citations is two.keys[0].citations and one.findings is two.findings
-    assert one.keys[0].iri != two.keys[0].iri
+    docs = extract_string("关于印发《某某方案》的通知\n根据《国务院办公厅关于深化产教融合的若干意见》（国办发〔2017〕95号），"
+                          "制定本方案。\n一、建设实训基地。（市教育局牵头）\n", "a.txt")
+    log, memo = KeyLog(tmp_path), {}
+    assert list(tmp_path.iterdir()) == []  # a scratch file that is gone when closed: nothing is left in a build
+    data = summary_data(docs)
+    long_title = "方案" * 5000  # longer than one read
+    long_key = DocumentKey("d9", "b.txt", "https://example.org/doc/9", None, long_title, ((None, "某意见"),))
+    one = FileSummary.logged(data, log, memo)
+    two = FileSummary.logged({"keys": [long_key.to_data()], "tasks": 0, "findings": dict(data["findings"])}, log, memo)
+    three = FileSummary.logged(summary_data(docs), log, memo)
+    assert one.keys() == [DocumentKey.from_data(k) for k in data["keys"]] == three.keys()
+    assert two.keys() == [long_key] and one.keys() == three.keys()  # read in any order
+    assert (one.documents, one.tasks) == (len(docs), sum(len(d.tasks) for d in docs)) and two.documents == 1
+    assert one.findings is two.findings is three.findings
+    assert not any(isinstance(o, DocumentKey) for o in gc.get_referents(one, two, three))
+    with pytest.raises((ValueError, TypeError)):
+        FileSummary.logged({"keys": [["d1", "a.txt"]], "tasks": 0, "findings": {}}, log, memo)
+    log.close()
 
 
 def _frozen_objects(_n: int) -> int:
@@ -662,7 +673,7 @@ def test_a_file_whose_graph_cannot_be_made_is_its_own_error_and_the_rest_are_bui
 
     paths = [ROOT / "examples" / "001_7e316252f085b915.txt", SAMPLE]
     outcomes = extract_all(paths, tmp_path, jobs=1)
-    files = [(p.name, o.cache, o.summary.keys) for p, o in zip(paths, outcomes)]
+    files = [(p.name, o.cache, o.summary) for p, o in zip(paths, outcomes)]
     files[0] = (files[0][0], tmp_path / "gone.json", files[0][2])  # its records vanished before phase B
     got = graph_files(files, tmp_path, jobs=2, validate=False)
     assert isinstance(got[0], str) and "internal error while building this file's graph" in got[0]
