@@ -403,10 +403,11 @@ def _graph_one_guarded(args) -> tuple[str, dict | None, str | None]:
 
 def graph_files(files: list[tuple[str, str | Path, FileSummary]], out: Path, jobs: int, validate: bool,
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileGraph | str]:
-    """Phase B over every file (its name, its cache entry, its summary: the keys of its documents), in parallel on `executor` (default: `jobs` local processes); files whose content key is unchanged come from
-    the cache. A file whose graph could not be made (its worker died, its budget ran
-    out) gives its error instead. Each file is planned (kg.rdf.plan_stream) and its cache entry looked up only when
-    the executor can take its task: the plans and tasks of files waiting their turn are never all held at once."""
+    """Phase B over every file (its name, its cache entry, its summary: the keys of its documents), in parallel on
+    `executor` (default: `jobs` local processes); files whose content key is unchanged come from the cache. A file
+    whose graph could not be made (its worker died, its budget ran out) gives its error instead. Each file is
+    planned (kg.rdf.plan_stream, its keys read back then) and its cache entry looked up only when the executor can
+    take its task: the keys, plans and tasks of files waiting their turn are never all held at once."""
     from .rdf import plan_stream
 
     caches = {name: str(cache_file) for name, cache_file, _ in files}
