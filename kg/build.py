@@ -485,7 +485,6 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     import pyoxigraph as ox
 
     from .rdf import GraphWriter, serialize
-    from .shared import merge_runs
     from .stores.ladybug import DB_NAME
 
     report = BuildReport(out=out)
@@ -569,9 +568,13 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
 
-    def write_shared(writer) -> None:  # the merge came from the cache, but its table part cannot be linked
+    def write_shared() -> None:  # the merge came from the cache, but its table part cannot be linked
         runs = [rows for _, rows in chunk_partials(partials, graphs, executor)]
-        merge_runs(runs, Owners(_owned(files, graphs), memo=True), writer, root)
+        owned = _write_owned(stage, files, graphs)
+        try:  # in a process of its own, as the merge it repeats (its buffers, the ownership map)
+            run_isolated(_write_shared_part, runs, owned, stage, root)
+        finally:
+            owned.unlink(missing_ok=True)
 
     tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.said, _pending_dir(root, key),
                                                   key, None if merge.written else write_shared, graph_fingerprint(),
@@ -726,6 +729,17 @@ def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owne
     return triples, write_pending(pending, members, said)
 
 
+def _write_shared_part(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> None:
+    """The shared table part alone, in `stage` (run in a process of its own): the rows files share and the derived
+    counts merged again from the chunks' runs, when the merge's figures came from the cache but the build in place
+    holds another shared part (a change undone). What files say of other files' nodes is the cached merge's."""
+    from .projection import SHARED_PART, TableWriter
+    from .shared import merge_runs
+
+    with TableWriter(stage, SHARED_PART) as writer:
+        merge_runs(runs, Owners(_read_owned(owned), memo=True), writer, scratch)
+
+
 def _validate_shared(shared_nt: Path, root: Path):
     """validate.validate_shared of the shared triples' file, its result cached by their content (the shapes are in
     the graph fingerprint, so in `root`): a rebuild whose changed files add nothing to what files share validates
@@ -756,15 +770,9 @@ def _validate_shared_file(shared_nt: Path):
     return validate_shared(shared_nt.read_text("utf-8", "surrogatepass"))
 
 
-def _owned(files: list[tuple[str, str | Path, FileSummary]], graphs: list[FileGraph]) -> dict[str, int]:
-    """The roots of identity.Owners for the whole corpus: each file's source IRI and its documents' IRIs → the
-    file's index (a node under a root belongs to that file; any other node to none). One entry per document and
-    file; the merge asks it about the nodes files share and their neighbours (memoised where it runs)."""
-    return {iri: k for k, iri in _owned_roots(files, graphs)}
-
-
 def _owned_roots(files: list[tuple[str, str | Path, FileSummary]], graphs: list[FileGraph]):
-    """_owned's entries, (file index, IRI), a file at a time."""
+    """The roots of identity.Owners for the whole corpus, a file at a time: (file index, IRI) for each file's
+    source IRI and its documents' IRIs (a node under a root belongs to that file; any other node to none)."""
     from .identity import source_iri
 
     for k, ((name, _, _), g) in enumerate(zip(files, graphs)):
@@ -773,12 +781,12 @@ def _owned_roots(files: list[tuple[str, str | Path, FileSummary]], graphs: list[
             yield k, iri
 
 
-OWNED_FILE = ".owned.txt"  # in the stage, for the merge's process: _owned's entries as lines "index IRI"
+OWNED_FILE = ".owned.txt"  # in the stage, for the merge's process: _owned_roots as lines "index IRI"
 
 
 def _write_owned(stage: Path, files: list[tuple[str, str | Path, FileSummary]],
                  graphs: list[FileGraph]) -> Path:
-    """_owned's entries written a file at a time for the merge's process, which makes the map itself: the main
+    """_owned_roots written a file at a time for the merge's process, which makes the map itself: the main
     process never holds it (a source IRI per file and an entry per document: ~30 MB at 100k files). IRIs hold no
     spaces or line breaks."""
     path = stage / OWNED_FILE

@@ -336,11 +336,11 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
     part (kg.projection.chunk_of) from its files' own rows with what other files say of their nodes — read by the
     part's writer from the folder `pending` (write_pending), hashed per file index in `said`. A part is hard-linked
     from the build in place when it would hold the same: for a file part, the same files with the same graphs and
-    the same said of their nodes; for the shared part, the same merge (`shared_key`), else `write_shared(writer)`
-    writes it (None: the merge wrote it into `stage`). So a rebuild after one changed file writes one file part per
+    the same said of their nodes; for the shared part, the same merge (`shared_key`), else `write_shared()` writes
+    it into `stage` (None: the merge wrote it there). So a rebuild after one changed file writes one file part per
     table, and the shared part only when what files share changed. Returns the tables written and the parts made
     anew (None when there was no earlier build to take parts from). File parts are written on `executor`."""
-    from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, TableWriter, part_name, table_dir
+    from .projection import NODE_SCHEMA, REL_SCHEMA, TABLES_DIR, part_name, table_dir
     from .publish import current_build
 
     by_chunk = chunk_members(names)
@@ -361,8 +361,7 @@ def write_table_parts(stage: Path, out: Path, names: list[str], graphs: list["Fi
             rewritten.insert(0, shared)
     elif not (before.get(shared) == shared_key and _link_part(previous, stage, folders, shared)):
         rewritten.insert(0, shared)
-        with TableWriter(stage, shared) as writer:
-            write_shared(writer)
+        write_shared()
     todo = []
     for c in sorted(by_chunk):
         part = part_name(c)

@@ -617,6 +617,34 @@ def test_partials_made_by_other_merge_code_are_not_reused(tmp_path, monkeypatch)
     assert parts.merge_key(before, names, graphs) != parts.merge_key(after, names, graphs)
 
 
+def test_a_shared_part_that_cannot_be_linked_is_written_again_in_a_process_of_its_own(tmp_path, examples_dir,
+                                                                                        monkeypatch):
+    """A rebuild whose merge comes from the cache takes the shared table part from the build in place by a hard
+    link; where that cannot be done (a file system without hard links), the part is written again from the chunks'
+    runs — in a process of its own, as the merge it repeats (issue 11: its buffers and the ownership map are never
+    this process's). The tables equal the first build's."""
+    import kg.build as B
+    import kg.parts as parts
+
+    paths = sorted(examples_dir.glob("0*.txt"))
+    out = tmp_path / "out"
+    build(paths, out, jobs=1, validate=False, merged="never")
+    first = read_tables(out).fingerprint()
+    calls, real = [], B.run_isolated
+
+    def spy(func, *args):
+        calls.append(func.__name__)
+        return real(func, *args)
+
+    monkeypatch.setattr(B, "run_isolated", spy)
+    monkeypatch.setattr(parts, "_link_part", lambda *args: False)
+    report = build(paths, out, jobs=1, validate=False, merged="never")
+    assert report.shared_merge == "taken from the cache (what files share is unchanged)"
+    assert "_write_shared_part" in calls and "_merge_what_files_share" not in calls
+    assert not list(out.glob(f"**/{B.OWNED_FILE}"))  # the ownership map's file is not left in the build
+    assert read_tables(out).fingerprint() == first
+
+
 def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_dir, monkeypatch):
     """The merge's buffers (a frame of every run, a row group of every table, the external sorts' batches) are held
     by a fresh process and given back when it ends: the build's own process, which keeps its per-file index to the
