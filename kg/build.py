@@ -299,7 +299,7 @@ class FileGraph:
     entry: str  # its folder (a string: kept per file for the whole build) — graph.nq, shared.nt (what other files
     # may say too), own-rows.pickle, … (own.ttl/.jsonld: kg.parts)
     conforms: bool | None
-    messages: list[str]
+    messages: tuple[str, ...]  # its SHACL messages (the empty tuple, one object, for a file that conforms)
     own_triples: int = 0
     computed: bool = False  # made in this build (not served from the cache)
     iris: tuple[str, ...] = ()  # the IRIs of its documents: the nodes (and what hangs off them) it owns
@@ -441,8 +441,8 @@ def graph_files(files: list[tuple[str, str | Path, FileSummary]], out: Path, job
 
 def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool) -> FileGraph:
     """A FileGraph from its cache entry's meta.json: what the build keeps of it (the SHACL report stays on disk)."""
-    return FileGraph(str(folder), meta["conforms"], meta["messages"], meta.get("own_triples", 0), computed, iris,
-                     meta["shared_key"])
+    return FileGraph(str(folder), meta["conforms"], tuple(meta["messages"]), meta.get("own_triples", 0), computed,
+                     iris, meta["shared_key"])
 
 
 def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
