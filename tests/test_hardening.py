@@ -408,8 +408,24 @@ def test_executors_read_their_work_as_a_stream_a_few_batches_ahead():
     assert when_kept[0] <= 2 * IN_FLIGHT * size + size < 2000, when_kept[0]
     assert max(b - a for a, b in zip(range(len(when_kept)), when_kept)) <= 2 * IN_FLIGHT * size + size
     assert LocalProcesses(2).map(abs, (-k for k in range(5)), None, lost=None) == [0, 1, 2, 3, 4]
-    assert LocalProcesses(2).map(abs, iter([-7]), None, lost=None) == [7]  # one task runs in line
+    assert LocalProcesses(2).map(abs, iter([-7]), None, lost=None) == [7]
     assert LocalProcesses(2).map(abs, iter([]), None, lost=None) == []
+
+
+def _process_id(_) -> int:
+    return os.getpid()
+
+
+def test_a_single_task_runs_in_a_process_of_its_own_unless_there_is_one_process():
+    """A one-change rebuild sends one task to each phase: it runs in a pool process, so what it allocates is given
+    back when that process ends (issue 11: writing one table part in line raised the build's process by 110 MB at
+    10k) and a task that kills its process costs only itself; with jobs=1 the work runs in line."""
+    from kg.executors import LocalProcesses
+
+    assert LocalProcesses(2).map(_process_id, iter(["one"]), None, lost=None) != [os.getpid()]
+    assert LocalProcesses(1).map(_process_id, iter(["one"]), None, lost=None) == [os.getpid()]
+    # a lone task that kills its process: in line it would have killed the build (here, the test run)
+    assert LocalProcesses(2).map(_dies_on_three, iter([3]), None, lost=lambda n: f"lost {n}") == ["lost 3"]
 
 
 def test_entries_settled_where_they_are_read_keep_their_place_among_the_tasks_results():
