@@ -8,6 +8,7 @@ import platform
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -92,7 +93,9 @@ class FileSummary:
     def logged(cls, data: dict, log: KeyLog, memo: dict) -> "FileSummary":
         """The summary of a file from its summary_data: the keys go to `log`; the findings' counts, which many
         files repeat, are one object for all of them (taken from `memo`)."""
-        keys = [DocumentKey.from_data(k).to_data() for k in data["keys"]]  # ValueError etc. when damaged
+        keys = data["keys"]
+        for k in keys:  # ValueError etc. when damaged, before anything reaches the log
+            DocumentKey.from_data(k)
         findings = memo.setdefault(("findings", *sorted(data["findings"].items())), data["findings"])
         return cls(len(keys), data["tasks"], findings, log, log.add(keys))
 
@@ -536,8 +539,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     merge = None if write_merged_files else _cached_merge(out, root, key, validate)
     if merge is None:
         made = sum(not path.exists() for path, _ in partials.values())
-        merge = _merge_shared(root, key, head_graphs, partials, graphs, _write_owned(stage, files, graphs),
-                              executor, validate, stage)
+        with _owned_file(stage, files, graphs) as owned:
+            merge = _merge_shared(root, key, head_graphs, partials, graphs, owned, executor, validate, stage)
         report.shared_merge = f"merged from {len(partials)} partials ({made} made anew)"
     else:
         report.shared_merge = "taken from the cache (what files share is unchanged)"
@@ -570,11 +573,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     def write_shared() -> None:  # the merge came from the cache, but its table part cannot be linked
         runs = [rows for _, rows in chunk_partials(partials, graphs, executor)]
-        owned = _write_owned(stage, files, graphs)
-        try:  # in a process of its own, as the merge it repeats (its buffers, the ownership map)
+        with _owned_file(stage, files, graphs) as owned:  # in a process of its own, as the merge it repeats
             run_isolated(_write_shared_part, runs, owned, stage, root)
-        finally:
-            owned.unlink(missing_ok=True)
 
     tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.said, _pending_dir(root, key),
                                                   key, None if merge.written else write_shared, graph_fingerprint(),
@@ -696,11 +696,8 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     # rows files say of other files' nodes, written per chunk for the table parts' writers (only their hashes
     # come back)
     members = {c: files for c, (_, files) in partials.items()}
-    try:
-        triples, (said, sizes) = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root,
-                                              members, _pending_dir(root, key))
-    finally:
-        owned.unlink(missing_ok=True)  # not an output: the stage becomes the build in place
+    triples, (said, sizes) = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root,
+                                          members, _pending_dir(root, key))
     merge = SharedMerge(triples, said, sizes, shared_nt=shared_nt, written=True)
     if validate:
         t = time.perf_counter()
@@ -720,24 +717,27 @@ def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owne
     files' nodes (kg.shared.merge_runs, by the owner's index in the `owned` file) into `pending`, a file per chunk
     of files (`members`). Returns the triples' count and write_pending's hashes per file index and sizes per chunk."""
     from .parts import merged_lines, read_lines, write_pending
-    from .projection import SHARED_PART, TableWriter
-    from .shared import merge_runs
 
     triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
-    with TableWriter(stage, SHARED_PART) as writer:
-        said = merge_runs([rows for _, rows in runs], Owners(_read_owned(owned), memo=True), writer, scratch)
+    said = _merge_shared_rows([rows for _, rows in runs], owned, stage, scratch)
     return triples, write_pending(pending, members, said)
 
 
-def _write_shared_part(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> None:
-    """The shared table part alone, in `stage` (run in a process of its own): the rows files share and the derived
-    counts merged again from the chunks' runs, when the merge's figures came from the cache but the build in place
-    holds another shared part (a change undone). What files say of other files' nodes is the cached merge's."""
+def _merge_shared_rows(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> dict[int, dict[tuple, list]]:
+    """The shared table part in `stage`: the rows files share and the derived counts merged from the chunks' runs
+    (kg.shared.merge_runs, owners from the `owned` file); returns what files say of other files' nodes."""
     from .projection import SHARED_PART, TableWriter
     from .shared import merge_runs
 
     with TableWriter(stage, SHARED_PART) as writer:
-        merge_runs(runs, Owners(_read_owned(owned), memo=True), writer, scratch)
+        return merge_runs(runs, Owners(_read_owned(owned), memo=True), writer, scratch)
+
+
+def _write_shared_part(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> None:
+    """_merge_shared_rows alone (run in a process of its own), when the merge came from the cache but the build in
+    place's shared part cannot be linked: what files say of other files' nodes is the cached merge's, so nothing
+    comes back to the build's process."""
+    _merge_shared_rows(runs, owned, stage, scratch)
 
 
 def _validate_shared(shared_nt: Path, root: Path):
@@ -782,6 +782,17 @@ def _owned_roots(files: list[tuple[str, str | Path, FileSummary]], graphs: list[
 
 
 OWNED_FILE = ".owned.txt"  # in the stage, for the merge's process: _owned_roots as lines "index IRI"
+
+
+@contextmanager
+def _owned_file(stage: Path, files: list[tuple[str, str | Path, FileSummary]], graphs: list[FileGraph]):
+    """_write_owned's file for the block, removed after it whatever happens (not an output: the stage becomes the
+    build in place)."""
+    path = _write_owned(stage, files, graphs)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _write_owned(stage: Path, files: list[tuple[str, str | Path, FileSummary]],

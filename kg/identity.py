@@ -167,10 +167,12 @@ class Resolver:
                 by_number[key.number] = iri if known is None else min(known, iri)
             title = norm_title(key.title)
             if title:
-                have = by_title.setdefault(title, iri)
-                if isinstance(have, list):
+                have = by_title.get(title)
+                if have is None:
+                    by_title[title] = iri
+                elif isinstance(have, list):
                     have.append(iri)
-                elif have is not iri:
+                else:
                     by_title[title] = [have, iri]
         for title, have in by_title.items():
             if isinstance(have, list):
@@ -206,5 +208,4 @@ class Resolver:
                 return next(iter(near))
             if near:
                 return None
-        return None
         return None

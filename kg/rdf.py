@@ -504,7 +504,8 @@ def plan_corpus(files: list[tuple[str, list[DocumentKey]]]) -> list[FilePlan]:
 def plan_stream(sources: list[str], keys_of: Callable[[int], list[DocumentKey]]) -> Iterator[FilePlan]:
     """plan_corpus a file at a time, in file order, for the files `sources` names, whose documents' keys
     keys_of(index) gives (a build reads them back from disk: kg.build.KeyLog). The corpus's index (each document's
-    IRI → its file, the resolver) is made first, in two passes over the keys; each file's plan (its citations
+    IRI → its file, the resolver) is made first, in two passes over the keys (three when documents contest an IRI:
+    contested_document_iris); each file's plan (its citations
     resolved, the documents its clauses are aligned with) only when asked for, the file's keys read again — so a
     build holds neither every file's keys nor every file's plan."""
     qualified = contested_document_iris(sources, keys_of)
