@@ -23,7 +23,7 @@ from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, Owners, document_keys
-from .isolated import run_isolated
+from .isolated import run_isolated, start_isolated
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, merge_key,
                     own_chunk_files, partial_paths, patch_database, write_lines, write_merged, write_table_parts)
 
@@ -684,43 +684,52 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
                   validate: bool, stage: Path) -> SharedMerge:
     """Merge the chunk partials, out of core: the shared triples (after the ontology, vocabularies and build), each
     once, into a file — merged k-way from the partials' sorted line files — validated together (the result cached
-    by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared) — both
-    in a process of its own. The figures a later build with the same merge needs are cached under `key`."""
+    by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared). The
+    rows' merge (the longer) runs in a process of its own while the triples are merged and validated in others:
+    neither needs the other's result, and each runs on one core. The figures a later build with the same merge
+    needs are cached under `key`."""
     import pickle
 
     runs = chunk_partials(partials, graphs, executor)
     shared_nt = _merge_path(root, key).with_suffix(".nt")
     head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
-    # in a process of its own: the merge's buffers (a frame of every run, a row group of every table, the external
-    # sorts' batches) are given back when it ends instead of staying under this process's later peaks; so are the
+    # in processes of their own: the merge's buffers (a frame of every run, a row group of every table, the external
+    # sorts' batches) are given back when each ends instead of staying under this process's later peaks; so are the
     # rows files say of other files' nodes, written per chunk for the table parts' writers (only their hashes
     # come back)
     members = {c: files for c, (_, files) in partials.items()}
-    triples, (said, sizes) = run_isolated(_merge_what_files_share, runs, head, owned, shared_nt, stage, root,
-                                          members, _pending_dir(root, key))
-    merge = SharedMerge(triples, said, sizes, shared_nt=shared_nt, written=True)
-    if validate:
-        t = time.perf_counter()
-        merge.validation, merge.validated = _validate_shared(shared_nt, root)
-        merge.validate_seconds = time.perf_counter() - t
+    with start_isolated(_merge_what_files_say, [rows for _, rows in runs], owned, stage, root, members,
+                        _pending_dir(root, key)) as rows_step:
+        triples = run_isolated(_merge_shared_triples, [lines for lines, _ in runs], head, shared_nt)
+        merge = SharedMerge(triples, {}, {}, shared_nt=shared_nt, written=True)
+        if validate:
+            t = time.perf_counter()
+            merge.validation, merge.validated = _validate_shared(shared_nt, root)
+            merge.validate_seconds = time.perf_counter() - t
+        merge.said, merge.pending_sizes = rows_step.result()
     write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.said, merge.pending_sizes,
                                                                  merge.validation),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     return merge
 
 
-def _merge_what_files_share(runs: list[tuple[Path, Path]], head: list[str], owned: Path, shared_nt: Path,
-                            stage: Path, scratch: Path, members: dict[int, list[int]],
-                            pending: Path) -> tuple[int, tuple[dict[int, str], dict[int, int]]]:
-    """The merge proper (run in a process of its own): the shared triples, after the `head` lines, each once into
-    `shared_nt`; the shared rows and derived counts into the shared table part in `stage`; what files say of other
-    files' nodes (kg.shared.merge_runs, by the owner's index in the `owned` file) into `pending`, a file per chunk
-    of files (`members`). Returns the triples' count and write_pending's hashes per file index and sizes per chunk."""
-    from .parts import merged_lines, read_lines, write_pending
+def _merge_shared_triples(runs: list[Path], head: list[str], shared_nt: Path) -> int:
+    """The shared triples, after the `head` lines, each once into `shared_nt`, merged k-way from the chunks' sorted
+    line files (run in a process of its own); returns their count."""
+    from .parts import merged_lines, read_lines
 
-    triples = write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines, _ in runs]))
-    said = _merge_shared_rows([rows for _, rows in runs], owned, stage, scratch)
-    return triples, write_pending(pending, members, said)
+    return write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines in runs]))
+
+
+def _merge_what_files_say(runs: list[Path], owned: Path, stage: Path, scratch: Path, members: dict[int, list[int]],
+                          pending: Path) -> tuple[dict[int, str], dict[int, int]]:
+    """The rows' merge (run in a process of its own): the shared rows and derived counts into the shared table part
+    in `stage`; what files say of other files' nodes (kg.shared.merge_runs, by the owner's index in the `owned`
+    file) into `pending`, a file per chunk of files (`members`). Returns write_pending's hashes per file index and
+    sizes per chunk."""
+    from .parts import write_pending
+
+    return write_pending(pending, members, _merge_shared_rows(runs, owned, stage, scratch))
 
 
 def _merge_shared_rows(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> dict[int, dict[tuple, list]]:

@@ -630,50 +630,78 @@ def test_a_shared_part_that_cannot_be_linked_is_written_again_in_a_process_of_it
     out = tmp_path / "out"
     build(paths, out, jobs=1, validate=False, merged="never")
     first = read_tables(out).fingerprint()
-    calls, real = [], B.run_isolated
+    calls, real, real_start = [], B.run_isolated, B.start_isolated
 
     def spy(func, *args):
         calls.append(func.__name__)
         return real(func, *args)
 
+    def spy_start(func, *args):
+        calls.append(func.__name__)
+        return real_start(func, *args)
+
     monkeypatch.setattr(B, "run_isolated", spy)
+    monkeypatch.setattr(B, "start_isolated", spy_start)
     monkeypatch.setattr(parts, "_link_part", lambda *args: False)
     report = build(paths, out, jobs=1, validate=False, merged="never")
     assert report.shared_merge == "taken from the cache (what files share is unchanged)"
-    assert "_write_shared_part" in calls and "_merge_what_files_share" not in calls
+    assert "_write_shared_part" in calls
+    assert "_merge_what_files_say" not in calls and "_merge_shared_triples" not in calls
     assert not list(out.glob(f"**/{B.OWNED_FILE}"))  # the ownership map's file is not left in the build
     assert read_tables(out).fingerprint() == first
 
 
 def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_dir, monkeypatch):
     """The merge's buffers (a frame of every run, a row group of every table, the external sorts' batches) are held
-    by a fresh process and given back when it ends: the build's own process, which keeps its per-file index to the
-    end, must not carry them under its later peaks (issue 11: peak memory). Same graph as ever (the other tests)."""
+    by fresh processes and given back when each ends: the build's own process, which keeps its per-file index to
+    the end, must not carry them under its later peaks (issue 11: peak memory). The rows' merge runs while the
+    triples are merged and validated, each in a process of its own (neither needs the other's result; each runs on
+    one core). Same graph as ever (the other tests)."""
     import kg.build as B
 
-    steps, owned = [], {}
-    real = B.run_isolated
+    steps, events, owned = [], [], {}
+    real, real_start = B.run_isolated, B.start_isolated
 
     def spy(func, *args):
-        if func.__name__ == "_merge_what_files_share":
-            owned.update(B._read_owned(args[2]))
+        events.append(("run", func.__name__))
         value = real(func, *args)
         steps.append((func.__name__, value))
         return value
 
+    def spy_start(func, *args):
+        if func.__name__ == "_merge_what_files_say":
+            owned.update(B._read_owned(args[1]))
+        events.append(("start", func.__name__))
+        step = real_start(func, *args)
+        collect = step.result
+
+        def result():
+            value = collect()
+            events.append(("result", func.__name__))
+            steps.append((func.__name__, value))
+            return value
+
+        step.result = result
+        return step
+
     monkeypatch.setattr(B, "run_isolated", spy)
+    monkeypatch.setattr(B, "start_isolated", spy_start)
     # the Tianjin plan says things of the national plan it implements, a node the national file owns
     dev = [examples_dir / "dev" / name for name in ("d03_guojia_zhijiaogaige.txt", "d09_tianjin_zhijiao.txt")]
     inputs = sorted(examples_dir.glob("0*.txt")) + dev
     report = build(inputs, tmp_path / "out", jobs=1, merged="never")
-    merged = [value for name, value in steps if name == "_merge_what_files_share"]
+    merged = [value for name, value in steps if name == "_merge_what_files_say"]
     assert len(merged) == 1
+    # started first, collected after the triples were merged and validated in processes of their own
+    assert events[:4] == [("start", "_merge_what_files_say"), ("run", "_merge_shared_triples"),
+                          ("run", "_validate_shared_file"), ("result", "_merge_what_files_say")]
     # who owns which node reaches the merge's process as a file the build wrote a file at a time (the map is never
     # made in this process: ~30 MB at 100k files): every file's source and its documents; not left in the build
     assert sorted(set(owned.values())) == list(range(len(inputs)))
     assert len(owned) >= len(inputs) + report.document_count
     assert not list((tmp_path / "out").glob(f"**/{B.OWNED_FILE}"))
-    triples, (said, sizes) = merged[0]
+    said, sizes = merged[0]
+    [triples] = [value for name, value in steps if name == "_merge_shared_triples"]
     assert triples > 0 and report.triples > triples  # the shared triples, counted in the child, are in the total
     assert list((tmp_path / "out").glob("**/tables/Agency/shared.parquet"))  # the child wrote the shared part
     # what files say of other files' nodes stays on disk, a file per chunk for the table parts' writers: only a

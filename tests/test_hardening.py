@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -528,6 +529,32 @@ def test_a_step_in_its_own_process_holds_none_of_the_builds_memory_and_its_death
     del big
     with pytest.raises(ValueError, match="invalid literal"):  # the step's own error, raised here
         run_isolated(int, "not a number")
+
+
+def _meet(mine: str, theirs: str) -> bool:
+    """Leave the file `mine`, then wait (at most a minute) for `theirs`: True when the other step left it."""
+    Path(mine).write_text("here")
+    for _ in range(600):
+        if Path(theirs).exists():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_step_started_apart_runs_beside_another_and_is_stopped_when_left_behind(tmp_path):
+    """start_isolated's step runs while this process runs another (the rows' merge beside the triples' merge and
+    their validation): two steps that each wait for the other's file meet — run one after the other, each would
+    wait its minute out and say False. A step whose result is not collected (this process raised) is stopped."""
+    from kg.isolated import run_isolated, start_isolated
+
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    with start_isolated(_meet, a, b) as step:
+        assert run_isolated(_meet, b, a) is True
+        assert step.result() is True
+    with pytest.raises(KeyError):
+        with start_isolated(time.sleep, 600) as step:
+            raise KeyError("this process failed first")
+    assert step.process.poll() is not None and not Path(step.tmp.name).exists()
 
 
 def test_a_build_script_without_a_main_guard_runs_once(tmp_path):
