@@ -41,6 +41,48 @@ def test_embedded_database_holds_the_whole_projection(built_seeds):
             assert db.run(f"MATCH ()-[r:{rtype}]->() RETURN count(r)")[1] == [[len(rows)]]
 
 
+def test_node_tables_are_copied_on_one_thread_and_relationships_on_every_one(built_seeds, tmp_path, monkeypatch):
+    """LadybugDB 0.22 deadlocked copying more than 131,072 nodes of some sets of IRIs on two threads and loaded them
+    on one (benchmarks/ladybug_copy_hang.py reproduces it on a 10k build): every node table's COPY runs on one
+    thread, each relationship type's on the threads the database had, which are put back after each node table;
+    the database holds the whole projection."""
+    import ladybug
+
+    from kg.stores import ladybug as store
+
+    log: list[str] = []
+
+    class Logged(ladybug.Connection):
+        def execute(self, query, *args, **kwargs):
+            result = super().execute(query, *args, **kwargs)
+            if query.startswith("CALL current_setting('threads')"):
+                threads = result.get_next()[0]
+                log.append(f"threads were {threads}")
+                return super().execute(query, *args, **kwargs)
+            log.append(query)
+            return result
+
+    monkeypatch.setattr(ladybug, "Connection", Logged)
+    store.bulk_load(built_seeds / "tables", tmp_path)
+    setting, copies = None, {"node": [], "rel": []}
+    for query in log:
+        if query.startswith("CALL threads="):
+            setting = int(query.split("=")[1])
+        elif query.startswith("COPY "):
+            label = query.split()[1]
+            copies["node" if label in store.NODE_SCHEMA else "rel"].append((label, setting))
+    had = {int(q.split()[-1]) for q in log if q.startswith("threads were")}  # read before each node table
+    assert len(had) == 1  # put back after each: every node table found the database's own setting
+    assert copies["node"] and all(threads == store.NODE_COPY_THREADS == 1 for _, threads in copies["node"])
+    assert copies["rel"] and {threads for _, threads in copies["rel"]} == had
+    pg = read_tables(built_seeds)
+    with LadybugReader(tmp_path) as db:
+        for label, rows in pg.nodes.items():
+            assert db.run(f"MATCH (n:{label}) RETURN count(n)")[1] == [[len(rows)]]
+        for rtype, rows in pg.rels.items():
+            assert db.run(f"MATCH ()-[r:{rtype}]->() RETURN count(r)")[1] == [[len(rows)]]
+
+
 def test_cypher_cli_reads_with_parameters_and_refuses_writes(built_seeds):
     res = kg("cypher", "MATCH (a:Agency {name: $n})-[r:RESPONSIBLE_FOR]->(t:Task) RETURN count(t) AS tasks",
              "--param", "n=五华区教育体育局", "--db", built_seeds, "--format", "json")

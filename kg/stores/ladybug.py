@@ -154,6 +154,13 @@ def _close(db, conn, out: Path, tmp: Path, ok: bool) -> None:
         _remove(Path(str(tmp) + suffix))
 
 
+# A node table's COPY runs on one thread: on two, LadybugDB 0.22 deadlocked (no CPU, never returned) copying more than
+# 131,072 nodes (one node group) of some sets of IRIs — 135,810 Document rows of a 10k build's IRIs, each again with a
+# suffix, hung 5 times of 5 and loaded on one thread 5 of 5 (benchmarks/ladybug_copy_hang.py); the 100k build's first
+# COPY (151k documents) once hung too. One thread costs ~1.5 s of a 10k load; relationships keep every thread.
+NODE_COPY_THREADS = 1
+
+
 def _copy(conn, kind: str, name: str, tables: Path | None = None, rows_=None) -> None:
     """COPY one table's rows into the database, from its Parquet parts under `tables` or from the Arrow table
     `rows_` (the database reads either itself); a relationship type with several pairs of labels, pair by pair."""
@@ -166,7 +173,12 @@ def _copy(conn, kind: str, name: str, tables: Path | None = None, rows_=None) ->
         source = "rows_"  # LadybugDB finds the frame by its name among this function's locals
     if kind == "node":
         names = ", ".join(_q(c) for c, _ in NODE_SCHEMA[name])
-        conn.execute(f"COPY {name} FROM (LOAD FROM {source} RETURN {names})")
+        threads = conn.execute("CALL current_setting('threads') RETURN *").get_next()[0]
+        conn.execute(f"CALL threads={NODE_COPY_THREADS}")
+        try:
+            conn.execute(f"COPY {name} FROM (LOAD FROM {source} RETURN {names})")
+        finally:
+            conn.execute(f"CALL threads={int(threads)}")
         return
     pairs, cols = REL_SCHEMA[name]
     names = ", ".join(_q(c) for c in ["from", "to"] + [c for c, _ in cols])
