@@ -699,8 +699,9 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     # rows files say of other files' nodes, written per chunk for the table parts' writers (only their hashes
     # come back)
     members = {c: files for c, (_, files) in partials.items()}
-    with start_isolated(_merge_what_files_say, [rows for _, rows in runs], owned, stage, root, members,
-                        _pending_dir(root, key)) as rows_step:
+    rows = [rows for _, rows in runs]
+    with start_isolated(_merge_derived_counts, rows, owned, stage, root) as counts_step, \
+            start_isolated(_merge_what_files_say, rows, owned, stage, members, _pending_dir(root, key)) as rows_step:
         triples = run_isolated(_merge_shared_triples, [lines for lines, _ in runs], head, shared_nt)
         merge = SharedMerge(triples, {}, {}, shared_nt=shared_nt, written=True)
         if validate:
@@ -708,6 +709,7 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
             merge.validation, merge.validated = _validate_shared(shared_nt, root)
             merge.validate_seconds = time.perf_counter() - t
         merge.said, merge.pending_sizes = rows_step.result()
+        counts_step.result()
     write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.said, merge.pending_sizes,
                                                                  merge.validation),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)
@@ -722,15 +724,29 @@ def _merge_shared_triples(runs: list[Path], head: list[str], shared_nt: Path) ->
     return write_lines(shared_nt, merged_lines(head, [read_lines(lines) for lines in runs]))
 
 
-def _merge_what_files_say(runs: list[Path], owned: Path, stage: Path, scratch: Path, members: dict[int, list[int]],
+def _merge_what_files_say(runs: list[Path], owned: Path, stage: Path, members: dict[int, list[int]],
                           pending: Path) -> tuple[dict[int, str], dict[int, int]]:
-    """The rows' merge (run in a process of its own): the shared rows and derived counts into the shared table part
-    in `stage`; what files say of other files' nodes (kg.shared.merge_runs, by the owner's index in the `owned`
-    file) into `pending`, a file per chunk of files (`members`). Returns write_pending's hashes per file index and
-    sizes per chunk."""
+    """The tables' merge (run in a process of its own): the shared rows into the shared table part in `stage`;
+    what files say of other files' nodes (kg.shared.merge_tables, by the owner's index in the `owned` file) into
+    `pending`, a file per chunk of files (`members`). Returns write_pending's hashes per file index and sizes per
+    chunk."""
     from .parts import write_pending
+    from .projection import SHARED_PART, TableWriter
+    from .shared import merge_tables
 
-    return write_pending(pending, members, _merge_shared_rows(runs, owned, stage, scratch))
+    with TableWriter(stage, SHARED_PART) as writer:
+        said = merge_tables(runs, Owners(_read_owned(owned), memo=True), writer)
+    return write_pending(pending, members, said)
+
+
+def _merge_derived_counts(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> None:
+    """The derived counts' merge (run in a process of its own, beside the tables'): LEADS_ON and SHARES_TASKS,
+    ranked, into the shared table part in `stage` (kg.shared.merge_derived)."""
+    from .projection import SHARED_PART, TableWriter
+    from .shared import merge_derived
+
+    with TableWriter(stage, SHARED_PART) as writer:
+        merge_derived(runs, Owners(_read_owned(owned), memo=True), writer, scratch)
 
 
 def _merge_shared_rows(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> dict[int, dict[tuple, list]]:

@@ -386,7 +386,7 @@ def pending_file(folder: Path, chunk: int) -> Path:
 
 def write_pending(folder: Path, members: dict[int, list[int]],
                   pending: dict[int, dict]) -> tuple[dict[int, str], dict[int, int]]:
-    """What other files say of each file's nodes (kg.shared.merge_runs), one pickle per chunk of files (`members`:
+    """What other files say of each file's nodes (kg.shared.merge_tables), one pickle per chunk of files (`members`:
     chunk → file indices) for the writer of that chunk's table part, so no process holds all of it but the merge
     that made it (at 100k it was the largest thing the build's own process held). Returns its hash per file index
     (pending_digest: whether a file's table part must be written again) and each file's size per chunk — written

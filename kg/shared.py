@@ -1,17 +1,20 @@
 """What files share — the rows of nodes several files describe and the derived counts — merged out of core.
 
 Each chunk of files leaves a run (kg.parts.chunk_partials): its shared rows and its counts, each section sorted
-by key, written as pickled frames. A build merges the runs k-way, a key at a time, streaming the merged rows into
-the shared table part; the derived counts are ranked by an external sort. A build runs the merge in a process of
-its own (kg.build), which holds an index per agency (name, jurisdiction, tasks led and held) and per jurisdiction
-and topic, a frame of each run, a row group of each table and a sort's batch, and hands back what files say of
-another file's nodes (kept per file for its table part) — never the rows themselves (issue 11, item 1).
+by key, written as pickled frames, with the sections' offsets at its end so a reader can start at any of them. A
+build merges the runs k-way, a key at a time, streaming the merged rows into the shared table part; the derived
+counts are ranked by an external sort. The tables (merge_tables) and the derived counts (merge_derived) are merged
+apart — a build runs each in a process of its own (kg.build), side by side: one holds the tasks led and held per
+agency, the other an index per agency (name, jurisdiction) and per jurisdiction and topic and a sort's batch; each
+a frame of each run and a row group of each table it writes. Only what files say of another file's nodes (kept
+per file for its table part) is handed back — never the rows themselves (issue 11, item 1).
 """
 from __future__ import annotations
 
 import heapq
 import os
 import pickle
+import struct
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +28,13 @@ from .projection import (DERIVED, NODE_SCHEMA, REL_SCHEMA, PropertyGraph, Tally,
 FRAME = 256  # entries per pickled frame of a run: a merge holds one frame of each of its runs at a time
 SORT_RUN = 50_000  # entries an external sort holds in memory at once
 TABLES = [("node", k) for k in NODE_SCHEMA] + [("rel", k) for k in REL_SCHEMA if k not in DERIVED]
+# a run's sections, in order: tasks led and held per agency, each table of TABLES, tasks led per agency and topic,
+# tasks per agency pair
+LED, HELD, FIRST_TABLE = 0, 1, 2
+LED_ON, PAIRS = FIRST_TABLE + len(TABLES), FIRST_TABLE + len(TABLES) + 1
+# what the derived counts need of the tables: agencies' names, their jurisdictions' names and levels, the topics
+SEATS = [("node", "Agency"), ("node", "Jurisdiction"), ("node", "Topic"), ("rel", "IN_JURISDICTION")]
+_FOOTER = struct.Struct("<Q")  # a run ends with the pickled offsets of its sections, then where they start
 
 
 def _frames(fh, entries: Iterable) -> None:
@@ -42,30 +52,47 @@ def _frames(fh, entries: Iterable) -> None:
 
 def write_run(path: Path, rows: PropertyGraph, counts: Tally) -> int:
     """One chunk's shared rows (each table in key order, as CorpusMerge.settled gives them) and counts, as a run of
-    sections in the order merge_runs reads them — tasks led and held per agency, each table of TABLES, tasks led
-    per agency and topic, tasks per agency pair —; returns its size. Written without a flush to disk (the caller
-    records the size)."""
+    sections — tasks led and held per agency, each table of TABLES, tasks led per agency and topic, tasks per agency
+    pair — and their offsets; returns its size. Written without a flush to disk (the caller records the size)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
+    offsets: list[int] = []
     with open(tmp, "wb") as fh:
-        _frames(fh, sorted(counts.led.items()))
-        _frames(fh, sorted(counts.held.items()))
+        def section(entries: Iterable) -> None:
+            offsets.append(fh.tell())
+            _frames(fh, entries)
+
+        section(sorted(counts.led.items()))
+        section(sorted(counts.held.items()))
         for kind, name in TABLES:
             table = rows.nodes[name] if kind == "node" else rows.rels[name]
-            _frames(fh, (((r["uri"],) if kind == "node" else (r["from"], r["to"]), r) for r in table))
-        _frames(fh, sorted(counts.led_on.items()))
-        _frames(fh, sorted(counts.pairs.items()))
+            section(((r["uri"],) if kind == "node" else (r["from"], r["to"]), r) for r in table)
+        section(sorted(counts.led_on.items()))
+        section(sorted(counts.pairs.items()))
+        footer = fh.tell()
+        pickle.dump(offsets, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.write(_FOOTER.pack(footer))
     os.replace(tmp, path)
     return path.stat().st_size
 
 
 class RunReader:
-    """A run read a section at a time: every run of a merge is read in step, section by section."""
+    """A run read a section at a time, from any section (its offsets are at its end)."""
 
     def __init__(self, path: Path):
         self.fh = open(path, "rb")
+        try:
+            self.fh.seek(-_FOOTER.size, os.SEEK_END)
+            (footer,) = _FOOTER.unpack(self.fh.read(_FOOTER.size))
+            self.fh.seek(footer)
+            self.offsets: list[int] = pickle.load(self.fh)
+        except BaseException:
+            self.fh.close()
+            raise
 
-    def section(self) -> Iterator:
+    def section(self, index: int) -> Iterator:
+        """The entries of section `index`; a reader reads one section at a time."""
+        self.fh.seek(self.offsets[index])
         while frame := pickle.load(self.fh):
             yield from frame
 
@@ -73,10 +100,26 @@ class RunReader:
         self.fh.close()
 
 
-def _summed(readers: list[RunReader]) -> Iterator[tuple]:
-    """One counts section of every run, merged: (key, the sum of its counts), in key order."""
-    for key, group in groupby(heapq.merge(*(r.section() for r in readers), key=itemgetter(0)), key=itemgetter(0)):
+def _summed(readers: list[RunReader], index: int) -> Iterator[tuple]:
+    """Counts section `index` of every run, merged: (key, the sum of its counts), in key order."""
+    merged = heapq.merge(*(r.section(index) for r in readers), key=itemgetter(0))
+    for key, group in groupby(merged, key=itemgetter(0)):
         yield key, sum(n for _, n in group)
+
+
+def _groups(readers: list[RunReader], owner: Callable[[str], int | None],
+            tables: list[tuple[str, str]]) -> Iterator[tuple[str, str, tuple, list[dict], int | None]]:
+    """The rows of `tables` (in TABLES order) from every run, a key at a time in key order: (kind, table, key, its
+    rows in chunk order, the index of the file that owns the node — for a relationship, its first end's, else its
+    second's — or None when shared)."""
+    for kind, table in tables:
+        index = FIRST_TABLE + TABLES.index((kind, table))
+        merged = heapq.merge(*(r.section(index) for r in readers), key=itemgetter(0))
+        for key, group in groupby(merged, key=itemgetter(0)):
+            k = owner(key[0])
+            if k is None and kind == "rel":
+                k = owner(key[1])
+            yield kind, table, key, [row for _, row in group], k
 
 
 def _combined(rows: list[dict]) -> dict:
@@ -135,47 +178,64 @@ def external_sorted(entries: Iterable, key: Callable, scratch: Path) -> Iterator
 
 def merge_runs(runs: list[Path], owner: Callable[[str], int | None], writer: TableWriter,
                scratch: Path) -> dict[int, dict[tuple, list]]:
-    """Merge the runs (in chunk order) into `writer` (the shared table part): each shared node and relationship
-    once (_combined), Agency.tasks_led and tasks_held filled, then the derived LEADS_ON and SHARES_TASKS rows with
-    their ranks (kg.projection.derived_rows' rules, computed here without the rows in memory). Returns what files
-    say of another file's nodes, by the owner's index (CorpusMerge.pending: key → [kind, name, row, sources])."""
+    """merge_tables, then merge_derived, into one `writer` (the shared table part): what a build's two processes
+    do side by side, in one. Returns merge_tables' result."""
+    pending = merge_tables(runs, owner, writer)
+    merge_derived(runs, owner, writer, scratch)
+    return pending
+
+
+def merge_tables(runs: list[Path], owner: Callable[[str], int | None],
+                 writer: TableWriter) -> dict[int, dict[tuple, list]]:
+    """Merge the runs' tables (in chunk order) into `writer` (the shared table part): each shared node and
+    relationship once (_combined), Agency.tasks_led and tasks_held filled. Returns what files say of another
+    file's nodes, by the owner's index (CorpusMerge.pending: key → [kind, name, row, sources])."""
     readers = [RunReader(p) for p in runs]
     try:
-        led, held = dict(_summed(readers)), dict(_summed(readers))
+        led, held = dict(_summed(readers, LED)), dict(_summed(readers, HELD))
         pending: dict[int, dict[tuple, list]] = defaultdict(dict)
-        name: dict[str, str] = {}
-        juris: dict[str, tuple[str, str | None]] = {}
-        seat: dict[str, tuple[str, str | None]] = {}
-        topics: set[str] = set()
-        for kind, table in TABLES:
-            merged = heapq.merge(*(r.section() for r in readers), key=itemgetter(0))
-            for key, group in groupby(merged, key=itemgetter(0)):
-                rows = [row for _, row in group]
-                k = owner(key[0])
-                if k is None and kind == "rel":
-                    k = owner(key[1])
-                if k is not None:  # another file's node: its part takes the row, with every file's sources
-                    pending[k][(kind, table, *key)] = [kind, table, rows[0],
-                                                       set().union(*(r["sources"] for r in rows))]
-                    continue
-                row = _combined(rows)
-                if table == "Agency":
-                    row["tasks_led"], row["tasks_held"] = led.get(key[0], 0), held.get(key[0], 0)
-                    name[key[0]] = row.get("name") or ""
-                elif table == "Jurisdiction":
-                    juris[key[0]] = (row.get("name") or "", row.get("level"))
-                elif table == "Topic":
-                    topics.add(key[0])
-                elif table == "IN_JURISDICTION" and key[0] in name and key[1] in juris:
-                    seat[key[0]] = seat_of([seat.get(key[0], juris[key[1]]), juris[key[1]]])
-                writer.add(kind, table, [row])
-        del led, held, juris
-        _leads_on(_summed(readers), name, seat, topics, writer, scratch)
-        _shares(_summed(readers), name, writer, scratch)
+        for kind, table, key, rows, k in _groups(readers, owner, TABLES):
+            if k is not None:  # another file's node: its part takes the row, with every file's sources
+                pending[k][(kind, table, *key)] = [kind, table, rows[0], set().union(*(r["sources"] for r in rows))]
+                continue
+            row = _combined(rows)
+            if table == "Agency":
+                row["tasks_led"], row["tasks_held"] = led.get(key[0], 0), held.get(key[0], 0)
+            writer.add(kind, table, [row])
     finally:
         for r in readers:
             r.close()
     return dict(pending)
+
+
+def merge_derived(runs: list[Path], owner: Callable[[str], int | None], writer: TableWriter, scratch: Path) -> None:
+    """The derived LEADS_ON and SHARES_TASKS rows of the runs, with their ranks, into `writer` (kg.projection.
+    derived_rows' rules, computed here without the rows in memory): the shared agencies' names and seats and the
+    topics are read from the runs' SEATS tables as merge_tables merges them."""
+    readers = [RunReader(p) for p in runs]
+    try:
+        name: dict[str, str] = {}
+        juris: dict[str, tuple[str, str | None]] = {}
+        seat: dict[str, tuple[str, str | None]] = {}
+        topics: set[str] = set()
+        for _, table, key, rows, k in _groups(readers, owner, [t for t in TABLES if t in SEATS]):
+            if k is not None:
+                continue
+            row = _combined(rows)
+            if table == "Agency":
+                name[key[0]] = row.get("name") or ""
+            elif table == "Jurisdiction":
+                juris[key[0]] = (row.get("name") or "", row.get("level"))
+            elif table == "Topic":
+                topics.add(key[0])
+            elif key[0] in name and key[1] in juris:  # IN_JURISDICTION
+                seat[key[0]] = seat_of([seat.get(key[0], juris[key[1]]), juris[key[1]]])
+        del juris
+        _leads_on(_summed(readers, LED_ON), name, seat, topics, writer, scratch)
+        _shares(_summed(readers, PAIRS), name, writer, scratch)
+    finally:
+        for r in readers:
+            r.close()
 
 
 def _leads_on(counts: Iterator[tuple], name: dict, seat: dict, topics: set[str], writer: TableWriter,

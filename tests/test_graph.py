@@ -257,8 +257,8 @@ def test_nodes_that_several_files_describe_are_validated_with_all_they_say(tmp_p
     assert not (tmp_path / "both" / "graph.ttl").exists()
 
 
-@pytest.mark.parametrize("spill", [False, True])
-def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypatch, spill):
+@pytest.mark.parametrize("spill, split", [(False, False), (True, False), (False, True)])
+def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypatch, spill, split):
     """Issue 11 item 1: the build never holds the rows: every file's own rows stream to the tables; what files
     share is merged within chunks of files, then out of core across them (kg.shared: runs merged k-way, ranks by
     an external sort — forced to spill to disk here with tiny runs). The tables must hold what projecting the
@@ -271,7 +271,7 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypa
     from kg.projection import (CorpusMerge, TableWriter, chunk_of, part_name, project_graphs, read_tables, split_own,
                                summarise, tally, write_own_rows)
     from kg.rdf import GraphWriter, plan_files
-    from kg.shared import merge_runs, write_run
+    from kg.shared import merge_derived, merge_runs, merge_tables, write_run
     from loaders import extract_file
 
     if spill:
@@ -304,7 +304,13 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypa
         runs.append(tmp_path / "runs" / f"{c}.rows")
         write_run(runs[-1], within.settled(), within.tally)
     shared = TableWriter(tmp_path, part_name(None))
-    pending = merge_runs(runs, Owners(owned), shared, tmp_path)
+    if split:  # as a build runs them: the tables and the derived counts apart, each with a writer of its own
+        pending = merge_tables(runs, Owners(owned), shared)
+        counts = TableWriter(tmp_path, part_name(None))
+        merge_derived(runs, Owners(owned), counts, tmp_path)
+        counts.close()
+    else:
+        pending = merge_runs(runs, Owners(owned), shared, tmp_path)
     shared.close()
     for c in sorted(chunks):
         part = TableWriter(tmp_path, part_name(c))
@@ -646,7 +652,7 @@ def test_a_shared_part_that_cannot_be_linked_is_written_again_in_a_process_of_it
     report = build(paths, out, jobs=1, validate=False, merged="never")
     assert report.shared_merge == "taken from the cache (what files share is unchanged)"
     assert "_write_shared_part" in calls
-    assert "_merge_what_files_say" not in calls and "_merge_shared_triples" not in calls
+    assert not {"_merge_what_files_say", "_merge_derived_counts", "_merge_shared_triples"} & set(calls)
     assert not list(out.glob(f"**/{B.OWNED_FILE}"))  # the ownership map's file is not left in the build
     assert read_tables(out).fingerprint() == first
 
@@ -654,9 +660,9 @@ def test_a_shared_part_that_cannot_be_linked_is_written_again_in_a_process_of_it
 def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_dir, monkeypatch):
     """The merge's buffers (a frame of every run, a row group of every table, the external sorts' batches) are held
     by fresh processes and given back when each ends: the build's own process, which keeps its per-file index to
-    the end, must not carry them under its later peaks (issue 11: peak memory). The rows' merge runs while the
-    triples are merged and validated, each in a process of its own (neither needs the other's result; each runs on
-    one core). Same graph as ever (the other tests)."""
+    the end, must not carry them under its later peaks (issue 11: peak memory). The tables' merge and the
+    derived counts' run while the triples are merged and validated, each in a process of its own (none needs
+    another's result; each runs on one core). Same graph as ever (the other tests)."""
     import kg.build as B
 
     steps, events, owned = [], [], {}
@@ -692,9 +698,11 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
     report = build(inputs, tmp_path / "out", jobs=1, merged="never")
     merged = [value for name, value in steps if name == "_merge_what_files_say"]
     assert len(merged) == 1
-    # started first, collected after the triples were merged and validated in processes of their own
-    assert events[:4] == [("start", "_merge_what_files_say"), ("run", "_merge_shared_triples"),
-                          ("run", "_validate_shared_file"), ("result", "_merge_what_files_say")]
+    # the tables and the derived counts started first, collected after the triples were merged and validated, each
+    # in a process of its own
+    assert events[:6] == [("start", "_merge_derived_counts"), ("start", "_merge_what_files_say"),
+                          ("run", "_merge_shared_triples"), ("run", "_validate_shared_file"),
+                          ("result", "_merge_what_files_say"), ("result", "_merge_derived_counts")]
     # who owns which node reaches the merge's process as a file the build wrote a file at a time (the map is never
     # made in this process: ~30 MB at 100k files): every file's source and its documents; not left in the build
     assert sorted(set(owned.values())) == list(range(len(inputs)))
