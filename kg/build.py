@@ -699,9 +699,9 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     # rows files say of other files' nodes, written per chunk for the table parts' writers (only their hashes
     # come back)
     members = {c: files for c, (_, files) in partials.items()}
-    rows = [rows for _, rows in runs]
-    with start_isolated(_merge_derived_counts, rows, owned, stage, root) as counts_step, \
-            start_isolated(_merge_what_files_say, rows, owned, stage, members, _pending_dir(root, key)) as rows_step:
+    row_runs = [rows for _, rows in runs]
+    with start_isolated(_merge_derived_counts, row_runs, owned, stage, root) as counts_step, \
+            start_isolated(_merge_what_files_say, row_runs, owned, stage, members, _pending_dir(root, key)) as rows_step:
         triples = run_isolated(_merge_shared_triples, [lines for lines, _ in runs], head, shared_nt)
         merge = SharedMerge(triples, {}, {}, shared_nt=shared_nt, written=True)
         if validate:
@@ -726,17 +726,22 @@ def _merge_shared_triples(runs: list[Path], head: list[str], shared_nt: Path) ->
 
 def _merge_what_files_say(runs: list[Path], owned: Path, stage: Path, members: dict[int, list[int]],
                           pending: Path) -> tuple[dict[int, str], dict[int, int]]:
-    """The tables' merge (run in a process of its own): the shared rows into the shared table part in `stage`;
-    what files say of other files' nodes (kg.shared.merge_tables, by the owner's index in the `owned` file) into
-    `pending`, a file per chunk of files (`members`). Returns write_pending's hashes per file index and sizes per
-    chunk."""
+    """The tables' merge (run in a process of its own): _merge_shared_tables, and what files say of other files'
+    nodes into `pending`, a file per chunk of files (`members`). Returns write_pending's hashes per file index and
+    sizes per chunk."""
     from .parts import write_pending
+
+    return write_pending(pending, members, _merge_shared_tables(runs, owned, stage))
+
+
+def _merge_shared_tables(runs: list[Path], owned: Path, stage: Path) -> dict[int, dict[tuple, list]]:
+    """The rows files share into the shared table part in `stage` (kg.shared.merge_tables, owners from the `owned`
+    file); returns what files say of other files' nodes."""
     from .projection import SHARED_PART, TableWriter
     from .shared import merge_tables
 
     with TableWriter(stage, SHARED_PART) as writer:
-        said = merge_tables(runs, Owners(_read_owned(owned), memo=True), writer)
-    return write_pending(pending, members, said)
+        return merge_tables(runs, Owners(_read_owned(owned), memo=True), writer)
 
 
 def _merge_derived_counts(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> None:
@@ -749,21 +754,12 @@ def _merge_derived_counts(runs: list[Path], owned: Path, stage: Path, scratch: P
         merge_derived(runs, Owners(_read_owned(owned), memo=True), writer, scratch)
 
 
-def _merge_shared_rows(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> dict[int, dict[tuple, list]]:
-    """The shared table part in `stage`: the rows files share and the derived counts merged from the chunks' runs
-    (kg.shared.merge_runs, owners from the `owned` file); returns what files say of other files' nodes."""
-    from .projection import SHARED_PART, TableWriter
-    from .shared import merge_runs
-
-    with TableWriter(stage, SHARED_PART) as writer:
-        return merge_runs(runs, Owners(_read_owned(owned), memo=True), writer, scratch)
-
-
 def _write_shared_part(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> None:
-    """_merge_shared_rows alone (run in a process of its own), when the merge came from the cache but the build in
-    place's shared part cannot be linked: what files say of other files' nodes is the cached merge's, so nothing
+    """The shared table part alone (run in a process of its own), when the merge came from the cache but the build
+    in place's shared part cannot be linked: what files say of other files' nodes is the cached merge's, so nothing
     comes back to the build's process."""
-    _merge_shared_rows(runs, owned, stage, scratch)
+    _merge_shared_tables(runs, owned, stage)
+    _merge_derived_counts(runs, owned, stage, scratch)
 
 
 def _validate_shared(shared_nt: Path, root: Path):

@@ -300,9 +300,9 @@ def chunk_partials(paths: dict[int, tuple[Path, list[int]]], graphs: list["FileG
                    executor) -> list[tuple[Path, Path]]:
     """Per chunk of files (partial_paths, in chunk order): the file of the N-Triples lines its files share, each
     once and sorted (for merged_lines), and the run of their shared rows — merged within the chunk — and derived
-    counts (for kg.shared.merge_runs). Each is cached, so a rebuild after one changed file merges that file's
-    chunk again and reads the other chunks' partials instead of every file's shared triples and rows; missing
-    partials are made on `executor`. Merging the partials in chunk order gives the same graph whichever build
+    counts (for kg.shared.merge_tables and merge_derived). Each is cached, so a rebuild after one changed file
+    merges that file's chunk again and reads the other chunks' partials instead of every file's shared triples and
+    rows; missing partials are made on `executor`. Merging the partials in chunk order gives the same graph whichever build
     made them."""
     import pickle
 

@@ -176,15 +176,6 @@ def external_sorted(entries: Iterable, key: Callable, scratch: Path) -> Iterator
             fh.close()
 
 
-def merge_runs(runs: list[Path], owner: Callable[[str], int | None], writer: TableWriter,
-               scratch: Path) -> dict[int, dict[tuple, list]]:
-    """merge_tables, then merge_derived, into one `writer` (the shared table part): what a build's two processes
-    do side by side, in one. Returns merge_tables' result."""
-    pending = merge_tables(runs, owner, writer)
-    merge_derived(runs, owner, writer, scratch)
-    return pending
-
-
 def merge_tables(runs: list[Path], owner: Callable[[str], int | None],
                  writer: TableWriter) -> dict[int, dict[tuple, list]]:
     """Merge the runs' tables (in chunk order) into `writer` (the shared table part): each shared node and

@@ -257,8 +257,8 @@ def test_nodes_that_several_files_describe_are_validated_with_all_they_say(tmp_p
     assert not (tmp_path / "both" / "graph.ttl").exists()
 
 
-@pytest.mark.parametrize("spill, split", [(False, False), (True, False), (False, True)])
-def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypatch, spill, split):
+@pytest.mark.parametrize("spill", [False, True])
+def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypatch, spill):
     """Issue 11 item 1: the build never holds the rows: every file's own rows stream to the tables; what files
     share is merged within chunks of files, then out of core across them (kg.shared: runs merged k-way, ranks by
     an external sort — forced to spill to disk here with tiny runs). The tables must hold what projecting the
@@ -271,7 +271,7 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypa
     from kg.projection import (CorpusMerge, TableWriter, chunk_of, part_name, project_graphs, read_tables, split_own,
                                summarise, tally, write_own_rows)
     from kg.rdf import GraphWriter, plan_files
-    from kg.shared import merge_derived, merge_runs, merge_tables, write_run
+    from kg.shared import merge_derived, merge_tables, write_run
     from loaders import extract_file
 
     if spill:
@@ -303,14 +303,11 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypa
             within.add_rest(rest, counts)
         runs.append(tmp_path / "runs" / f"{c}.rows")
         write_run(runs[-1], within.settled(), within.tally)
-    shared = TableWriter(tmp_path, part_name(None))
-    if split:  # as a build runs them: the tables and the derived counts apart, each with a writer of its own
-        pending = merge_tables(runs, Owners(owned), shared)
-        counts = TableWriter(tmp_path, part_name(None))
-        merge_derived(runs, Owners(owned), counts, tmp_path)
-        counts.close()
-    else:
-        pending = merge_runs(runs, Owners(owned), shared, tmp_path)
+    shared = TableWriter(tmp_path, part_name(None))  # as a build runs them: the tables and the derived counts
+    pending = merge_tables(runs, Owners(owned), shared)  # apart, each with a writer of its own
+    counts = TableWriter(tmp_path, part_name(None))
+    merge_derived(runs, Owners(owned), counts, tmp_path)
+    counts.close()
     shared.close()
     for c in sorted(chunks):
         part = TableWriter(tmp_path, part_name(c))
@@ -340,7 +337,7 @@ def test_merging_fills_what_one_file_leaves_empty_whichever_file_comes_first(tmp
 
     from kg.projection import NODE_SCHEMA, REL_SCHEMA, CorpusMerge, PropertyGraph, Tally, TableWriter, part_name, \
         read_tables
-    from kg.shared import merge_runs, write_run
+    from kg.shared import merge_tables, write_run
 
     uri = "https://w3id.org/policykg/id/agency/371700/菏泽市人民政府"
 
@@ -363,7 +360,7 @@ def test_merging_fills_what_one_file_leaves_empty_whichever_file_comes_first(tmp
         for run, part in zip(runs, order):
             write_run(run, part, Tally())
         writer = TableWriter(tmp_path / "out", part_name(None))
-        assert merge_runs(runs, lambda u: None, writer, tmp_path) == {}
+        assert merge_tables(runs, lambda u: None, writer) == {}
         writer.close()
         [row] = read_tables(tmp_path / "out").nodes["Agency"]
         assert row["functional_type"] == "政府" and row["sources"] == ["a.txt", "b.txt"]
