@@ -32,13 +32,18 @@ def kg(*args, env=None):
 
 # ------------------------------------------------------------------ embedded (LadybugDB)
 
-def test_embedded_database_holds_the_whole_projection(built_seeds):
-    pg = read_tables(built_seeds)
-    with LadybugReader(built_seeds) as db:
+def _holds_the_projection(db_folder: Path, tables_folder: Path) -> None:
+    """The embedded database in `db_folder` holds as many nodes and relationships of each kind as the tables."""
+    pg = read_tables(tables_folder)
+    with LadybugReader(db_folder) as db:
         for label, rows in pg.nodes.items():
             assert db.run(f"MATCH (n:{label}) RETURN count(n)")[1] == [[len(rows)]]
         for rtype, rows in pg.rels.items():
             assert db.run(f"MATCH ()-[r:{rtype}]->() RETURN count(r)")[1] == [[len(rows)]]
+
+
+def test_embedded_database_holds_the_whole_projection(built_seeds):
+    _holds_the_projection(built_seeds, built_seeds)
 
 
 def test_node_tables_are_copied_on_one_thread_and_relationships_on_every_one(built_seeds, tmp_path, monkeypatch):
@@ -75,12 +80,7 @@ def test_node_tables_are_copied_on_one_thread_and_relationships_on_every_one(bui
     assert len(had) == 1  # put back after each: every node table found the database's own setting
     assert copies["node"] and all(threads == store.NODE_COPY_THREADS == 1 for _, threads in copies["node"])
     assert copies["rel"] and {threads for _, threads in copies["rel"]} == had
-    pg = read_tables(built_seeds)
-    with LadybugReader(tmp_path) as db:
-        for label, rows in pg.nodes.items():
-            assert db.run(f"MATCH (n:{label}) RETURN count(n)")[1] == [[len(rows)]]
-        for rtype, rows in pg.rels.items():
-            assert db.run(f"MATCH ()-[r:{rtype}]->() RETURN count(r)")[1] == [[len(rows)]]
+    _holds_the_projection(tmp_path, built_seeds)
 
 
 def test_cypher_cli_reads_with_parameters_and_refuses_writes(built_seeds):
