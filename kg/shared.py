@@ -142,6 +142,12 @@ def _combined(rows: list[dict]) -> dict:
     return have
 
 
+def _first(rows: list[dict], column: str):
+    """What _combined gives a row's `column`: the first value in chunk order that is not None (without combining
+    the rest of the rows: their sources and aliases)."""
+    return next((v for row in rows if (v := row.get(column)) is not None), None)
+
+
 def external_sorted(entries: Iterable, key: Callable, scratch: Path) -> Iterator:
     """entries sorted by key, holding SORT_RUN of them at a time: sorted runs pickled into `scratch`, merged."""
     runs, batch = [], []
@@ -212,11 +218,10 @@ def merge_derived(runs: list[Path], owner: Callable[[str], int | None], writer: 
         for _, table, key, rows, k in _groups(readers, owner, [t for t in TABLES if t in SEATS]):
             if k is not None:
                 continue
-            row = _combined(rows)
             if table == "Agency":
-                name[key[0]] = row.get("name") or ""
+                name[key[0]] = _first(rows, "name") or ""
             elif table == "Jurisdiction":
-                juris[key[0]] = (row.get("name") or "", row.get("level"))
+                juris[key[0]] = (_first(rows, "name") or "", _first(rows, "level"))
             elif table == "Topic":
                 topics.add(key[0])
             elif key[0] in name and key[1] in juris:  # IN_JURISDICTION

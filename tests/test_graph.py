@@ -367,6 +367,21 @@ def test_merging_fills_what_one_file_leaves_empty_whichever_file_comes_first(tmp
         shutil.rmtree(tmp_path / "out")
 
 
+def test_the_derived_counts_read_a_shared_agencys_name_as_the_merged_row_has_it():
+    """merge_derived takes an agency's name and a jurisdiction's name and level without combining the rows (their
+    sources and aliases): the first value in chunk order that is not None — what _combined leaves in the row the
+    tables' merge writes, an empty name included."""
+    import copy
+    import itertools
+
+    from kg.shared import _combined, _first
+
+    values = [None, "", "菏泽市人民政府", "菏泽市政府"]
+    for names in itertools.product(values, repeat=3):
+        rows = [{"uri": "a", "name": n, "sources": [f"{k}.txt"], "aliases": []} for k, n in enumerate(names)]
+        assert _first(rows, "name") == _combined(copy.deepcopy(rows))["name"], names
+
+
 def test_the_overview_selection_read_from_the_database_is_the_one_drawn_from_the_rows(built_seeds):
     """The overview's best-connected nodes are counted by the embedded database (the rows are never whole in
     memory): the same nodes, properties and relationships as the selection over the rows."""
