@@ -686,9 +686,9 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     """Merge the chunk partials, out of core: the shared triples (after the ontology, vocabularies and build), each
     once, into a file — merged k-way from the partials' sorted line files — validated together (the result cached
     by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared). The
-    rows' merge (the longer) runs in a process of its own while the triples are merged and validated in others:
-    neither needs the other's result, and each runs on one core. The figures a later build with the same merge
-    needs are cached under `key`."""
+    tables' merge and the derived counts' each run in a process of their own while the triples are merged and
+    validated in others: none needs another's result. The figures a later build with the same merge needs are
+    cached under `key`."""
     import pickle
 
     runs = chunk_partials(partials, graphs, executor)
@@ -700,8 +700,9 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     # come back)
     members = {c: files for c, (_, files) in partials.items()}
     row_runs = [rows for _, rows in runs]
+    pending = _pending_dir(root, key)
     with start_isolated(_merge_derived_counts, row_runs, owned, stage, root) as counts_step, \
-            start_isolated(_merge_what_files_say, row_runs, owned, stage, members, _pending_dir(root, key)) as rows_step:
+            start_isolated(_merge_what_files_say, row_runs, owned, stage, members, pending) as rows_step:
         triples = run_isolated(_merge_shared_triples, [lines for lines, _ in runs], head, shared_nt)
         merge = SharedMerge(triples, {}, {}, shared_nt=shared_nt, written=True)
         if validate:

@@ -302,8 +302,8 @@ def chunk_partials(paths: dict[int, tuple[Path, list[int]]], graphs: list["FileG
     once and sorted (for merged_lines), and the run of their shared rows — merged within the chunk — and derived
     counts (for kg.shared.merge_tables and merge_derived). Each is cached, so a rebuild after one changed file
     merges that file's chunk again and reads the other chunks' partials instead of every file's shared triples and
-    rows; missing partials are made on `executor`. Merging the partials in chunk order gives the same graph whichever build
-    made them."""
+    rows; missing partials are made on `executor`. Merging the partials in chunk order gives the same graph
+    whichever build made them."""
     import pickle
 
     todo = [([str(graphs[k].folder) for k in members], str(path)) for path, members in paths.values()
