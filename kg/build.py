@@ -545,7 +545,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     else:
         report.shared_merge = "taken from the cache (what files share is unchanged)"
     report.triples = merge.triples + sum(g.own_triples for g in graphs)
-    # the validation across files runs beside the rows' merge: within this wall time, its own seconds apart
+    # the validation across files runs beside the merges of the rows: within this wall time, its own seconds apart
     report.timings["merge_shared"] = time.perf_counter() - t_shared
     if validate:  # what no single file shows: the nodes several files describe, with all they say of them
         report.timings["validate_across_files"] = merge.validate_seconds
@@ -704,13 +704,14 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     with start_isolated(_merge_derived_counts, row_runs, owned, stage, root) as counts_step, \
             start_isolated(_merge_what_files_say, row_runs, owned, stage, members, pending) as rows_step:
         triples = run_isolated(_merge_shared_triples, [lines for lines, _ in runs], head, shared_nt)
-        merge = SharedMerge(triples, {}, {}, shared_nt=shared_nt, written=True)
+        validation, validated, validate_seconds = None, 0, 0.0
         if validate:
             t = time.perf_counter()
-            merge.validation, merge.validated = _validate_shared(shared_nt, root)
-            merge.validate_seconds = time.perf_counter() - t
-        merge.said, merge.pending_sizes = rows_step.result()
+            validation, validated = _validate_shared(shared_nt, root)
+            validate_seconds = time.perf_counter() - t
+        said, sizes = rows_step.result()
         counts_step.result()
+    merge = SharedMerge(triples, said, sizes, validation, validated, validate_seconds, shared_nt, written=True)
     write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.said, merge.pending_sizes,
                                                                  merge.validation),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)

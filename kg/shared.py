@@ -208,7 +208,7 @@ def merge_tables(runs: list[Path], owner: Callable[[str], int | None],
 def merge_derived(runs: list[Path], owner: Callable[[str], int | None], writer: TableWriter, scratch: Path) -> None:
     """The derived LEADS_ON and SHARES_TASKS rows of the runs, with their ranks, into `writer` (kg.projection.
     derived_rows' rules, computed here without the rows in memory): the shared agencies' names and seats and the
-    topics are read from the runs' SEATS tables as merge_tables merges them."""
+    topics are read from the runs' SEATS tables, each value as the row merge_tables writes holds it (_first)."""
     readers = [RunReader(p) for p in runs]
     try:
         name: dict[str, str] = {}

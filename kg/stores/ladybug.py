@@ -157,7 +157,8 @@ def _close(db, conn, out: Path, tmp: Path, ok: bool) -> None:
 # A node table's COPY runs on one thread: on two, LadybugDB 0.22 deadlocked (no CPU, never returned) copying more than
 # 131,072 nodes (one node group) of some sets of IRIs — 135,810 Document rows of a 10k build's IRIs, each again with a
 # suffix, hung 5 times of 5 and loaded on one thread 5 of 5 (benchmarks/ladybug_copy_hang.py); the 100k build's first
-# COPY (151k documents) once hung too. One thread costs ~1.5 s of a 10k load; relationships keep every thread.
+# COPY (151k documents) once hung too. Node tables on one thread cost nothing measurable at 10k (7.9–8.2 s against
+# 8.2–9.0 s for the whole load); relationships keep every thread.
 NODE_COPY_THREADS = 1
 
 
