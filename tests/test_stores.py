@@ -14,7 +14,7 @@ import networkx as nx
 import pytest
 
 from kg.build import build
-from kg.projection import DERIVED, read_tables
+from kg.projection import DERIVED, FIND_NAME_LENGTH, find_order, read_tables
 from kg.queries import (CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, LEAD_AGENCIES_ON_TOPIC, agency_tasks,
                         lead_agencies, lineage_query, paging)
 from kg.stores.ladybug import CypherError, LadybugReader
@@ -195,6 +195,41 @@ def test_materialised_counts_equal_the_aggregation_over_the_facts(built_seeds):
             assert fast == slow and (fast[1] or topic == "职业教育"), (topic, level)
         fast = db.run(CO_RESPONSIBILITY.cypher, paging(0))
         assert fast == db.run(PAIRS_OVER_FACTS) and len(fast[1]) > 100
+
+
+# Every document find-document could return, with what its order promises to go by
+FIND_OVER_ALL = """
+MATCH (d:Document)
+WHERE d.uri = $text OR d.doc_number = $number OR d.title = $text OR d.title CONTAINS $text
+RETURN d.uri AS uri, d.name AS document, d.doc_number AS doc_number, d.kind AS kind,
+       CASE WHEN d.uri = $text OR d.doc_number = $number OR d.title = $text THEN 0 ELSE 1 END AS rank
+"""
+
+
+def _promised(row: list) -> tuple:
+    """What find-document orders by, as it says: exact matches first, loaded before cited, shorter names first."""
+    uri, name, _, kind, rank = row
+    return rank, kind != "loaded", min(len(name), FIND_NAME_LENGTH)
+
+
+def test_find_document_returns_the_best_ten_matches_in_the_order_it_promises(built_seeds):
+    with LadybugReader(built_seeds) as db:
+        orders = db.run("MATCH (d:Document) RETURN d.uri, d.kind, d.name, d.find_order")[1]
+        assert orders and all(o == find_order(u, k, n) for u, k, n, o in orders)  # as every merge left the row
+        assert len({o for *_, o in orders}) == len(orders)
+        uri = db.run("MATCH (d:Document {kind: 'loaded'}) RETURN d.uri ORDER BY d.uri LIMIT 1")[1][0][0]
+        cases = [("职业教育", ""), ("实施方案", ""), ("昆发改社会〔2019〕611号", "昆发改社会〔2019〕611号"),
+                 (uri, ""), ("关于", ""), ("no such document", "")]
+        sizes = []
+        for text, number in cases:
+            every = db.run(FIND_OVER_ALL, {"text": text, "number": number})[1]
+            found = db.run(FIND_DOCUMENT.cypher, {"text": text, "number": number})[1]
+            assert len(found) == min(10, len(every)) and all(r in every for r in found), text
+            assert [_promised(r) for r in found] == sorted(_promised(r) for r in found), text
+            left = [r for r in every if r not in found]
+            assert not found or all(_promised(r) >= _promised(found[-1]) for r in left), text
+            sizes.append((len(every), {r[4] for r in found}))
+        assert sizes[0][0] > 10 and sizes[2][1] == {0} and 0 in sizes[3][1] and sizes[-1][0] == 0, sizes
 
 
 # The agency query over every matching agency's roles, as it ran before it read only the agencies a page needs
