@@ -21,6 +21,10 @@ from ontology import ONTOLOGY_DIR
 from .rdf import BUILD_GRAPH, ELI, OA, ONTOLOGY_GRAPH, ORG, PK, RDF, RDFS, SKOS, TIME, VOCAB_GRAPH
 
 # ---------------------------------------------------------------- the schema, in one place
+# a document's level of government (pk:governmentLevel; the shapes allow these four) → the derived column counting
+# tasks of documents of that level (Instrument, USED_ON); "" is a document with no level
+LEVEL_COLUMNS = {"national": "tasks_national", "province": "tasks_province", "city": "tasks_city",
+                 "county": "tasks_county", "": "tasks_no_level"}
 NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
     "Document": [("uri", "STRING"), ("name", "STRING"), ("title", "STRING"), ("kind", "STRING"),
                  ("doc_number", "STRING"), ("issuer_code", "STRING"), ("year", "INT64"), ("serial", "INT64"),
@@ -41,7 +45,7 @@ NODE_SCHEMA: dict[str, list[tuple[str, str]]] = {
                   ("document", "STRING"), ("source", "STRING"), ("quote", "STRING"), ("start", "INT64"),
                   ("end", "INT64"), ("sources", "STRING[]")],
     "Instrument": [("uri", "STRING"), ("code", "STRING"), ("name", "STRING"), ("name_en", "STRING"),
-                   ("typology", "STRING"), ("sources", "STRING[]")],
+                   ("typology", "STRING"), *((c, "INT64") for c in LEVEL_COLUMNS.values()), ("sources", "STRING[]")],
     "Clause": [("uri", "STRING"), ("text", "STRING"), ("document", "STRING"), ("source", "STRING"),
                ("quote", "STRING"), ("start", "INT64"), ("end", "INT64"), ("sources", "STRING[]")],
 }
@@ -68,8 +72,9 @@ REL_SCHEMA: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "LEADS_ON": ([("Agency", "Topic")], [("tasks", "INT64"), ("jurisdiction", "STRING"), ("level", "STRING"),
                                          ("rank", "INT64"), ("level_rank", "INT64")]),
     "SHARES_TASKS": ([("Agency", "Agency")], [("tasks", "INT64"), ("rank", "INT64")]),
+    "USED_ON": ([("Instrument", "Topic")], [(c, "INT64") for c in LEVEL_COLUMNS.values()]),
 }
-DERIVED = frozenset({"LEADS_ON", "SHARES_TASKS"})  # not facts of a sentence: views of facts leave them out
+DERIVED = frozenset({"LEADS_ON", "SHARES_TASKS", "USED_ON"})  # not facts of a sentence: views of facts leave them out
 for _props in REL_SCHEMA.values():
     _props[1].append(("sources", "STRING[]"))
 
@@ -408,19 +413,23 @@ class Tally:
     led_on: Counter = field(default_factory=Counter)  # (agency, topic) → tasks it leads about the topic
     pairs: Counter = field(default_factory=Counter)  # (agency, agency), the smaller uri first → tasks both hold
     held: Counter = field(default_factory=Counter)  # agency → tasks of a document it holds any role on
+    used: Counter = field(default_factory=Counter)  # (instrument, level of the task's document) → tasks using it
+    used_on: Counter = field(default_factory=Counter)  # (instrument, topic, level) → tasks about the topic using it
 
     def add(self, other: "Tally") -> None:
         self.led.update(other.led)
         self.held.update(other.held)
         self.led_on.update(other.led_on)
         self.pairs.update(other.pairs)
+        self.used.update(other.used)
+        self.used_on.update(other.used_on)
 
 
 def tally(pg: PropertyGraph) -> Tally:
     """Count what summarise records: tasks led per agency and per agency and topic (the task's own topics or those
     of its document and the documents that document is part of, up to three levels), tasks held in any role per
-    agency, tasks per agency pair. Each count is of distinct tasks of a document, as the named queries'
-    aggregations over the facts were."""
+    agency, tasks per agency pair, tasks using an instrument per level of their document and per topic and level.
+    Each count is of distinct tasks of a document, as the named queries' aggregations over the facts were."""
     about: dict[str, set[str]] = defaultdict(set)
     for r in pg.rels["ABOUT"]:
         about[r["from"]].add(r["to"])
@@ -436,7 +445,16 @@ def tally(pg: PropertyGraph) -> Tally:
         return out
 
     task_doc = {r["to"]: r["from"] for r in pg.rels["HAS_TASK"]}
+    level = {r["uri"]: r.get("level") or "" for r in pg.nodes["Document"]}
     t = Tally()
+    for r in pg.rels["USES_INSTRUMENT"]:
+        task, instrument = r["from"], r["to"]
+        if task not in task_doc:
+            continue
+        lv = level.get(task_doc[task], "")
+        t.used[(instrument, lv)] += 1
+        for topic in sorted(about.get(task, set()) | doc_topics(task_doc[task])):  # one order in every process
+            t.used_on[(instrument, topic, lv)] += 1
     for r in pg.rels["LEADS"]:
         agency, task = r["from"], r["to"]
         if task not in task_doc:
@@ -497,15 +515,41 @@ def shares_row(pair: tuple[str, str], tasks: int, rank: int) -> dict:
             "rank": rank, "sources": []}
 
 
+def level_counts(counts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """(level, tasks) pairs → the LEVEL_COLUMNS row values, 0 where none (a level outside them, which the shapes
+    refuse, counts as no level)."""
+    row = dict.fromkeys(LEVEL_COLUMNS.values(), 0)
+    for level, n in counts:
+        row[LEVEL_COLUMNS.get(level, LEVEL_COLUMNS[""])] += n
+    return row
+
+
+def used_on_row(instrument: str, topic: str, counts: Iterable[tuple[str, int]]) -> dict:
+    """A USED_ON row (instrument → topic): tasks about the topic that use the instrument, per level."""
+    return {"from": instrument, "to": topic, "from_label": "Instrument", "to_label": "Topic", **level_counts(counts),
+            "sources": []}
+
+
 def derived_rows(t: Tally, agencies: list[dict], topics: set[str], jurisdictions: list[dict],
-                 in_jurisdiction: list[dict]) -> dict[str, list[dict]]:
-    """Fill Agency.tasks_led and tasks_held in the agency rows, in place; the LEADS_ON and SHARES_TASKS rows. A page
-    of a ranking is a range of ranks, not a sort of every row: a pair's `rank` is its place among all pairs
-    (pair_order); a LEADS_ON row carries its agency's jurisdiction and its place among the topic's leads and among
-    those of one level (rank_leads). kg.shared computes the same without the rows in memory."""
+                 in_jurisdiction: list[dict], instruments: list[dict]) -> dict[str, list[dict]]:
+    """Fill Agency.tasks_led and tasks_held, and each Instrument's tasks per level, in the rows, in place; the
+    LEADS_ON, SHARES_TASKS and USED_ON rows. A page of a ranking is a range of ranks, not a sort of every row: a
+    pair's `rank` is its place among all pairs (pair_order); a LEADS_ON row carries its agency's jurisdiction and
+    its place among the topic's leads and among those of one level (rank_leads). kg.shared computes the same
+    without the rows in memory."""
     for row in agencies:
         row["tasks_led"] = t.led.get(row["uri"], 0)
         row["tasks_held"] = t.held.get(row["uri"], 0)
+    per_level: dict[str, list] = defaultdict(list)
+    for (instrument, lv), n in t.used.items():
+        per_level[instrument].append((lv, n))
+    for row in instruments:
+        row.update(level_counts(per_level.get(row["uri"], ())))
+    per_topic: dict[tuple[str, str], list] = defaultdict(list)
+    for (instrument, topic, lv), n in t.used_on.items():
+        if topic in topics:
+            per_topic[(instrument, topic)].append((lv, n))
+    used_on = [used_on_row(i, topic, per_topic[(i, topic)]) for i, topic in sorted(per_topic)]
     name = {row["uri"]: row.get("name") or "" for row in agencies}
     juris = {row["uri"]: (row.get("name") or "", row.get("level")) for row in jurisdictions}
     places: dict[str, list] = defaultdict(list)
@@ -519,14 +563,15 @@ def derived_rows(t: Tally, agencies: list[dict], topics: set[str], jurisdictions
     ranked = sorted(t.pairs.items(), key=lambda x: pair_order(x[0], x[1], name))
     rank = {pair: k + 1 for k, (pair, _) in enumerate(ranked)}
     shares = [shares_row(pair, n, rank[pair]) for pair, n in sorted(t.pairs.items())]
-    return {"LEADS_ON": leads_on, "SHARES_TASKS": shares}
+    return {"LEADS_ON": leads_on, "SHARES_TASKS": shares, "USED_ON": used_on}
 
 
 def summarise(pg: PropertyGraph) -> PropertyGraph:
-    """Fill the derived counts of a merged graph, in place: Agency.tasks_led, LEADS_ON (agency → topic) and
-    SHARES_TASKS (agency pair) — see tally; computed from the merged rows, so right after any rebuild."""
+    """Fill the derived counts of a merged graph, in place: Agency.tasks_led and tasks_held, LEADS_ON (agency →
+    topic), SHARES_TASKS (agency pair), Instrument.tasks_<level> and USED_ON (instrument → topic) — see tally;
+    computed from the merged rows, so right after any rebuild."""
     pg.rels.update(derived_rows(tally(pg), pg.nodes["Agency"], {r["uri"] for r in pg.nodes["Topic"]},
-                                pg.nodes["Jurisdiction"], pg.rels["IN_JURISDICTION"]))
+                                pg.nodes["Jurisdiction"], pg.rels["IN_JURISDICTION"], pg.nodes["Instrument"]))
     return pg
 
 
@@ -744,7 +789,7 @@ class CorpusMerge:
         """The merged shared rows and the derived counts (pass 1's result), into the shared part."""
         shared = self.settled()
         derived = derived_rows(self.tally, shared.nodes["Agency"], {r["uri"] for r in shared.nodes["Topic"]},
-                               shared.nodes["Jurisdiction"], shared.rels["IN_JURISDICTION"])
+                               shared.nodes["Jurisdiction"], shared.rels["IN_JURISDICTION"], shared.nodes["Instrument"])
         for label, rows in shared.nodes.items():
             writer.add("node", label, rows)
         for rtype, rows in shared.rels.items():

@@ -227,17 +227,27 @@ SKIP $skip LIMIT $limit
     ("uri", "skip", "limit"),
 )
 
+# Read from the build's counts (kg.projection.tally: Instrument.tasks_<level>, USED_ON per topic), one row per
+# instrument and level, instead of counting the tasks that use each instrument (1.49 million at 100k documents:
+# 0.7–1.5 s). The levels are the columns of kg.projection.LEVEL_COLUMNS, '' for a document with no level.
+_LEVEL_OF = {"national": "tasks_national", "province": "tasks_province", "city": "tasks_city", "county": "tasks_county"}
+
+
+def _per_level(var: str) -> str:
+    whens = " ".join(f"WHEN '{level}' THEN {var}.{column}" for level, column in _LEVEL_OF.items())
+    return f"CASE level {whens} ELSE {var}.tasks_no_level END"
+
+
 INSTRUMENTS = NamedQuery(
     "instruments",
     "How many tasks use each policy instrument, per typology and level of government (optionally one topic).",
-    """
-MATCH (d:Document)-[:HAS_TASK]->(t:Task)-[:USES_INSTRUMENT]->(i:Instrument)
-WHERE ($topic = ''
-       OR EXISTS { MATCH (t)-[:ABOUT]->(:Topic {name: $topic}) }
-       OR EXISTS { MATCH (d)-[:PART_OF*0..3]->(:Document)-[:ABOUT]->(:Topic {name: $topic}) })
-  AND ($level = '' OR d.level = $level)
-RETURN i.typology AS typology, coalesce(d.level, '') AS level, i.code AS code, i.name AS instrument,
-       count(DISTINCT t) AS tasks
+    f"""
+MATCH (i:Instrument)
+OPTIONAL MATCH (i)-[u:USED_ON]->(:Topic {{name: $topic}})
+UNWIND ['national', 'province', 'city', 'county', ''] AS level
+WITH i, level, CASE WHEN $topic = '' THEN {_per_level("i")} ELSE {_per_level("u")} END AS tasks
+WHERE tasks > 0 AND ($level = '' OR level = $level)
+RETURN i.typology AS typology, level, i.code AS code, i.name AS instrument, tasks
 ORDER BY typology, level, tasks DESC, code
 SKIP $skip LIMIT $limit
 """,

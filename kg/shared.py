@@ -23,15 +23,15 @@ from operator import itemgetter
 from pathlib import Path
 
 from .projection import (DERIVED, NODE_SCHEMA, REL_SCHEMA, PropertyGraph, Tally, TableWriter, lead_order,
-                         leads_on_row, pair_order, rank_leads, seat_of, shares_row)
+                         leads_on_row, level_counts, pair_order, rank_leads, seat_of, shares_row, used_on_row)
 
 FRAME = 256  # entries per pickled frame of a run: a merge holds one frame of each of its runs at a time
 SORT_RUN = 50_000  # entries an external sort holds in memory at once
 TABLES = [("node", k) for k in NODE_SCHEMA] + [("rel", k) for k in REL_SCHEMA if k not in DERIVED]
 # a run's sections, in order: tasks led and held per agency, each table of TABLES, tasks led per agency and topic,
-# tasks per agency pair
+# tasks per agency pair, tasks using an instrument per level and per topic and level
 LED, HELD, FIRST_TABLE = 0, 1, 2
-LED_ON, PAIRS = FIRST_TABLE + len(TABLES), FIRST_TABLE + len(TABLES) + 1
+LED_ON, PAIRS, USED, USED_ON = (FIRST_TABLE + len(TABLES) + k for k in range(4))
 # what the derived counts need of the tables: agencies' names, their jurisdictions' names and levels, the topics
 SEATS = [("node", "Agency"), ("node", "Jurisdiction"), ("node", "Topic"), ("rel", "IN_JURISDICTION")]
 _FOOTER = struct.Struct("<Q")  # a run ends with the pickled offsets of its sections, then where they start
@@ -53,7 +53,7 @@ def _frames(fh, entries: Iterable) -> None:
 def write_run(path: Path, rows: PropertyGraph, counts: Tally) -> int:
     """One chunk's shared rows (each table in key order, as CorpusMerge.settled gives them) and counts, as a run of
     sections — tasks led and held per agency, each table of TABLES, tasks led per agency and topic, tasks per agency
-    pair — and their offsets; returns its size. Written without a flush to disk (the caller records the size)."""
+    pair, tasks using an instrument per level and per topic and level — and their offsets; returns its size. Written without a flush to disk (the caller records the size)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     offsets: list[int] = []
@@ -69,6 +69,8 @@ def write_run(path: Path, rows: PropertyGraph, counts: Tally) -> int:
             section(((r["uri"],) if kind == "node" else (r["from"], r["to"]), r) for r in table)
         section(sorted(counts.led_on.items()))
         section(sorted(counts.pairs.items()))
+        section(sorted(counts.used.items()))
+        section(sorted(counts.used_on.items()))
         footer = fh.tell()
         pickle.dump(offsets, fh, protocol=pickle.HIGHEST_PROTOCOL)
         fh.write(_FOOTER.pack(footer))
@@ -185,11 +187,15 @@ def external_sorted(entries: Iterable, key: Callable, scratch: Path) -> Iterator
 def merge_tables(runs: list[Path], owner: Callable[[str], int | None],
                  writer: TableWriter) -> dict[int, dict[tuple, list]]:
     """Merge the runs' tables (in chunk order) into `writer` (the shared table part): each shared node and
-    relationship once (_combined), Agency.tasks_led and tasks_held filled. Returns what files say of another
-    file's nodes, by the owner's index (CorpusMerge.pending: key → [kind, name, row, sources])."""
+    relationship once (_combined), Agency.tasks_led and tasks_held and Instrument's tasks per level filled. Returns
+    what files say of another file's nodes, by the owner's index (CorpusMerge.pending: key → [kind, name, row,
+    sources])."""
     readers = [RunReader(p) for p in runs]
     try:
         led, held = dict(_summed(readers, LED)), dict(_summed(readers, HELD))
+        used: dict[str, list] = defaultdict(list)
+        for (instrument, level), n in _summed(readers, USED):
+            used[instrument].append((level, n))
         pending: dict[int, dict[tuple, list]] = defaultdict(dict)
         for kind, table, key, rows, k in _groups(readers, owner, TABLES):
             if k is not None:  # another file's node: its part takes the row, with every file's sources
@@ -198,6 +204,8 @@ def merge_tables(runs: list[Path], owner: Callable[[str], int | None],
             row = _combined(rows)
             if table == "Agency":
                 row["tasks_led"], row["tasks_held"] = led.get(key[0], 0), held.get(key[0], 0)
+            elif table == "Instrument":
+                row.update(level_counts(used.get(key[0], ())))
             writer.add(kind, table, [row])
     finally:
         for r in readers:
@@ -206,9 +214,10 @@ def merge_tables(runs: list[Path], owner: Callable[[str], int | None],
 
 
 def merge_derived(runs: list[Path], owner: Callable[[str], int | None], writer: TableWriter, scratch: Path) -> None:
-    """The derived LEADS_ON and SHARES_TASKS rows of the runs, with their ranks, into `writer` (kg.projection.
-    derived_rows' rules, computed here without the rows in memory): the shared agencies' names and seats and the
-    topics are read from the runs' SEATS tables, each value as the row merge_tables writes holds it (_first)."""
+    """The derived LEADS_ON, SHARES_TASKS and USED_ON rows of the runs, with their ranks, into `writer` (kg.
+    projection.derived_rows' rules, computed here without the rows in memory): the shared agencies' names and
+    seats and the topics are read from the runs' SEATS tables, each value as the row merge_tables writes holds it
+    (_first)."""
     readers = [RunReader(p) for p in runs]
     try:
         name: dict[str, str] = {}
@@ -229,6 +238,7 @@ def merge_derived(runs: list[Path], owner: Callable[[str], int | None], writer: 
         del juris
         _leads_on(_summed(readers, LED_ON), name, seat, topics, writer, scratch)
         _shares(_summed(readers, PAIRS), name, writer, scratch)
+        _used_on(_summed(readers, USED_ON), topics, writer)
     finally:
         for r in readers:
             r.close()
@@ -257,3 +267,11 @@ def _shares(counts: Iterator[tuple], name: dict, writer: TableWriter, scratch: P
     keyed = ((pair_order(pair, n, name), n) for pair, n in counts)
     writer.add("rel", "SHARES_TASKS", (shares_row(order[3], n, rank) for rank, (order, n) in
                                        enumerate(external_sorted(keyed, itemgetter(0), scratch), 1)))
+
+
+def _used_on(counts: Iterator[tuple], topics: set[str], writer: TableWriter) -> None:
+    """USED_ON rows (instrument → topic), one per pair with its tasks per level: the counts come in key order, so
+    a pair's levels are consecutive."""
+    for (instrument, topic), group in groupby(counts, key=lambda entry: entry[0][:2]):
+        if topic in topics:
+            writer.add("rel", "USED_ON", [used_on_row(instrument, topic, ((key[2], n) for key, n in group))])

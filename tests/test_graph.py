@@ -323,10 +323,44 @@ def test_the_streamed_merge_gives_the_whole_graphs_projection(tmp_path, monkeypa
     cited_loaded = [r for r in whole.nodes["Document"] if r.get("kind") == "loaded" and len(r["sources"]) > 1]
     assert cited_loaded  # the case the owner rule is for is in the corpus
     assert len(whole.rels["LEADS_ON"]) > 7 and len(whole.rels["SHARES_TASKS"]) > 7  # more than one sorted run
+    assert len(whole.rels["USED_ON"]) > 7 and any(r["tasks_city"] for r in whole.nodes["Instrument"])
     for label in whole.nodes:
         assert rows(streamed.nodes, label) == rows(whole.nodes, label), label
     for rtype in whole.rels:
         assert rows(streamed.rels, rtype) == rows(whole.rels, rtype), rtype
+
+
+def test_instrument_counts_are_per_level_of_the_task_s_document_and_per_topic_of_the_task_or_its_documents():
+    """Tasks using an instrument, counted once each, by their document's level (no level: tasks_no_level) and by
+    every topic of the task, its document or a document that one is part of (up to three levels up)."""
+    from kg.projection import NODE_SCHEMA, REL_SCHEMA, PropertyGraph, derived_rows, tally
+
+    pg = PropertyGraph(nodes={k: [] for k in NODE_SCHEMA}, rels={k: [] for k in REL_SCHEMA})
+
+    def rel(rtype, a, b):
+        pg.rels[rtype].append({"from": a, "to": b})
+
+    pg.nodes["Document"] += [{"uri": "plan", "level": "national"}, {"uri": "annex", "level": "national"},
+                             {"uri": "notice", "level": None}]
+    rel("PART_OF", "annex", "plan")
+    rel("ABOUT", "plan", "topic/产教融合")
+    rel("ABOUT", "t3", "topic/职业教育")
+    for doc, task in (("plan", "t1"), ("annex", "t2"), ("notice", "t3"), ("notice", "t4")):
+        rel("HAS_TASK", doc, task)
+    for task, instrument in (("t1", "i/a"), ("t2", "i/a"), ("t2", "i/b"), ("t3", "i/a"), ("t4", "i/a"),
+                             ("t5", "i/a")):  # t5: of no document, counted nowhere
+        rel("USES_INSTRUMENT", task, instrument)
+    counts = tally(pg)
+    assert counts.used == {("i/a", "national"): 2, ("i/a", ""): 2, ("i/b", "national"): 1}
+    assert counts.used_on == {("i/a", "topic/产教融合", "national"): 2, ("i/b", "topic/产教融合", "national"): 1,
+                              ("i/a", "topic/职业教育", ""): 1}
+    instruments = [{"uri": "i/a"}, {"uri": "i/b"}, {"uri": "i/c"}]
+    derived = derived_rows(counts, [], {"topic/产教融合"}, [], [], instruments)
+    zero = {"tasks_national": 0, "tasks_province": 0, "tasks_city": 0, "tasks_county": 0, "tasks_no_level": 0}
+    assert instruments == [{"uri": "i/a", **zero, "tasks_national": 2, "tasks_no_level": 2},
+                           {"uri": "i/b", **zero, "tasks_national": 1}, {"uri": "i/c", **zero}]
+    assert [(r["from"], r["to"], r["tasks_national"], r["tasks_no_level"]) for r in derived["USED_ON"]] == [
+        ("i/a", "topic/产教融合", 2, 0), ("i/b", "topic/产教融合", 1, 0)]  # 职业教育 is no Topic node here
 
 
 def test_merging_fills_what_one_file_leaves_empty_whichever_file_comes_first(tmp_path):

@@ -56,6 +56,20 @@ def test_every_stub_cited_by_number_carries_issuer_level_and_year(chain_build):
     assert ["赣府厅发〔2014〕52号", "province", 2014, "江西省人民政府办公厅"] in stubs
 
 
+def test_instrument_counts_of_provincial_documents_equal_the_aggregation_over_the_facts(chain_build):
+    from kg.queries import INSTRUMENTS, paging
+    from test_stores import INSTRUMENTS_OVER_FACTS
+
+    with LadybugReader(chain_build) as db:
+        levels = set()
+        for topic, level in (("", ""), ("", "national"), ("", "province"), ("产教融合", ""), ("职业教育", "")):
+            params = {"topic": topic, "level": level, **paging(0)}
+            rows = db.run(INSTRUMENTS.cypher, params)
+            assert rows == db.run(INSTRUMENTS_OVER_FACTS, params), params
+            levels |= {row[1] for row in rows[1]}
+    assert levels == {"province"}  # the national document states no task (tests/test_graph.py: every level)
+
+
 def test_new_named_queries_give_the_same_rows_on_neo4j(chain_build, neo4j_server):
     """reuse, cascade (and its dropped items), instruments and lineage with levels, on a real Neo4j 5."""
     from kg.projection import read_tables
@@ -71,7 +85,8 @@ def test_new_named_queries_give_the_same_rows_on_neo4j(chain_build, neo4j_server
         with LadybugReader(chain_build) as embedded:
             uris = [r[0] for r in embedded.run("MATCH (d:Document {kind: 'loaded'}) RETURN d.uri ORDER BY d.uri")[1]]
             cases = [(INSTRUMENTS, {"topic": "", "level": "", **paging(0)}),
-                     (INSTRUMENTS, {"topic": "", "level": "province", **paging(3, 2)})]
+                     (INSTRUMENTS, {"topic": "", "level": "province", **paging(3, 2)}),
+                     (INSTRUMENTS, {"topic": "职业教育", "level": "", **paging(0)})]
             for uri in uris:
                 cases += [(q, {"uri": uri, **paging(0)}) for q in (REUSE, CASCADE, DROPPED, CASCADE_BODIES)]
                 cases += [(lineage_query(d, 3), {"uri": uri}) for d in ("up", "down")]

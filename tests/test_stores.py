@@ -14,9 +14,9 @@ import networkx as nx
 import pytest
 
 from kg.build import build
-from kg.projection import DERIVED, FIND_NAME_LENGTH, find_order, read_tables
-from kg.queries import (CO_RESPONSIBILITY, FIND_DOCUMENT, LEAD_AGENCIES, LEAD_AGENCIES_ON_TOPIC, agency_tasks,
-                        lead_agencies, lineage_query, paging)
+from kg.projection import DERIVED, FIND_NAME_LENGTH, LEVEL_COLUMNS, find_order, read_tables
+from kg.queries import (_LEVEL_OF, CO_RESPONSIBILITY, FIND_DOCUMENT, INSTRUMENTS, LEAD_AGENCIES,
+                        LEAD_AGENCIES_ON_TOPIC, agency_tasks, lead_agencies, lineage_query, paging)
 from kg.stores.ladybug import CypherError, LadybugReader
 from kg.stores.neo4j import Neo4jReader, connect, sync
 from kg.stores.nx import export, to_networkx
@@ -186,6 +186,20 @@ ORDER BY shared_tasks DESC, agency_a, agency_b
 """
 
 
+# The instruments query as it ran before the build counted the tasks that use each instrument
+INSTRUMENTS_OVER_FACTS = """
+MATCH (d:Document)-[:HAS_TASK]->(t:Task)-[:USES_INSTRUMENT]->(i:Instrument)
+WHERE ($topic = ''
+       OR EXISTS { MATCH (t)-[:ABOUT]->(:Topic {name: $topic}) }
+       OR EXISTS { MATCH (d)-[:PART_OF*0..3]->(:Document)-[:ABOUT]->(:Topic {name: $topic}) })
+  AND ($level = '' OR d.level = $level)
+RETURN i.typology AS typology, coalesce(d.level, '') AS level, i.code AS code, i.name AS instrument,
+       count(DISTINCT t) AS tasks
+ORDER BY typology, level, tasks DESC, code
+SKIP $skip LIMIT $limit
+"""
+
+
 def test_materialised_counts_equal_the_aggregation_over_the_facts(built_seeds):
     with LadybugReader(built_seeds) as db:
         for topic, level in (("产教融合", ""), ("", ""), ("", "county"), ("产教融合", "city"), ("职业教育", "")):
@@ -195,6 +209,19 @@ def test_materialised_counts_equal_the_aggregation_over_the_facts(built_seeds):
             assert fast == slow and (fast[1] or topic == "职业教育"), (topic, level)
         fast = db.run(CO_RESPONSIBILITY.cypher, paging(0))
         assert fast == db.run(PAIRS_OVER_FACTS) and len(fast[1]) > 100
+        levels = set()
+        for topic, level, page in (("", "", paging(0)), ("", "county", paging(0)), ("产教融合", "", paging(0)),
+                                   ("产教融合", "city", paging(0)), ("职业教育", "", paging(0)), ("", "", paging(7, 3)),
+                                   ("no such topic", "", paging(0))):
+            params = {"topic": topic, "level": level, **page}
+            fast = db.run(INSTRUMENTS.cypher, params)
+            assert fast == db.run(INSTRUMENTS_OVER_FACTS, params), params
+            levels |= {row[1] for row in fast[1]}
+        assert levels == {"city", "county"}, levels  # the samples' levels (tests/test_lineage.py: the others)
+
+
+def test_the_instruments_query_names_the_build_s_level_columns():
+    assert {**_LEVEL_OF, "": "tasks_no_level"} == LEVEL_COLUMNS
 
 
 # Every document find-document could return, with what its order promises to go by
@@ -344,6 +371,9 @@ QUERY_CASES = [
     agency_tasks("人社局", 5, 2),
     (FIND_DOCUMENT, {"text": "昆发改社会〔2019〕611号", "number": "昆发改社会〔2019〕611号"}),
     (FIND_DOCUMENT, {"text": "职业教育", "number": ""}),  # more matches than the ten it returns
+    (INSTRUMENTS, {"topic": "", "level": "", **paging(0)}),
+    (INSTRUMENTS, {"topic": "产教融合", "level": "county", **paging(0)}),
+    (INSTRUMENTS, {"topic": "产教融合", "level": "", **paging(5, 2)}),
 ]
 
 
