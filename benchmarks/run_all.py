@@ -67,9 +67,16 @@ def extraction_rate(corpus: Path, limit: int = 300) -> tuple[float, float]:
     return mb_s, docs_s
 
 
-def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
-    """Median milliseconds of every named query (run(query, params) → rows)."""
-    from kg.queries import CO_RESPONSIBILITY, FIND_DOCUMENT, agency_tasks, lead_agencies, lineage_query, paging
+# the document with the most tasks carrying items of the documents it implements down (ties: the first by uri)
+CASCADING = """MATCH (d:Document)-[:HAS_TASK]->(:Task)-[:CASCADES_FROM]->()
+RETURN d.uri, count(*) AS n ORDER BY n DESC, d.uri LIMIT 1"""
+
+
+def query_latencies(run, uri: str, cascading: str | None = None, repeat: int = 5) -> dict[str, float]:
+    """Median milliseconds of every named query (run(query, params) → rows, as the CLI runs a named query: no
+    read-only check first); the reuse and cascade queries on `cascading`, a document with cascading tasks."""
+    from kg.queries import (CASCADE, CASCADE_BODIES, CO_RESPONSIBILITY, DROPPED, FIND_DOCUMENT, INSTRUMENTS, REUSE,
+                            agency_tasks, lead_agencies, lineage_query, paging)
 
     def named(query_and_params) -> tuple[str, dict]:
         query, params = query_and_params
@@ -78,6 +85,7 @@ def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
     def lead(topic: str = "", level: str = "", limit: int = 50) -> tuple[str, dict]:
         return named(lead_agencies(topic, level, limit))
 
+    below = {"uri": cascading or uri, **paging()}
     cases = {
         "lead-agencies --topic 产教融合 (first page of 50)": lead("产教融合"),
         "lead-agencies --level county (first page of 50)": lead(level="county"),
@@ -88,6 +96,13 @@ def query_latencies(run, uri: str, repeat: int = 5) -> dict[str, float]:
         "lineage (find document)": (FIND_DOCUMENT.cypher, {"text": "实施方案", "number": ""}),
         "lineage --up --depth 3": (lineage_query("up", 3).cypher, {"uri": uri}),
         "lineage --down --depth 3": (lineage_query("down", 3).cypher, {"uri": uri}),
+        "reuse (first page of 50)": (REUSE.cypher, below),
+        "cascade (first page of 50)": (CASCADE.cypher, below),
+        "cascade --dropped": (DROPPED.cypher, below),
+        "cascade --bodies": (CASCADE_BODIES.cypher, below),
+        "instruments": (INSTRUMENTS.cypher, {"topic": "", "level": "", **paging()}),
+        "instruments --topic 产教融合 --level county": (INSTRUMENTS.cypher,
+                                                     {"topic": "产教融合", "level": "county", **paging()}),
     }
     out = {}
     for name, (q, p) in cases.items():
@@ -145,7 +160,9 @@ def neo4j_figures(out: Path, sample: int = 3000) -> dict:
         sync(driver, pg, batch_size=BATCH)  # back to the whole graph for the queries
         reader = Neo4jReader(driver)
         uri = pg.nodes["Document"][0]["uri"]
-        latencies = query_latencies(lambda q, p: reader.run(q, p), uri)
+        cascading = reader.run(CASCADING)[1]
+        latencies = query_latencies(lambda q, p: reader.run(q, p, checked=True), uri,
+                                    cascading[0][0] if cascading else None)
         driver.close()
         return {"elements": total, "batched_s": batched.seconds, "batched_rate": total / batched.seconds,
                 "second_created": again.nodes_created + again.relationships_created, "second_s": again.seconds,
@@ -191,7 +208,9 @@ def main(argv=None) -> int:
     biggest = args.work / f"out-{sizes[-1]}"
     with LadybugReader(biggest) as db:
         uri = db.run("MATCH (d:Document {kind: 'loaded'}) RETURN d.uri ORDER BY d.uri LIMIT 1")[1][0][0]
-        embedded = query_latencies(lambda q, p: db.run(q, p), uri)
+        cascading = db.run(CASCADING)[1]
+        embedded = query_latencies(lambda q, p: db.run(q, p, checked=True), uri,
+                                   cascading[0][0] if cascading else None)
     neo = None if args.skip_neo4j else neo4j_figures(biggest)
 
     lines.append(f"Machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; synthetic corpora from "

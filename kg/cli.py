@@ -191,7 +191,9 @@ DATABASE_OPTION = typer.Option(None, "--database", help="Neo4j database name (de
 
 
 def _run_query(prog: str, query_text: str, params: dict, db: Path, fmt: str, neo4j_uri: str | None, user: str,
-               database: str | None, write: bool = False) -> None:
+               database: str | None, write: bool = False, checked: bool = False) -> None:
+    """Run one query and print its table (and, for a full page, how to get the next); checked=True for a query of
+    kg.queries (engines.run)."""
     from kg.engines import EngineError, open_engine, run
     from kg.formatting import format_table
 
@@ -201,7 +203,7 @@ def _run_query(prog: str, query_text: str, params: dict, db: Path, fmt: str, neo
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(1)
     try:
-        columns, rows = run(engine, query_text, params)
+        columns, rows = run(engine, query_text, params, checked=checked)
         sys.stdout.write(format_table(columns, rows, fmt))
         limit = params.get("limit")
         if "skip" in params and rows and len(rows) == limit:  # a full page: there may be more
@@ -270,7 +272,7 @@ def query_lead_agencies(
         raise typer.Exit(2)
     _paging(prog, limit, page)
     query, params = lead_agencies(topic, level, limit, page)
-    _run_query(prog, query.cypher, params, db, fmt, neo4j_uri, user, database)
+    _run_query(prog, query.cypher, params, db, fmt, neo4j_uri, user, database, checked=True)
 
 
 @query_app.command("co-responsibility")
@@ -283,7 +285,8 @@ def query_co_responsibility(
     from kg.queries import CO_RESPONSIBILITY
 
     prog = "kg query co-responsibility"
-    _run_query(prog, CO_RESPONSIBILITY.cypher, _paging(prog, limit, page), db, fmt, neo4j_uri, user, database)
+    _run_query(prog, CO_RESPONSIBILITY.cypher, _paging(prog, limit, page), db, fmt, neo4j_uri, user, database,
+               checked=True)
 
 
 @query_app.command("agency")
@@ -299,7 +302,7 @@ def query_agency(
     prog = "kg query agency"
     _paging(prog, limit, page)  # a bad page or limit: one line, exit 2
     query, params = agency_tasks(name, limit, page)
-    _run_query(prog, query.cypher, params, db, fmt, neo4j_uri, user, database)
+    _run_query(prog, query.cypher, params, db, fmt, neo4j_uri, user, database, checked=True)
 
 
 def _find_document(prog: str, engine, doc: str) -> tuple[str, str]:
@@ -309,7 +312,8 @@ def _find_document(prog: str, engine, doc: str) -> tuple[str, str]:
     from loaders.citations import parse_doc_number
 
     number = parse_doc_number(doc)
-    _, found = run(engine, FIND_DOCUMENT.cypher, {"text": doc.strip(), "number": number.text if number else ""})
+    _, found = run(engine, FIND_DOCUMENT.cypher, {"text": doc.strip(), "number": number.text if number else ""},
+                   checked=True)
     if not found:
         typer.echo(f"{prog}: no document matches {doc!r}", err=True)
         raise typer.Exit(1)
@@ -335,7 +339,7 @@ def _about_document(prog: str, doc: str, queries: list[str], params: dict, headi
         uri, name = _find_document(prog, engine, doc)
         columns, rows = None, []
         for query in queries:
-            columns, part = run(engine, query, {"uri": uri, **params})
+            columns, part = run(engine, query, {"uri": uri, **params}, checked=True)
             rows.extend(part)
         typer.echo(heading(engine, uri, name), err=True)
         sys.stdout.write(format_table(columns, rows, fmt))
@@ -407,7 +411,7 @@ def query_instruments(
         typer.echo(f"{prog}: --level is national, province, city or county", err=True)
         raise typer.Exit(2)
     _run_query(prog, INSTRUMENTS.cypher, {"topic": topic, "level": level, **_paging(prog, limit, page)}, db, fmt,
-               neo4j_uri, user, database)
+               neo4j_uri, user, database, checked=True)
 
 
 @query_app.command("lineage")

@@ -95,6 +95,32 @@ def test_cypher_cli_reads_with_parameters_and_refuses_writes(built_seeds):
     assert "Traceback" not in res.stderr
 
 
+def test_named_queries_pass_the_read_only_check_so_their_runs_skip_it(built_seeds, monkeypatch):
+    """Every query of kg.queries passes the embedded engine's read-only check (its EXPLAIN); run as a named query
+    (checked=True, as the CLI runs them) it is planned once, not twice, and gives the same rows."""
+    from kg.engines import run
+    from kg.queries import NAMED
+
+    statements = []
+    execute = LadybugReader._execute
+    monkeypatch.setattr(LadybugReader, "_execute", lambda self, q, p: statements.append(q) or execute(self, q, p))
+    with LadybugReader(built_seeds) as db:
+        uri = db.run("MATCH (d:Document {kind: 'loaded'}) RETURN d.uri ORDER BY d.uri LIMIT 1")[1][0][0]
+        values = {"text": "职业教育", "number": "", "uri": uri, "skip": 0, "limit": 10, "topic": "", "level": "",
+                  "name": "教育", "agencies": 10}
+        for query in [*NAMED.values(), lineage_query("up", 3), lineage_query("down", 3)]:
+            params = {name: values[name] for name in query.params}
+            statements.clear()
+            checked = run(db, query.cypher, params)
+            assert [s.split(None, 1)[0] for s in statements] == ["EXPLAIN", "MATCH"], query.name
+            statements.clear()
+            assert run(db, query.cypher, params, checked=True) == checked and len(statements) == 1, query.name
+        statements.clear()
+        with pytest.raises(Exception, match="read-only"):
+            run(db, "MATCH (d:Document) SET d.name = 'x'")
+        assert statements[0].startswith("EXPLAIN")
+
+
 def test_cypher_write_needs_the_flag(built_seeds, tmp_path):
     copy = tmp_path / "db"
     copy.mkdir()
