@@ -3,7 +3,8 @@
 Rules of that subset: values always as $parameters (an empty string means "no filter", since
 LadybugDB cannot type a null parameter); no type(r) (roles are the `role` property); `end` in
 backticks (a LadybugDB keyword); every ORDER BY total, so both engines return the same rows in the
-same order (find-document's Document.find_order is unique but by chance: kg.projection.find_order); arithmetic on a parameter goes through an INT64 property (s.rank - $skip, not $skip + $limit):
+same order (find-document's Document.find_order is unique but by chance: kg.projection.find_order);
+arithmetic on a parameter goes through an INT64 property (s.rank - $skip, not $skip + $limit):
 LadybugDB types a small integer parameter as INT8.
 """
 from __future__ import annotations
@@ -230,7 +231,8 @@ SKIP $skip LIMIT $limit
 # Read from the build's counts (kg.projection.tally: Instrument.tasks_<level>, USED_ON per topic), one row per
 # instrument and level, instead of counting the tasks that use each instrument (1.49 million at 100k documents:
 # 0.7–1.5 s). The levels are the columns of kg.projection.LEVEL_COLUMNS, '' for a document with no level.
-_LEVEL_OF = {"national": "tasks_national", "province": "tasks_province", "city": "tasks_city", "county": "tasks_county"}
+_LEVEL_OF = {"national": "tasks_national", "province": "tasks_province", "city": "tasks_city",
+             "county": "tasks_county"}
 
 
 def _per_level(var: str) -> str:

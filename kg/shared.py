@@ -53,7 +53,8 @@ def _frames(fh, entries: Iterable) -> None:
 def write_run(path: Path, rows: PropertyGraph, counts: Tally) -> int:
     """One chunk's shared rows (each table in key order, as CorpusMerge.settled gives them) and counts, as a run of
     sections — tasks led and held per agency, each table of TABLES, tasks led per agency and topic, tasks per agency
-    pair, tasks using an instrument per level and per topic and level — and their offsets; returns its size. Written without a flush to disk (the caller records the size)."""
+    pair, tasks using an instrument per level and per topic and level — and their offsets; returns its size.
+    Written without a flush to disk (the caller records the size)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     offsets: list[int] = []
