@@ -81,7 +81,7 @@ def paging(limit: int = DEFAULT_LIMIT, page: int = 1) -> dict:
 # reads only what it tests and sorts by (no name, no kind) and keeps ten uris; the second looks those ten up by uri
 # (the primary key) for the columns returned. The order is the build's find_order (kg.projection.find_order: loaded
 # before cited, a shorter name first) — an integer: sorting the matches by kind, name and uri read those strings of
-# every match. At 100k documents (40,321 of 151,025 titles match 实施方案) 88–106 → 41–46 ms. `d.title = $text` needs
+# every match. At 100k documents (40,321 of 151,025 titles match 实施方案) 88–106 → 30–42 ms. `d.title = $text` needs
 # no test of its own in WHERE: a title equal to the text contains it.
 FIND_DOCUMENT = NamedQuery(
     "find-document",
