@@ -215,9 +215,9 @@ def merge_tables(runs: list[Path], owner: Callable[[str], int | None],
 
 
 def merge_derived(runs: list[Path], owner: Callable[[str], int | None], writer: TableWriter, scratch: Path) -> None:
-    """The derived LEADS_ON, SHARES_TASKS and USED_ON rows of the runs, with their ranks, into `writer` (kg.
-    projection.derived_rows' rules, computed here without the rows in memory): the shared agencies' names and
-    seats and the topics are read from the runs' SEATS tables, each value as the row merge_tables writes holds it
+    """The derived rows of the runs into `writer` — LEADS_ON and SHARES_TASKS with their ranks, USED_ON — by kg.
+    projection.derived_rows' rules, computed here without the rows in memory: the shared agencies' names and seats
+    and the topics are read from the runs' SEATS tables, each value as the row merge_tables writes holds it
     (_first)."""
     readers = [RunReader(p) for p in runs]
     try:
