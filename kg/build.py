@@ -748,7 +748,7 @@ def _merge_shared_tables(runs: list[Path], owned: Path, stage: Path) -> dict[int
 
 def _merge_derived_counts(runs: list[Path], owned: Path, stage: Path, scratch: Path) -> None:
     """The derived counts' merge (run in a process of its own, beside the tables'): LEADS_ON and SHARES_TASKS,
-    ranked, into the shared table part in `stage` (kg.shared.merge_derived)."""
+    ranked, and USED_ON, into the shared table part in `stage` (kg.shared.merge_derived)."""
     from .projection import SHARED_PART, TableWriter
     from .shared import merge_derived
 

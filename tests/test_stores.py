@@ -98,7 +98,7 @@ def test_cypher_cli_reads_with_parameters_and_refuses_writes(built_seeds):
 def test_named_queries_pass_the_read_only_check_so_their_runs_skip_it(built_seeds, monkeypatch):
     """Every query of kg.queries passes the embedded engine's read-only check (its EXPLAIN); run as a named query
     (checked=True, as the CLI runs them) it is planned once, not twice, and gives the same rows."""
-    from kg.engines import run
+    from kg.engines import EngineError, run
     from kg.queries import NAMED
 
     statements = []
@@ -116,7 +116,7 @@ def test_named_queries_pass_the_read_only_check_so_their_runs_skip_it(built_seed
             statements.clear()
             assert run(db, query.cypher, params, checked=True) == checked and len(statements) == 1, query.name
         statements.clear()
-        with pytest.raises(Exception, match="read-only"):
+        with pytest.raises(EngineError, match="read-only"):
             run(db, "MATCH (d:Document) SET d.name = 'x'")
         assert statements[0].startswith("EXPLAIN")
 
