@@ -7,7 +7,8 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +27,7 @@ from .identity import DocumentKey, Owners, document_keys
 from .isolated import run_isolated, start_isolated
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, merge_key,
                     own_chunk_files, partial_paths, patch_database, write_lines, write_merged, write_table_parts)
+from .spool import Column, Spool
 
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
@@ -79,15 +81,14 @@ def summary_data(docs: list[Document]) -> dict:
 
 @dataclass(slots=True)
 class FileSummary:
-    """What a build keeps in memory of one extracted file: how many documents and tasks it has, its findings'
-    counts, and where its documents' keys are (a KeyLog's line) — not the keys themselves, nor the records, which
-    stay in the cache on disk (issue 11: memory must not grow with the corpus's text)."""
+    """What a build keeps of one extracted file: how many documents and tasks it has, its findings' counts, and
+    where its documents' keys are (a KeyLog's line) — not the keys themselves, nor the records, which stay in the
+    cache on disk (issue 11: memory must not grow with the corpus's text)."""
 
     documents: int
     tasks: int
     findings: dict[str, int]
-    log: KeyLog
-    at: int
+    at: int  # its keys' place in the build's KeyLog
 
     @classmethod
     def logged(cls, data: dict, log: KeyLog, memo: dict) -> "FileSummary":
@@ -97,11 +98,7 @@ class FileSummary:
         for k in keys:  # ValueError etc. when damaged, before anything reaches the log
             DocumentKey.from_data(k)
         findings = memo.setdefault(("findings", *sorted(data["findings"].items())), data["findings"])
-        return cls(len(keys), data["tasks"], findings, log, log.add(keys))
-
-    def keys(self) -> list[DocumentKey]:
-        """Its documents' keys, read back from the log."""
-        return self.log.read(self.at)
+        return cls(len(keys), data["tasks"], findings, log.add(keys))
 
 
 @dataclass(slots=True)
@@ -134,7 +131,7 @@ class BuildReport:
     """What a build did, with timings (seconds) — also written to build-info.json."""
 
     out: Path
-    files: list[FileOutcome] = field(default_factory=list)
+    files: Sequence[FileOutcome] = field(default_factory=list)  # a Spool when built: read back from disk
     triples: int = 0
     conforms: bool | None = None
     violations: list[str] = field(default_factory=list)
@@ -155,8 +152,8 @@ class BuildReport:
         return [f for f in self.files if f.error]
 
     @property
-    def summaries(self) -> list[FileSummary]:
-        return [f.summary for f in self.files if not f.error and f.summary is not None]
+    def summaries(self) -> Iterator[FileSummary]:
+        return (f.summary for f in self.files if not f.error and f.summary is not None)
 
     @property
     def document_count(self) -> int:
@@ -253,11 +250,12 @@ def _cached_summary(cache: Path) -> dict:
 
 def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float = 20.0,
                 progress: Callable[[int], None] | None = None, executor: Executor | None = None,
-                log: KeyLog | None = None) -> list[FileOutcome]:
+                log: KeyLog | None = None) -> Spool[FileOutcome]:
     """Extract every file, serving unchanged files from the cache; order follows `paths`. The work runs on
-    `executor` (default: `jobs` local processes). The records go to the cache; outcomes carry summaries, whose
-    documents' keys are in `log` (default: a new KeyLog in `out`). Files are read and looked up in the cache as
-    the executor takes work: the tasks of files waiting their turn are never all held at once."""
+    `executor` (default: `jobs` local processes). The records go to the cache; the outcomes, on disk (a Spool in
+    `out`), carry summaries, whose documents' keys are in `log` (default: a new KeyLog in `out`). Files are read
+    and looked up in the cache as the executor takes work: the tasks of files waiting their turn are never all
+    held at once."""
     memo: dict = {}  # FileSummary.logged: one object for what many files' summaries repeat
     log = log if log is not None else KeyLog(out)
 
@@ -292,7 +290,7 @@ def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float
     return map_settling(
         executor or LocalProcesses(jobs), _extract_one, entries(), settle, progress, total=len(paths),
         lost=lambda a: (a[0], None, "the process extracting this file died (killed by the system — out of "
-                                    "memory?); other files are not affected"))
+                                    "memory?); other files are not affected"), into=Spool(out))
 
 
 @dataclass(slots=True)
@@ -404,22 +402,25 @@ def _graph_one_guarded(args) -> tuple[str, dict | None, str | None]:
                                f"{err}); please report this file")
 
 
-def graph_files(files: list[tuple[str, str | Path, FileSummary]], out: Path, jobs: int, validate: bool,
-                progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> list[FileGraph | str]:
-    """Phase B over every file (its name, its cache entry, its summary: the keys of its documents), in parallel on
-    `executor` (default: `jobs` local processes); files whose content key is unchanged come from the cache. A file
-    whose graph could not be made (its worker died, its budget ran out) gives its error instead. Each file is
-    planned (kg.rdf.plan_stream, its keys read back then) and its cache entry looked up only when the executor can
-    take its task: the keys, plans and tasks of files waiting their turn are never all held at once."""
+def graph_files(files: Sequence[tuple[str, str | Path, FileSummary]], out: Path, jobs: int, validate: bool,
+                log: KeyLog, progress: Callable[[int], None] | None = None,
+                executor: Executor | None = None) -> Spool[FileGraph | str]:
+    """Phase B over every file (its name, its cache entry, its summary: where `log` has the keys of its
+    documents), in parallel on `executor` (default: `jobs` local processes); files whose content key is unchanged
+    come from the cache. A file whose graph could not be made (its worker died, its budget ran out) gives its error
+    instead; the results are on disk (a Spool in `out`). Each file is planned (kg.rdf.plan_stream, its keys read
+    back then) and its cache entry looked up only when the executor can take its task: the keys, plans and tasks
+    of files waiting their turn are never all held at once."""
     from .rdf import plan_stream
 
-    caches = {name: str(cache_file) for name, cache_file, _ in files}
     root = _graph_root(out)
+    at = array("Q", (summary.at for _, _, summary in files))  # where each file's keys are: 8 bytes a file
 
     def entries():
-        plans = plan_stream([name for name, _, _ in files], lambda f: files[f][2].keys())
+        sources = Column(files, 0)
+        plans = plan_stream(sources, lambda f: log.read(at[f]))
         for (name, cache_file, _), plan in zip(files, plans):
-            parent_caches = {psrc: caches[psrc] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
+            parent_caches = {psrc: str(files[f][1]) for psrc, f in plan.parent_files}
             key = _graph_key(cache_file, plan, parent_caches)
             folder = root / key[:2] / key
             try:
@@ -439,7 +440,7 @@ def graph_files(files: list[tuple[str, str | Path, FileSummary]], out: Path, job
     return map_settling(
         executor or LocalProcesses(jobs), _graph_one_guarded, entries(), settle, progress, total=len(files),
         lost=lambda t: (t[0], None, "the process building this file's graph died (killed by the system — out of "
-                                    "memory?); other files are not affected"))
+                                    "memory?); other files are not affected"), into=Spool(out))
 
 
 def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool) -> FileGraph:
@@ -492,22 +493,35 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
     report = BuildReport(out=out)
     t0 = time.perf_counter()
+    # what the build keeps per file (its outcome, its name and cache entry, its graph) is on disk, in spools in the
+    # stage, read back in order or by index: the main process holds 8–12 bytes a file of each (issue 11)
     log = KeyLog(stage)  # every file's documents' keys, read back a file at a time by phase B's plans
     try:
         report.files = extract_all(paths, out, jobs=jobs, max_mb=max_mb, progress=progress, executor=executor,
                                    log=log)
         t1 = time.perf_counter()
         report.timings["extract"] = t1 - t0
-        ok = [f for f in report.files if not f.error]
-        files = [(name, f.cache_entry, f.summary) for name, f in zip(_unique_sources([f.name for f in ok]), ok)]
-        made = graph_files(files, out, jobs, validate, progress=progress, executor=executor)
+        ok = array("Q", (k for k, f in enumerate(report.files) if not f.error))  # their places in report.files
+
+        def extracted() -> Iterable[FileOutcome]:
+            return (f for f in report.files if not f.error)
+
+        files = Spool(stage, ((name, f.cache_entry, f.summary) for name, f in
+                              zip(_unique_sources(f.name for f in extracted()), extracted())))
+        made = graph_files(files, out, jobs, validate, log, progress=progress, executor=executor)
     finally:
         log.close()
-    for f, got in zip(ok, made):
-        if isinstance(got, str):  # its graph could not be made: the file fails, the build goes on
-            f.error, f.summary = got, None
-    files = [x for x, got in zip(files, made) if not isinstance(got, str)]
-    graphs = [g for g in made if not isinstance(g, str)]
+    failed = {i for i, got in enumerate(made) if isinstance(got, str)}
+    for i in sorted(failed):  # its graph could not be made: the file fails, the build goes on
+        f = report.files[ok[i]]
+        f.error, f.summary = made[i], None
+        report.files[ok[i]] = f
+    del ok
+    if failed:
+        files = Spool(stage, (x for i, x in enumerate(files) if i not in failed))
+        graphs = Spool(stage, (g for i, g in enumerate(made) if i not in failed))
+    else:
+        graphs = made
     t2 = time.perf_counter()
     report.timings["graph_per_file"] = t2 - t1
     report.validated = sum(1 for g in graphs if g.computed and g.conforms is not None)
@@ -530,7 +544,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     t_shared = time.perf_counter()
     head_graphs = GraphWriter(__version__).shared_graphs()
     head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
-    names = [name for name, _, _ in files]
+    names = Spool.of_text(stage, (name for name, _, _ in files))
+    del files
     root = _graph_root(out)
     partials = partial_paths(root, names, graphs)
     key = merge_key(partials, names, graphs)
@@ -538,10 +553,10 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     write_merged_files = merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB)
     merge = None if write_merged_files else _cached_merge(out, root, key, validate)
     if merge is None:
-        made = sum(not path.exists() for path, _ in partials.values())
-        with _owned_file(stage, files, graphs) as owned:
+        anew = sum(not path.exists() for path, _ in partials.values())
+        with _owned_file(stage, names, graphs) as owned:
             merge = _merge_shared(root, key, head_graphs, partials, graphs, owned, executor, validate, stage)
-        report.shared_merge = f"merged from {len(partials)} partials ({made} made anew)"
+        report.shared_merge = f"merged from {len(partials)} partials ({anew} made anew)"
     else:
         report.shared_merge = "taken from the cache (what files share is unchanged)"
     report.triples = merge.triples + sum(g.own_triples for g in graphs)
@@ -567,14 +582,15 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     if merge.shared_nt is not None:  # needed by this build only (validation, the merged files): 126 MB at 100k
         merge.shared_nt.unlink(missing_ok=True)
         merge.shared_nt = None
-    concat(stage / "documents.jsonl", b"", (_contract_path(f.cache) for f in ok if not f.error), separator=b"")
+    concat(stage / "documents.jsonl", b"", (_contract_path(f.cache) for f in report.files if not f.error),
+           separator=b"")
     report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()
 
     def write_shared() -> None:  # the merge came from the cache, but its table part cannot be linked
         runs = [rows for _, rows in chunk_partials(partials, graphs, executor)]
-        with _owned_file(stage, files, graphs) as owned:  # in a process of its own, as the merge it repeats
+        with _owned_file(stage, names, graphs) as owned:  # in a process of its own, as the merge it repeats
             run_isolated(_write_shared_part, runs, owned, stage, root)
 
     tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.said, _pending_dir(root, key),
@@ -794,12 +810,12 @@ def _validate_shared_file(shared_nt: Path):
     return validate_shared(shared_nt.read_text("utf-8", "surrogatepass"))
 
 
-def _owned_roots(files: list[tuple[str, str | Path, FileSummary]], graphs: list[FileGraph]):
+def _owned_roots(names: Iterable[str], graphs: Iterable[FileGraph]):
     """The roots of identity.Owners for the whole corpus, a file at a time: (file index, IRI) for each file's
     source IRI and its documents' IRIs (a node under a root belongs to that file; any other node to none)."""
     from .identity import source_iri
 
-    for k, ((name, _, _), g) in enumerate(zip(files, graphs)):
+    for k, (name, g) in enumerate(zip(names, graphs)):
         yield k, source_iri(name)
         for iri in g.iris:
             yield k, iri
@@ -809,23 +825,22 @@ OWNED_FILE = ".owned.txt"  # in the stage, for the merge's process: _owned_roots
 
 
 @contextmanager
-def _owned_file(stage: Path, files: list[tuple[str, str | Path, FileSummary]], graphs: list[FileGraph]):
+def _owned_file(stage: Path, names: Iterable[str], graphs: Iterable[FileGraph]):
     """_write_owned's file for the block, removed after it whatever happens (not an output: the stage becomes the
     build in place)."""
-    path = _write_owned(stage, files, graphs)
+    path = _write_owned(stage, names, graphs)
     try:
         yield path
     finally:
         path.unlink(missing_ok=True)
 
 
-def _write_owned(stage: Path, files: list[tuple[str, str | Path, FileSummary]],
-                 graphs: list[FileGraph]) -> Path:
+def _write_owned(stage: Path, names: Iterable[str], graphs: Iterable[FileGraph]) -> Path:
     """_owned_roots written a file at a time for the merge's process, which makes the map itself: the main
     process never holds it (a source IRI per file and an entry per document: ~30 MB at 100k files). IRIs hold no
     spaces or line breaks."""
     path = stage / OWNED_FILE
-    write_lines(path, (f"{k} {iri}" for k, iri in _owned_roots(files, graphs)))
+    write_lines(path, (f"{k} {iri}" for k, iri in _owned_roots(names, graphs)))
     return path
 
 
@@ -898,14 +913,12 @@ def _contract(doc: Document) -> dict:
     return document_to_contract(doc)
 
 
-def _unique_sources(names: list[str]) -> list[str]:
+def _unique_sources(names: Iterable[str]) -> Iterator[str]:
     """Two inputs with the same file name in different folders stay apart (name, name~2, …)."""
     seen: dict[str, int] = {}
-    out = []
     for name in names:
         seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}~{seen[name]}")
-    return out
+        yield name if seen[name] == 1 else f"{name}~{seen[name]}"
 
 
 def _findings(report: BuildReport) -> dict:

@@ -318,11 +318,14 @@ class Done:
 
 
 def map_settling(executor: Executor, func: Callable, entries: Iterable, settle: Callable, progress: Progress,
-                 lost: Callable, total: int | None = None) -> list:
-    """A value per entry of a stream, in entry order: an entry is Done(value), kept as it is, or (task, context),
-    whose task runs on `executor` (func, read as a stream: Executor.map) and whose value is settle(context, result)
-    as its result arrives. Only the contexts of tasks in flight are held, never every task."""
-    out: list = []
+                 lost: Callable, total: int | None = None, into=None) -> list:
+    """A value per entry of a stream, in entry order, put into `into` (a list, the default, or a kg.spool.Spool,
+    whose places can be reserved and filled as results arrive): an entry is Done(value), kept as it is, or
+    (task, context), whose task runs on `executor` (func, read as a stream: Executor.map) and whose value is
+    settle(context, result) as its result arrives. Only the contexts of tasks in flight are held, never every
+    task; with a spool, never every value either."""
+    out = [] if into is None else into
+    reserve = getattr(out, "reserve", None) or (lambda: (out.append(None), len(out) - 1)[1])
     waiting: deque = deque()  # (place in out, context) of each task sent, in order: results come back so
 
     def tasks() -> Iterator:
@@ -333,8 +336,7 @@ def map_settling(executor: Executor, func: Callable, entries: Iterable, settle: 
                     progress(1)
                 continue
             task, context = entry
-            waiting.append((len(out), context))
-            out.append(None)
+            waiting.append((reserve(), context))
             yield task
 
     def keep(result) -> None:
