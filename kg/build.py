@@ -8,6 +8,7 @@ import platform
 import shutil
 import time
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -415,12 +416,13 @@ def graph_files(files: Sequence[tuple[str, str | Path, FileSummary]], out: Path,
 
     root = _graph_root(out)
     at = array("Q", (summary.at for _, _, summary in files))  # where each file's keys are: 8 bytes a file
+    find = _NameIndex(Column(files, 0))
 
     def entries():
-        sources = Column(files, 0)
-        plans = plan_stream(sources, lambda f: log.read(at[f]))
+        plans = plan_stream(Column(files, 0), lambda f: log.read(at[f]))
         for (name, cache_file, _), plan in zip(files, plans):
-            parent_caches = {psrc: str(files[f][1]) for psrc, f in plan.parent_files}
+            parent_caches = {psrc: str(files[find(psrc)][1])
+                             for doc_parents in plan.parents for _, psrc, _ in doc_parents}
             key = _graph_key(cache_file, plan, parent_caches)
             folder = root / key[:2] / key
             try:
@@ -441,6 +443,30 @@ def graph_files(files: Sequence[tuple[str, str | Path, FileSummary]], out: Path,
         executor or LocalProcesses(jobs), _graph_one_guarded, entries(), settle, progress, total=len(files),
         lost=lambda t: (t[0], None, "the process building this file's graph died (killed by the system — out of "
                                     "memory?); other files are not affected"), into=Spool(out))
+
+
+class _NameIndex:
+    """Where a name is in a sequence of distinct names (read from disk): 16 bytes a name in memory — a hash of each,
+    sorted, beside its place — where a dict of the names would hold every name (issue 11)."""
+
+    def __init__(self, names: Sequence[str]):
+        pairs = sorted((_name_hash(name), k) for k, name in enumerate(names))
+        self._names = names
+        self._hashes = array("Q", (h for h, _ in pairs))
+        self._places = array("Q", (k for _, k in pairs))
+
+    def __call__(self, name: str) -> int:
+        h = _name_hash(name)
+        i = bisect_left(self._hashes, h)
+        while i < len(self._hashes) and self._hashes[i] == h:  # names whose hashes collide: each read to compare
+            if self._names[self._places[i]] == name:
+                return self._places[i]
+            i += 1
+        raise KeyError(name)
+
+
+def _name_hash(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
 def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool) -> FileGraph:
@@ -925,10 +951,14 @@ def _findings(report: BuildReport) -> dict:
     """Findings to check, counted by code over the build and per file (files with none left out)."""
     from collections import Counter
 
-    per_file = {f.name: f.summary.findings for f in report.files if not f.error and f.summary}
     total: Counter = Counter()
-    for counts in per_file.values():
-        total.update(counts)
+    per_file: dict[str, dict | None] = {}  # a file's counts, one object for what many files repeat; None: none
+    memo: dict[tuple, dict] = {}
+    for f in report.files:  # read back a file at a time: the counts of every file are never all decoded at once
+        if not f.error and f.summary:
+            counts = f.summary.findings
+            total.update(counts)
+            per_file[f.name] = memo.setdefault(tuple(sorted(counts.items())), counts) if counts else None
     return {"total": dict(sorted(total.items())), "files": {k: v for k, v in sorted(per_file.items()) if v}}
 
 

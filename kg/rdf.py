@@ -7,7 +7,7 @@ every node it points at (agencies, divisions, cited documents in other files, vo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -478,8 +478,6 @@ class FilePlan:
     citations: tuple[tuple[str | None, ...], ...]  # per document, per citation: a loaded document's IRI
     # per document: the loaded documents of other files it cites, as (IRI, source file, doc_id), for text reuse
     parents: tuple[tuple[tuple[str, str, str], ...], ...] = ()
-    # the files of those documents: (source file, its index among the files planned), each once
-    parent_files: tuple[tuple[str, int], ...] = ()
 
 
 def task_nodes(doc: ox.NamedNode, tasks) -> list[ox.NamedNode]:
@@ -503,7 +501,7 @@ def plan_corpus(files: list[tuple[str, list[DocumentKey]]]) -> list[FilePlan]:
     return list(plan_stream([source for source, _ in files], lambda f: files[f][1]))
 
 
-def plan_stream(sources: Sequence[str], keys_of: Callable[[int], list[DocumentKey]]) -> Iterator[FilePlan]:
+def plan_stream(sources: list[str], keys_of: Callable[[int], list[DocumentKey]]) -> Iterator[FilePlan]:
     """plan_corpus a file at a time, in file order, for the files `sources` names, whose documents' keys
     keys_of(index) gives (a build reads them back from disk: kg.build.KeyLog). The corpus's index (each document's
     IRI → its file, the resolver) is made first, in two passes over the keys (three when documents contest an IRI:
@@ -541,9 +539,7 @@ def plan_stream(sources: Sequence[str], keys_of: Callable[[int], list[DocumentKe
         parents = tuple(tuple(sorted({(t, sources[where[t]], doc_ids(where[t])[t]) for t in doc_targets
                                       if t and where[t] != f}))
                         for doc_targets in targets)
-        parent_files = tuple(sorted({(sources[where[t]], where[t]) for doc_targets in targets for t in doc_targets
-                                     if t and where[t] != f}))
-        yield FilePlan(tuple(file_iris), targets, parents, parent_files)
+        yield FilePlan(tuple(file_iris), targets, parents)
 
 
 def contested_document_iris(sources: list[str], keys_of: Callable[[int], list[DocumentKey]]) -> dict[

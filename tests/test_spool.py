@@ -93,3 +93,21 @@ def test_a_file_whose_graph_fails_in_a_build_is_reported_and_the_rest_are_built(
     sources = {json.loads(line)["source"] for line in
                (tmp_path / "out" / "documents.jsonl").read_text("utf-8").splitlines()}
     assert sources == {paths[0].name, paths[2].name}
+
+
+def test_a_file_is_found_by_name_among_names_on_disk_even_when_hashes_collide(tmp_path, monkeypatch):
+    """Phase B finds the file a cited document is in by its name (kg.build._NameIndex: hashes in memory, names on
+    disk); names whose hashes collide are told apart by reading them."""
+    from kg import build as B
+    from kg.spool import Spool
+
+    names = Spool.of_text(tmp_path, [f"文件{k}.txt" for k in range(500)])
+    find = B._NameIndex(names)
+    assert [find(f"文件{k}.txt") for k in (0, 499, 250)] == [0, 499, 250]
+    with pytest.raises(KeyError):
+        find("另一个.txt")
+    monkeypatch.setattr(B, "_name_hash", lambda name: len(name))  # every name of one length collides
+    find = B._NameIndex(names)
+    assert all(find(f"文件{k}.txt") == k for k in range(0, 500, 7))
+    with pytest.raises(KeyError):
+        find("文件x.txt")
