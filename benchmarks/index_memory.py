@@ -5,9 +5,10 @@
 Extracts the first `--files` files of CORPUS (e.g. from benchmarks/synth.py), then scales their document keys
 `--scale` times (each copy with its own names, IRIs, titles and 文号) and prints, per file, what the keys cost
 held in memory (as a build held them before kg.build.KeyLog: decoded from each file's cache summary) against in
-a KeyLog (a position per file), with the ratio; what the corpus index that kg.rdf.plan_stream makes before the
-first plan holds, per document, the keys read back from the log; and what the list of input files costs as
-Paths against strings (loaders.read.iter_paths / file_names), per file, with the ratio.
+a KeyLog (a position per file), with the ratio; what a build keeps of each file besides (its outcome, name and
+graph entry) in lists against in spools (kg.spool), with the ratio; what the corpus index that kg.rdf.plan_stream
+makes before the first plan holds, per document, the keys read back from the log; and what the list of input
+files costs as Paths against strings (loaders.read.iter_paths / file_names), per file, with the ratio.
 """
 from __future__ import annotations
 
@@ -51,6 +52,45 @@ def scaled_keys(corpus: Path, files: int, scale: int) -> list:
             for c in range(scale) for name, keys in found]
 
 
+def kept_per_file(folder: Path, sources: list[str], documents: int) -> None:
+    """Prints what a build keeps of each file besides its keys — its outcome (path, cache entry, summary), its name
+    and its graph entry (kg.build.FileOutcome, FileGraph), shaped as a build makes them — held in lists (as builds
+    did until the twelfth session) against in spools (kg.spool), per file, with the ratio."""
+    import hashlib
+
+    from kg.build import FileGraph, FileOutcome, FileSummary
+    from kg.spool import Spool
+
+    per_doc = documents / len(sources)
+    findings = {"no_date": 1, "no_issuer": 1}
+
+    def records():
+        for k, name in enumerate(sources):
+            h = hashlib.sha256(name.encode()).hexdigest()
+            docs = max(1, round(per_doc * (k % 3 + 1) / 2))
+            outcome = FileOutcome(f"/data/corpus/{name}", FileSummary(docs, 6 * docs, findings, 300 * k),
+                                  cache_entry=f"/data/out/.cache/extract-b1e52585961abe9a/{h[:2]}/{h}.json")
+            graph = FileGraph(f"/data/out/.cache/graph-8d9457b3a05cd921/{h[:2]}/{h}", True, (), 500, False,
+                              tuple(f"https://w3id.org/policykg/id/doc/{h[:24]}/{d}" for d in range(docs)), h)
+            yield outcome, name, graph
+
+    def kept(make) -> list:
+        outcomes, names, graphs = make(), make(), make()
+        for outcome, name, graph in records():
+            outcomes.append(outcome)
+            names.append(name)
+            graphs.append(graph)
+        return [outcomes, names, graphs]
+
+    held, in_lists, _ = traced(lambda: kept(list))
+    del held
+    held, in_spools, _ = traced(lambda: kept(lambda: Spool(folder)))
+    n = len(sources)
+    print(f"outcome, name and graph entry ({n:,} files): in lists {in_lists / 1e6:.1f} MB ({in_lists / n:.0f} B a "
+          f"file), in spools {in_spools / 1e6:.1f} MB ({in_spools / n:.0f} B a file, their write buffers included) — "
+          f"{in_lists / in_spools:.0f}× less")
+
+
 def main(argv=None) -> int:
     from kg.build import KeyLog
     from kg.identity import DocumentKey
@@ -80,6 +120,7 @@ def main(argv=None) -> int:
               "at its peak")
         del stream
         log.close()
+        kept_per_file(Path(tmp), sources, documents)
     paths, as_paths, _ = traced(lambda: [str(p) and p.name and p for p in iter_paths([args.corpus])])
     del paths
     names, as_strings, _ = traced(lambda: file_names([args.corpus]))

@@ -599,11 +599,12 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
             write_atomic(out / "validation.ttl", across.report)
             return report
     t3 = time.perf_counter()
-    report.outputs += link_parts(stage / PARTS_DIR, head_nq, [(name, g) for name, g in zip(names, graphs)])
+    report.outputs += link_parts(stage / PARTS_DIR, head_nq, zip(names, graphs))
     if write_merged_files:
-        chunks = [own_chunk_files(g.folder, g.iris, name) for name, g in zip(names, graphs)]
-        write_merged(stage, head_nq, merge.shared_nt, [g.folder / "graph.nq" for g in graphs],
-                     [ttl for ttl, _ in chunks], [jsonld for _, jsonld in chunks])
+        def own(k: int) -> Iterator[Path]:  # each file's own Turtle (0) or JSON-LD (1) chunk, made when missing
+            return (own_chunk_files(g.folder, g.iris, name)[k] for name, g in zip(names, graphs))
+
+        write_merged(stage, head_nq, merge.shared_nt, (g.folder / "graph.nq" for g in graphs), own(0), own(1))
         report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq"]
     if merge.shared_nt is not None:  # needed by this build only (validation, the merged files): 126 MB at 100k
         merge.shared_nt.unlink(missing_ok=True)

@@ -58,7 +58,7 @@ MERGED_AUTO_MB = 512  # --merged auto writes graph.nq/.ttl/.jsonld while the par
 MERGED_CHOICES = ("auto", "always", "never")
 
 
-def link_parts(folder: Path, head_nq: bytes, graphs: list[tuple[str, "FileGraph"]]) -> list[str]:
+def link_parts(folder: Path, head_nq: bytes, graphs: Iterable[tuple[str, "FileGraph"]]) -> list[str]:
     """The graph as a folder of N-Quads parts: each file's named graph hard-linked from the cache (no copy: a
     rebuild writes only the parts of changed files), the shared graphs in _build.nq, and parts.json — for each
     part its source file and its documents' IRIs, so the merged serialisations can be made from the folder."""
@@ -120,7 +120,7 @@ def own_chunk_files(folder: Path, iris: tuple[str, ...], source: str) -> tuple[P
     return ttl, jsonld
 
 
-def write_merged(dest: Path, head_nq: bytes, shared_nt: Path, nq_parts: list[Path],
+def write_merged(dest: Path, head_nq: bytes, shared_nt: Path, nq_parts: Iterable[Path],
                  own_ttl: Iterable[Path | bytes], own_jsonld: Iterable[Path | bytes]) -> None:
     """graph.nq (every named graph), graph.ttl and graph.jsonld (their merge: the shared triples once — the
     N-Triples file `shared_nt` —, then each file's own triples) into `dest`, streamed from the per-file parts and
