@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,15 +250,37 @@ def file_names(paths: list[Path | str]) -> list[str]:
     out: list[str] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted((str(q) for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SUFFIXES
-                               and not q.name.startswith(".")), key=_path_order))
+            out.extend(sorted((name for name in _files_below(str(p)) if name.lower().endswith(SUFFIXES)
+                               and not os.path.basename(name).startswith(".")), key=_path_order))
         else:
             out.append(str(p))
     return out
 
 
-def _path_order(name: str) -> list[str]:
-    """The order of Paths below one folder: part by part (case-insensitively where the system is)."""
-    import os
+def _files_below(folder: str) -> Iterator[str]:
+    """Every file below `folder`, at any depth, as the strings of Path.rglob's Paths — listed without making a Path
+    per file, or a set of all of them as rglob does (at 100k files the listing held ~50 MB after it ended):
+    symbolic links to folders are not followed, links to files are files, unreadable folders are skipped."""
+    folders = [folder]
+    while folders:
+        here = folders.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = list(listing)
+        except PermissionError:
+            continue
+        for entry in entries:
+            name = entry.name if here == "." else os.path.join(here, entry.name)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(name)
+                elif entry.is_file():
+                    yield name
+            except OSError:
+                continue
 
-    return os.path.normcase(name).split(os.sep)
+
+def _path_order(name: str) -> str:
+    """The order of Paths below one folder: part by part (case-insensitively where the system is) — as one string
+    whose separators sort before any character a name holds."""
+    return os.path.normcase(name).replace(os.sep, "\0")
