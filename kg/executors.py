@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -318,14 +318,21 @@ class Done:
 
 
 def map_settling(executor: Executor, func: Callable, entries: Iterable, settle: Callable, progress: Progress,
-                 lost: Callable, total: int | None = None, into=None) -> list:
+                 lost: Callable, total: int | None = None, into=None) -> MutableSequence:
     """A value per entry of a stream, in entry order, put into `into` (a list, the default, or a kg.spool.Spool,
     whose places can be reserved and filled as results arrive): an entry is Done(value), kept as it is, or
     (task, context), whose task runs on `executor` (func, read as a stream: Executor.map) and whose value is
     settle(context, result) as its result arrives. Only the contexts of tasks in flight are held, never every
     task; with a spool, never every value either."""
     out = [] if into is None else into
-    reserve = getattr(out, "reserve", None) or (lambda: (out.append(None), len(out) - 1)[1])
+
+    def reserve() -> int:
+        """A place in `out` for a task's value, filled when its result arrives."""
+        if hasattr(out, "reserve"):
+            return out.reserve()
+        out.append(None)
+        return len(out) - 1
+
     waiting: deque = deque()  # (place in out, context) of each task sent, in order: results come back so
 
     def tasks() -> Iterator:
