@@ -520,7 +520,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report = BuildReport(out=out)
     t0 = time.perf_counter()
     # what the build keeps per file (its outcome, its name and cache entry, its graph) is on disk, in spools
-    # (kg.spool: scratch files, unlinked as made), read back in order or by index: 8–12 bytes a file in memory
+    # (kg.spool: scratch files, unlinked as made), read back in order or by index: 12 bytes a record in memory
     log = KeyLog(stage)  # every file's documents' keys, read back a file at a time by phase B's plans
     try:
         report.files = extract_all(paths, out, jobs=jobs, max_mb=max_mb, progress=progress, executor=executor,

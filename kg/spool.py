@@ -35,7 +35,7 @@ class Spool(Sequence[T], Generic[T]):
         self._file = tempfile.TemporaryFile(dir=folder, prefix=".spool-", buffering=0)
         self._encode, self._decode = encode, decode
         self._starts = array("Q")
-        self._sizes = array("L")  # UNFILLED for a place reserved and not yet filled
+        self._sizes = array("I")  # UNFILLED for a place reserved and not yet filled
         self._pending = bytearray()  # encoded, not yet written: the file's bytes from self._written on
         self._written = 0
         for record in records:
@@ -103,9 +103,6 @@ class Spool(Sequence[T], Generic[T]):
             if start < at or end > at + len(block):
                 block, at = os.pread(fd, max(BLOCK, end - start), start), start
             yield self._decode(block[start - at:end - at])
-
-    def __add__(self, other: Iterable[T]) -> list[T]:
-        return [*self, *other]
 
     def close(self) -> None:
         self._file.close()

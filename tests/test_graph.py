@@ -130,7 +130,7 @@ def test_two_builds_give_identical_files_and_a_changed_file_is_the_only_one_extr
     assert (tmp_path / "out2" / "graph.ttl").read_bytes() == ttl
     assert (tmp_path / "out2" / "graph.nq").read_bytes() == (tmp_path / "out" / "graph.nq").read_bytes()
     assert (tmp_path / "out2" / "graph.jsonld").read_bytes() == (tmp_path / "out" / "graph.jsonld").read_bytes()
-    assert not any(f.cached for f in first.files + again.files)
+    assert not any(f.cached for f in [*first.files, *again.files])
     changed = corpus / "002_ef8d9751ef9cfd10.txt"
     changed.write_text(changed.read_text(encoding="utf-8").replace("市侨联", "市工商联"), encoding="utf-8")
     rebuilt = build(paths, tmp_path / "out", jobs=1)
