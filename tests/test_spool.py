@@ -111,3 +111,20 @@ def test_a_file_is_found_by_name_among_names_on_disk_even_when_hashes_collide(tm
     assert all(find(f"文件{k}.txt") == k for k in range(0, 500, 7))
     with pytest.raises(KeyError):
         find("文件x.txt")
+
+
+def test_after_a_build_no_record_of_a_file_is_left_in_memory(tmp_path):
+    """What a build keeps of each file (outcome, summary, graph entry) is read back from its spools, not held: after
+    the build, none of those records is alive, and the report's files are read from disk (issue 11)."""
+    import gc
+
+    from kg import build as B
+    from kg.spool import Spool
+
+    paths = sorted((ROOT / "examples").glob("0*.txt"))
+    report = B.build(paths, tmp_path / "out", jobs=1)
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, (B.FileOutcome, B.FileSummary, B.FileGraph))]
+    assert alive == []
+    assert isinstance(report.files, Spool) and [f.path for f in report.files] == paths
+    assert report.document_count == len((tmp_path / "out" / "documents.jsonl").read_text("utf-8").splitlines())
