@@ -5,13 +5,15 @@ the tests.
 
 Runs `python -m kg build CORPUS --out OUT --jobs N` and reads the build's own process's VmRSS from /proc every
 `--every` seconds: prints its peak, the largest sample of each `--window` seconds (the timeline that shows which
-phase holds what), and the build's phase timings from build-info.json. Its worker processes are not sampled
-(run_all.run_build gives the largest of them). Linux only (/proc).
+phase holds what), the largest process of the build's tree (getrusage of the children waited for: the main
+process or one of its workers — the database's load, the overview, a merge), and the build's phase timings from
+build-info.json. Linux only (/proc).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -59,7 +61,8 @@ def main(argv=None) -> int:
     ap.add_argument("--window", type=float, default=5.0, help="seconds of the timeline's steps")
     args = ap.parse_args(argv)
     code, wall, peak, windows = sampled(args.corpus, args.out, args.jobs, args.every, args.window)
-    print(f"exit {code}, {wall:.1f} s, main process peak {peak} MB")
+    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    print(f"exit {code}, {wall:.1f} s, main process peak {peak} MB, largest process of the build {largest} MB")
     print("timeline (window start: largest sample, MB): " + " ".join(f"{s:.0f}s:{mb}" for s, mb in windows.items()))
     info = json.loads((args.out / "build-info.json").read_text("utf-8"))
     print("phases (s):", {k: round(v, 1) for k, v in info["timings_s"].items()}, "—", info.get("shared_merge"))
