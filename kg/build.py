@@ -35,40 +35,24 @@ OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond
 OVERVIEW_TITLE = "policykg — overview"
 
 
-class KeyLog:
-    """Every extracted file's document keys, a JSON line each in a scratch file that is gone when closed (or when
-    the process ends): a build reads a file's keys back when it plans the file (kg.rdf.plan_stream), instead of
-    holding every file's — what grew with the corpus in the main process, ~1 KB a file (issue 11). Written and
-    read by position (os.pwrite/os.pread): no buffer or file position a forked worker's copy could disturb."""
+class KeyLog(Spool):
+    """Every extracted file's document keys (DocumentKey.to_data lists), a JSON record each in a spool: a build
+    reads a file's keys back when it plans the file (kg.rdf.plan_stream), instead of holding every file's — what
+    grew with the corpus in the main process, ~1 KB a file (issue 11)."""
 
     def __init__(self, folder: Path):
-        import tempfile
-
-        folder.mkdir(parents=True, exist_ok=True)
-        self._file = tempfile.TemporaryFile(dir=folder, prefix=".keys-", buffering=0)
-        self._end = 0
+        super().__init__(folder, encode=lambda keys: json.dumps(keys, ensure_ascii=False).encode("utf-8",
+                                                                                                "surrogatepass"),
+                         decode=lambda data: json.loads(data.decode("utf-8", "surrogatepass")))
 
     def add(self, keys: list) -> int:
-        """Append one file's keys (DocumentKey.to_data lists); returns where they start."""
-        line = json.dumps(keys, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n"
-        at, self._end = self._end, self._end + len(line)
-        os.pwrite(self._file.fileno(), line, at)
-        return at
+        """Append one file's keys; returns their place."""
+        self.append(keys)
+        return len(self) - 1
 
     def read(self, at: int) -> list[DocumentKey]:
-        """The keys added at `at`."""
-        chunk = b""
-        while not chunk.endswith(b"\n"):
-            more = os.pread(self._file.fileno(), max(4096, len(chunk)), at + len(chunk))
-            if not more:
-                raise ValueError(f"no keys at {at} in the build's key log")
-            chunk += more
-            if b"\n" in more:
-                chunk = chunk[:chunk.index(b"\n") + 1]
-        return [DocumentKey.from_data(k) for k in json.loads(chunk.decode("utf-8", "surrogatepass"))]
-
-    def close(self) -> None:
-        self._file.close()
+        """The keys added at place `at`."""
+        return [DocumentKey.from_data(k) for k in self[at]]
 
 
 def summary_data(docs: list[Document]) -> dict:
@@ -83,8 +67,8 @@ def summary_data(docs: list[Document]) -> dict:
 @dataclass(slots=True)
 class FileSummary:
     """What a build keeps of one extracted file: how many documents and tasks it has, its findings' counts, and
-    where its documents' keys are (a KeyLog's line) — not the keys themselves, nor the records, which stay in the
-    cache on disk (issue 11: memory must not grow with the corpus's text)."""
+    where its documents' keys are (their place in a KeyLog) — not the keys themselves, nor the records, which stay
+    in the cache on disk (issue 11: memory must not grow with the corpus's text)."""
 
     documents: int
     tasks: int
@@ -570,6 +554,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     t_shared = time.perf_counter()
     head_graphs = GraphWriter(__version__).shared_graphs()
     head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
+    # the names again, as text: read by index once per file by the partials' and table parts' keys, where reading
+    # them through `files` would unpickle each file's whole record
     names = Spool.of_text(stage, (name for name, _, _ in files))
     del files
     root = _graph_root(out)
