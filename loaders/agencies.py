@@ -51,8 +51,14 @@ def _inside_collective(before: str, after: str) -> bool:
 _BRACKETED_LEVEL = re.compile(r"^[（(〔][^）)〕]{1,8}[）)〕]")
 
 
+_SPLITTERS = frozenset("、，,；;/及和与")  # every character a list is split at, alone or in 以及, 等和, 和各, …
+
+
 def split_items(text: str) -> list[tuple[str, int]]:
     """Split a list of names at 、，,；; 及, 以及 and 等和 outside brackets: [(item, offset in text)]."""
+    if _SPLITTERS.isdisjoint(text):  # nothing to split at (most lists name one body): the scan below finds one item
+        stripped = text.strip()
+        return [(stripped, text.index(stripped))] if stripped else []
     items: list[tuple[str, int]] = []
     depth, start = 0, 0
     i = 0
@@ -112,6 +118,7 @@ class AgencyResolver:
         self.collective_prefixes = rules["collective_prefixes"]
         self.collective_suffixes = rules["collective_suffixes"]
         self.trailing = sorted(rules["trailing_words"], key=len, reverse=True)
+        self._trailing_endings = tuple(self.trailing)
         chain = self.table.chain(ctx.code) if ctx.code else []
         self.by_level = {d.level: d for d in chain}
 
@@ -140,10 +147,11 @@ class AgencyResolver:
         item = item.strip(" \t：:。.")
         item = item.replace("<", "（").replace(">", "）").replace("〈", "（").replace("〉", "）")
         item = item.replace("(", "（").replace(")", "）").replace("〔", "（").replace("〕", "）")  # 县〔区〕: a bracket
-        for w in self.trailing:
-            if item.endswith(w) and len(item) > len(w) + 1:
-                item = item[: -len(w)]
-                break
+        if item.endswith(self._trailing_endings):  # one test first: most items end with none of them
+            for w in self.trailing:
+                if item.endswith(w) and len(item) > len(w) + 1:
+                    item = item[: -len(w)]
+                    break
         if "由" in item[1:]:  # 技工院校内由人力资源社会保障行政部门: the body is what follows 由
             tail = item.rsplit("由", 1)[1]
             if len(tail) >= 2 and self.is_org(tail):

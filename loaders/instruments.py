@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +24,8 @@ class Lexicon:
 
     typologies: dict[str, list[tuple[str, tuple[str, ...]]]]
     automaton: object = None  # ahocorasick.Automaton over every word
+    # word → where it is listed: (typology, position of its concept in the typology, position among the words)
+    places: dict[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
 
     def counts(self, text: str) -> dict[str, int]:
         """How often each lexicon word occurs in text (one pass, whatever the number of words)."""
@@ -54,7 +56,12 @@ def lexicon(path: Path = VOCAB_DIR / "instrument_lexicon.toml") -> Lexicon:
             for w in words:
                 automaton.add_word(w, w)
     automaton.make_automaton()
-    return Lexicon(out, automaton)
+    places: dict[str, list[tuple[str, int, int]]] = {}
+    for typology, concepts in out.items():
+        for k, (_, words) in enumerate(concepts):
+            for i, w in enumerate(words):
+                places.setdefault(w, []).append((typology, k, i))
+    return Lexicon(out, automaton, {w: tuple(p) for w, p in places.items()})
 
 
 # who carries the task is not how it is carried: role brackets and label lines are left out of the coded text
@@ -72,14 +79,16 @@ def code_text(text: str, heading: str | None = None, lex: Lexicon | None = None)
     counts = lex.counts(_ROLES.sub("", text))
     for word, n in lex.counts(heading or "").items():
         counts[word] = counts.get(word, 0) + HEADING_WEIGHT * n
+    fired: dict[str, dict[int, list[tuple[int, str, int]]]] = {}  # typology → concept → (position, word, count)
+    for word, n in counts.items():
+        for typology, k, i in lex.places[word]:
+            fired.setdefault(typology, {}).setdefault(k, []).append((i, word, n))
     out = []
     for typology, concepts in lex.typologies.items():
-        best = None
-        for code, words in concepts:
-            fired = tuple((w, counts[w]) for w in words if w in counts)
-            total = sum(n for _, n in fired)
-            if total and (best is None or total > best[0]):
-                best = (total, code, fired)
-        if best is not None:
-            out.append(InstrumentCode(typology, best[1], best[2]))
+        by_concept = fired.get(typology)
+        if not by_concept:
+            continue
+        # the most words' occurrences; on a tie the concept listed first
+        k = min(by_concept, key=lambda k: (-sum(n for _, _, n in by_concept[k]), k))
+        out.append(InstrumentCode(typology, concepts[k][0], tuple((w, n) for _, w, n in sorted(by_concept[k]))))
     return out

@@ -44,8 +44,14 @@ CN_DATE = re.compile(rf"([〇零一二三四五六七八九○Ｏ0]{{4}})\s*年\
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+_MARKER_FIRST = frozenset(CN_DIGITS + "（(")  # what a marker's first character after white space can be, besides a digit
+
+
 def marker_of(line: str) -> tuple[str, str, int] | None:
     """The numbering marker that opens a line: (kind, marker as written, end offset), or None."""
+    head = line.lstrip()[:1]  # str.isspace is re's \s, str.isdecimal its \d: most lines are settled here
+    if not head or not (head in _MARKER_FIRST or head.isdecimal()):
+        return None
     for kind, rx in MARKERS:
         m = rx.match(line)
         if m:

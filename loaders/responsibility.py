@@ -51,6 +51,7 @@ class RolePatterns:
             for w in r[key]:
                 self.verb_role[w] = role
         verbs = _alternation(list(self.verb_role))
+        self.verb_endings = tuple(self.verb_role)  # segment_verb matches only what ends so: one test first
         self.segment_verb = re.compile(rf"^(?P<items>.*?)(?:会同(?P<with>.*?))?{_ADVERBS}(?P<verb>{verbs})$")
         self.label_role: dict[str, str] = {}
         for role, key in (("lead", "lead_labels"), ("responsible", "responsible_labels"),
@@ -95,7 +96,7 @@ def parse_role_text(content: str, base: int, pats: RolePatterns, only_roles: boo
         lead_ws = len(s) - len(s.lstrip())
         s = s.strip()
         off += lead_ws
-        m = pats.segment_verb.match(s)
+        m = pats.segment_verb.match(s) if s.endswith(pats.verb_endings) else None
         if m and m.group("items").strip():
             role = pats.verb_role[m.group("verb")]
             if m.group("verb") == "负责" and m.group("items").endswith("牵头"):

@@ -66,13 +66,17 @@ class Vocabulary:
 
     @cached_property
     def topic_automaton(self):
-        """Every topic label in one Aho–Corasick automaton (label → itself): a text is scanned once."""
+        """Every topic label in one Aho–Corasick automaton (label → the positions in `topics` of the topics it
+        labels): a text is scanned once, and a match counts for its topics without looking them up."""
         import ahocorasick
 
-        automaton = ahocorasick.Automaton()
-        for _, labels in self.topic_labels:
+        owners: dict[str, list[int]] = {}
+        for k, (_, labels) in enumerate(self.topic_labels):
             for label in labels:
-                automaton.add_word(label, label)
+                owners.setdefault(label, []).append(k)
+        automaton = ahocorasick.Automaton()
+        for label, topics in owners.items():
+            automaton.add_word(label, tuple(topics))
         automaton.make_automaton()
         return automaton
 

@@ -180,3 +180,14 @@ def test_a_collective_after_he_is_its_own_item():
     assert [x for x, _ in split_items("省金融监管局、省财政厅和各市、县〔区〕人民政府")] == [
         "省金融监管局", "省财政厅", "各市、县〔区〕人民政府"]
     assert [x for x, _ in split_items("市人力资源和社会保障局")] == ["市人力资源和社会保障局"]
+
+
+def test_a_list_with_nothing_to_split_at_is_one_item_as_the_scan_finds():
+    """split_items's shortcut for a list with none of its separators gives what the scan gives: one stripped item
+    at its offset, nothing for a blank."""
+    from loaders import agencies
+
+    for text in ["市教育局", "  区农业农村局 ", "中宁（海原）县人民政府", "\u3000", "", "市发展改革委\t"]:
+        assert agencies._SPLITTERS.isdisjoint(text)
+        scanned = agencies.split_items(text + "、") if text.strip() else []  # the scan's path, then its last item
+        assert agencies.split_items(text) == scanned[:1]

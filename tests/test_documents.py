@@ -280,3 +280,29 @@ def test_a_title_written_only_in_the_header_table_is_the_title():
                          "发文字号：\t某政发〔2021〕3号\n各市人民政府：\n为推进产教融合，提出以下意见。\n一、建设实训基地。（省教育厅牵头）\n")[0]
     assert doc.title == "某某省人民政府关于推进产教融合的实施意见"
     assert doc.title_span.quote == "某某省人民政府关于推进产教融合的实施意见" and len(doc.tasks) == 1
+
+
+def test_topics_are_counted_per_topic_as_summing_each_topic_s_labels_does(examples_dir):
+    """topics_in counts a match for the topics its label belongs to; the same as summing, topic by topic, the
+    matches of its labels — on the samples' texts, at thresholds 1 and 3, and on every label written out."""
+    from loaders.read import read_source
+    from loaders.topics import topics_in
+    from loaders.vocab import vocabulary
+
+    vocab = vocabulary()
+
+    def by_labels(text, min_count):
+        counts = {}
+        for label in {x for _, labels in vocab.topic_labels for x in labels}:
+            start = text.find(label)
+            while start >= 0:  # overlapping matches, as the automaton finds them
+                counts[label] = counts.get(label, 0) + 1
+                start = text.find(label, start + 1)
+        return [c.pref for c, labels in vocab.topic_labels if sum(counts.get(x, 0) for x in labels) >= min_count]
+
+    texts = [read_source(f).text for f in sorted(examples_dir.glob("0*.txt"))]
+    texts.append("，".join(x for _, labels in vocab.topic_labels for x in labels))
+    for text in texts:
+        for n in (1, 3):
+            assert topics_in(text, min_count=n) == by_labels(text, n)
+    assert topics_in(texts[-1])  # the oracle has something to agree on

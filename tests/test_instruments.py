@@ -45,3 +45,43 @@ def test_every_concept_of_the_scheme_has_words():
         "rothwell-zegveld": ["environment", "supply", "demand"],
         "mcdonnell-elmore": ["mandate", "inducement", "capacity-building", "system-changing", "exhortation"]}
     assert all(words for cs in lex.typologies.values() for _, words in cs)
+
+
+def _code_by_scanning(text, heading=None):
+    """code_text as first written: every concept's words scanned in turn (the oracle of the inverted index)."""
+    from loaders.instruments import HEADING_WEIGHT, _ROLES
+    from loaders.records import InstrumentCode
+
+    lex = lexicon()
+    counts = lex.counts(_ROLES.sub("", text))
+    for word, n in lex.counts(heading or "").items():
+        counts[word] = counts.get(word, 0) + HEADING_WEIGHT * n
+    out = []
+    for typology, concepts in lex.typologies.items():
+        best = None
+        for code, words in concepts:
+            fired = tuple((w, counts[w]) for w in words if w in counts)
+            total = sum(n for _, n in fired)
+            if total and (best is None or total > best[0]):
+                best = (total, code, fired)
+        if best is not None:
+            out.append(InstrumentCode(typology, best[1], best[2]))
+    return out
+
+
+def test_the_index_of_words_codes_as_scanning_every_concept_does(examples_dir):
+    """Ties, headings and words of several concepts: the sample documents' tasks and texts made of the lexicon's
+    own words (every word once, then the words of two concepts of one typology in equal numbers)."""
+    from loaders import extract_file
+
+    tasks = [(t.text, t.heading) for f in sorted(examples_dir.glob("0*.txt")) for d in extract_file(f) for t in d.tasks]
+    assert len(tasks) > 20
+    lex = lexicon()
+    made = []
+    for typology, concepts in lex.typologies.items():
+        made.append(("，".join(w for _, words in concepts for w in words), None))
+        for (_, a), (_, b) in zip(concepts, concepts[1:]):
+            made.append((f"{a[0]}，{b[0]}", None))  # one word each: the first listed wins the tie
+            made.append((f"{b[0]}，{b[0]}", a[0]))  # the heading's word weighs three
+    for text, heading in tasks + made:
+        assert code_text(text, heading) == _code_by_scanning(text, heading), (text, heading)

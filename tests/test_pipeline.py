@@ -27,3 +27,30 @@ def test_agency_mentions_on_request_carry_department_iris():
     assert all(iri.startswith("http") for iri in mentions.values())
     # the mentions do not change what the rule components mark
     assert [sp.label_ for sp in doc.spans["role_clause"]] == ["PARENTHETICAL", "LABEL"]  # the 完成时限 line is a label clause
+
+
+def test_a_marker_is_read_as_the_patterns_alone_read_it():
+    """marker_of settles most lines by their first character; what the numbering patterns say is unchanged for
+    lines opening with any kind of white space, digit (full-width, Arabic-Indic) or numeral."""
+    from loaders.patterns import MARKERS, marker_of
+
+    def by_patterns(line):
+        for kind, rx in MARKERS:
+            m = rx.match(line)
+            if m:
+                rest = line[m.end():]
+                if kind == "num" and __import__("re").match(r"^\d|^[年月日%％万亿个]", rest):
+                    return None
+                if kind == "cn" and len(m.group(1)) > 3:
+                    return None
+                return kind, line[m.start(1): m.end()].strip(), m.end()
+        return None
+
+    heads = ["", " ", "\u3000", "\t", "\u2003", "\xa0"]
+    opens = ["一、", "十二、", "一二三四、", "（三）", "(3)", "（ 五 ）", "1.", "1．", "１．", "٣.", "12 ", "2021年", "3个",
+             "一是", "五是“", "二〇二一年", "加强", "x1.", "—1—", "", "、"]
+    for h in heads:
+        for o in opens:
+            for tail in ("", "加强组织领导", " 推进", "5%"):
+                line = h + o + tail
+                assert marker_of(line) == by_patterns(line), line
