@@ -43,8 +43,9 @@ class NormText:
 
     def span(self, start: int, end: int) -> Span:
         """The original-file span (offsets and verbatim quote) of normalised text[start:end]."""
-        start = max(0, min(start, len(self.text)))
-        end = max(start, min(end, len(self.text)))
+        n = len(self.text)
+        start = 0 if start < 0 else n if start > n else start  # clamped into the text, then end into [start, n]
+        end = start if end < start else n if end > n else end
         o_start = self.offsets[start]
         o_end = self.offsets[end - 1] + 1 if end > start else o_start
         return Span(o_start, o_end, self.original[o_start:o_end])
@@ -63,9 +64,10 @@ def _is_traditional(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" and _t2s().convert(char) != char
 
 
-def traditional_in(text: str) -> frozenset[str]:
-    """The characters of a text that OpenCC's t2s changes (one pass over its distinct characters)."""
-    return frozenset(c for c in set(text) if _is_traditional(c))
+def traditional_in(text: str | set[str]) -> frozenset[str]:
+    """The characters of a text (or a set of them) that OpenCC's t2s changes (one pass over its distinct
+    characters)."""
+    return frozenset(c for c in (text if isinstance(text, set) else set(text)) if _is_traditional(c))
 
 
 def _to_simplified(line: str, traditional: frozenset[str]) -> str:
@@ -179,8 +181,9 @@ def normalize(original: str) -> NormText:
     """Normalise a document's text; every output character maps to an original offset."""
     lines: list[tuple[str, Sequence[int]]] = []
     pos = 0
-    traditional = traditional_in(original)
-    drops = not _DROP_CHARS.isdisjoint(original)
+    chars = set(original)  # the text's distinct characters, asked twice
+    traditional = traditional_in(chars)
+    drops = not _DROP_CHARS.isdisjoint(chars)
     for raw in original.split("\n"):
         lines.append(_clean_line(raw, pos, traditional, drops))
         pos += len(raw) + 1

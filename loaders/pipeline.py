@@ -22,7 +22,10 @@ for _name in ("citation", "role_clause", "deadline", "target"):
         Span.set_extension(_name, default=None)
 
 
-_WHITESPACE = re.compile(r"(\s+)")
+# White space that is not simply a character token of its own: a run of two or more characters (one token), or a
+# single space (the trailing space of the token before it). Any other single white-space character (a line break)
+# is a token like any character.
+_SPECIAL_SPACE = re.compile(r"\s{2,}| ")
 
 
 class _CharOrths(dict):
@@ -39,29 +42,31 @@ class _CharOrths(dict):
 
 
 class CharTokenizer:
-    """One token per character (spaCy's zh 'char' segmentation), built directly: doc.text is the input."""
+    """One token per character (spaCy's zh 'char' segmentation), built directly: doc.text is the input.
+
+    A run of white space is one token, and a single space after a token is that token's trailing space."""
 
     def __init__(self, vocab):
         self.vocab = vocab
         self.orths = _CharOrths(vocab.strings)
 
     def __call__(self, text: str) -> Doc:
+        char_id = self.orths.__getitem__
         words: list[int] = []  # ids of the tokens' strings (Doc accepts them for words)
-        spaces: list[bool] = []
-        after_space_token = False  # whether the last token is a run of white space
-        for k, chunk in enumerate(_WHITESPACE.split(text)):
-            if not chunk:
-                continue
-            if k % 2 == 0:  # a run of non-space characters: one token each
-                words.extend(map(self.orths.__getitem__, chunk))
-                spaces.extend([False] * len(chunk))
-                after_space_token = False
-            elif chunk == " " and words and not spaces[-1] and not after_space_token:
-                spaces[-1] = True
+        spaced: list[int] = []  # tokens followed by a single space
+        pos = 0
+        for m in _SPECIAL_SPACE.finditer(text):  # most texts have few: the characters between go in one step
+            start, end = m.span()
+            words.extend(map(char_id, text[pos:start]))
+            if end - start == 1 and words:  # a single space: the last token's (runs are whole, so it is no space)
+                spaced.append(len(words) - 1)
             else:  # a run of white space is one token (not remembered: runs can be long and many)
-                words.append(self.orths[chunk] if len(chunk) == 1 else self.vocab.strings.add(chunk))
-                spaces.append(False)
-                after_space_token = True
+                words.append(char_id(m.group()) if end - start == 1 else self.vocab.strings.add(m.group()))
+            pos = end
+        words.extend(map(char_id, text[pos:]))
+        spaces = [False] * len(words)
+        for k in spaced:
+            spaces[k] = True
         doc = Doc(self.vocab, words=words, spaces=spaces)
         doc.user_data["text"] = text
         return doc

@@ -54,3 +54,39 @@ def test_a_marker_is_read_as_the_patterns_alone_read_it():
             for tail in ("", "加强组织领导", " 推进", "5%"):
                 line = h + o + tail
                 assert marker_of(line) == by_patterns(line), line
+
+
+def test_white_space_tokens_as_a_split_at_every_run_gives_them():
+    """The tokenizer looks only at runs of two or more and at single spaces; its tokens are those of splitting the
+    text at every run of white space (a run one token, a lone space the trailing space of the token before it, a
+    line break a token), on random mixes of characters and white space."""
+    import random
+    import re
+
+    tokenizer = default_pipeline().tokenizer
+
+    def by_runs(text):
+        words, spaces, after_space = [], [], False
+        for k, chunk in enumerate(re.split(r"(\s+)", text)):
+            if not chunk:
+                continue
+            if k % 2 == 0:
+                words += list(chunk)
+                spaces += [False] * len(chunk)
+                after_space = False
+            elif chunk == " " and words and not spaces[-1] and not after_space:
+                spaces[-1] = True
+            else:
+                words.append(chunk)
+                spaces.append(False)
+                after_space = True
+        return words, spaces
+
+    rnd = random.Random(7)
+    alphabet = ["中", "a", "。", " ", "  ", "\n", "\t", "\u3000", "\xa0", " \n", "\n "]
+    texts = [TEXT, "", " ", " 中", "中 ", "中  文", "中 \n 文"]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 14))) for _ in range(2000)]
+    for text in texts:
+        doc = tokenizer(text)
+        assert ([t.text for t in doc], [bool(t.whitespace_) for t in doc]) == by_runs(text), repr(text)
+        assert doc.text == text
