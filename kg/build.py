@@ -74,6 +74,7 @@ class FileSummary:
     tasks: int
     findings: dict[str, int]
     at: int  # its keys' place in the build's KeyLog
+    records: str = ""  # a hash of its records (their JSON in the cache): what phase B's cache key reads of them
 
     @classmethod
     def logged(cls, data: dict, log: KeyLog, memo: dict) -> "FileSummary":
@@ -83,7 +84,8 @@ class FileSummary:
         for k in keys:  # ValueError etc. when damaged, before anything reaches the log
             DocumentKey.from_data(k)
         findings = memo.setdefault(("findings", *sorted(data["findings"].items())), data["findings"])
-        return cls(len(keys), data["tasks"], findings, log.add(keys))
+        records = str(data["records"])
+        return cls(len(keys), data["tasks"], findings, log.add(keys), records)
 
 
 @dataclass(slots=True)
@@ -162,18 +164,33 @@ def extractor_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+GRAPH_MODULES = ("rdf.py", "identity.py", "projection.py", "validate.py", "reuse.py", "cascade.py")
+# The modules of `loaders` that phase B runs: the records and their JSON, the vocabularies, the divisions, the
+# numbering patterns (kg.identity). Not the extraction's rules: the graph cache is keyed by the records themselves,
+# so a change to how records are extracted makes again only the graphs of files whose records it changes (a test
+# checks that the graph modules import nothing else of loaders).
+GRAPH_LOADERS = ("records.py", "serialize.py", "vocab.py", "divisions.py", "patterns.py")
+
+
 @lru_cache(maxsize=1)
 def graph_fingerprint() -> str:
-    """Hash of what turns records into graphs (RDF mapping, projection, SHACL, ontology) and the extractor."""
-    from ontology import ONTOLOGY_DIR
+    """Hash of what turns records into graphs (RDF mapping, projection, SHACL, ontology, vocabularies and the parts
+    of `loaders` they use) — not of the extraction rules: the cache key holds a hash of each file's records."""
+    import loaders
+    from ontology import ONTOLOGY_DIR, VOCAB_DIR
 
-    h = hashlib.sha256(extractor_fingerprint().encode())
-    here = Path(__file__).parent
-    for p in [here / n for n in ("rdf.py", "identity.py", "projection.py", "validate.py", "reuse.py", "cascade.py")] + \
-            sorted(ONTOLOGY_DIR.glob("*.ttl")):
-        h.update(p.name.encode())
+    h = hashlib.sha256(__version__.encode())
+    here, loaders_dir = Path(__file__).parent, Path(loaders.__file__).parent
+    for p in [here / n for n in GRAPH_MODULES] + [loaders_dir / n for n in GRAPH_LOADERS] + \
+            sorted(ONTOLOGY_DIR.glob("*.ttl")) + sorted(VOCAB_DIR.glob("*")):
+        h.update(p.parent.name.encode() + b"/" + p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+def code_fingerprint() -> str:
+    """The extraction's and the graphs' fingerprints: what every process of a build must run the same of."""
+    return f"{extractor_fingerprint()}-{graph_fingerprint()}"
 
 
 def _cache_path(out: Path, data: bytes, name: str) -> Path:
@@ -202,13 +219,19 @@ def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | 
     result = extract_one(Path(path), max_mb)
     if result.error:
         return path, None, result.error
-    summary = summary_data(result.documents)
-    _write_entry(Path(cache), json.dumps(documents_to_data(result.documents), ensure_ascii=False), result.documents,
-                 summary)
+    records = json.dumps(documents_to_data(result.documents), ensure_ascii=False).encode("utf-8")
+    summary = {**summary_data(result.documents), "records": records_hash(records)}
+    _write_entry(Path(cache), records, result.documents, summary)
     return path, summary, None
 
 
-def _write_entry(cache: Path, records: str | None, docs: list[Document], summary: dict) -> None:
+def records_hash(records: bytes) -> str:
+    """The hash of a file's records as the cache holds them (their JSON): phase B's cache key reads the records by
+    it, so a change to the extraction code that leaves a file's records as they were keeps its graph."""
+    return hashlib.sha256(records).hexdigest()[:32]
+
+
+def _write_entry(cache: Path, records: bytes | None, docs: list[Document], summary: dict) -> None:
     """A cache entry: the records, the file's documents.jsonl lines, and last the summary with both files' sizes
     — written without a flush to disk each (write_atomic's `durable`): a reader trusts the entry only when the
     sizes match, so a power cut costs an extraction, never a wrong graph."""
@@ -222,13 +245,15 @@ def _cached_summary(cache: Path) -> dict:
     side = _summary_path(cache)
     try:
         data = json.loads(side.read_text("utf-8"))
-        if data["sizes"] == {"contract": _contract_path(cache).stat().st_size, "records": cache.stat().st_size}:
+        if data["sizes"] == {"contract": _contract_path(cache).stat().st_size, "records": cache.stat().st_size} \
+                and isinstance(data.get("records"), str):
             del data["sizes"]
             return data
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    docs = documents_from_data(json.loads(cache.read_text("utf-8")))
-    summary = summary_data(docs)
+    records = cache.read_bytes()
+    docs = documents_from_data(json.loads(records.decode("utf-8")))
+    summary = {**summary_data(docs), "records": records_hash(records)}
     _write_entry(cache, None, docs, summary)
     return summary
 
@@ -301,11 +326,13 @@ def _graph_root(out: Path) -> Path:
     return out / CACHE_DIR / f"graph-{graph_fingerprint()}"
 
 
-def _graph_key(cache_file: str | Path, plan, parent_caches: dict[str, str] | None = None) -> str:
-    h = hashlib.sha256(os.path.basename(cache_file).encode())
+def _graph_key(name: str, records: str, plan, parent_records: dict[str, str] | None = None) -> str:
+    """Phase B's cache key of a file: its name, its records (their hash), its plan (IRIs, citation targets,
+    parents) and the records of the files its clauses are aligned with."""
+    h = hashlib.sha256(f"{name}\0{records}".encode("utf-8", "surrogatepass"))
     h.update(repr((plan.iris, plan.citations, plan.parents)).encode())
-    for source in sorted(parent_caches or {}):  # the content of the documents its clauses are aligned with
-        h.update(f"{source}={Path(parent_caches[source]).name}".encode())
+    for source in sorted(parent_records or {}):  # the content of the documents its clauses are aligned with
+        h.update(f"{source}={parent_records[source]}".encode("utf-8", "surrogatepass"))
     h.update(__version__.encode())
     return h.hexdigest()
 
@@ -404,10 +431,10 @@ def graph_files(files: Sequence[tuple[str, str | Path, FileSummary]], out: Path,
 
     def entries():
         plans = plan_stream(Column(files, 0), lambda f: log.read(at[f]))
-        for (name, cache_file, _), plan in zip(files, plans):
-            parent_caches = {psrc: str(files[find(psrc)][1])
-                             for doc_parents in plan.parents for _, psrc, _ in doc_parents}
-            key = _graph_key(cache_file, plan, parent_caches)
+        for (name, cache_file, summary), plan in zip(files, plans):
+            parents = {psrc: files[find(psrc)] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
+            parent_caches = {psrc: str(parent[1]) for psrc, parent in parents.items()}
+            key = _graph_key(name, summary.records, plan, {psrc: parent[2].records for psrc, parent in parents.items()})
             folder = root / key[:2] / key
             try:
                 meta = json.loads((folder / "meta.json").read_text("utf-8"))

@@ -100,10 +100,10 @@ class DaskCluster:
             raise
 
     def _check_workers(self, shared_folder: Path | None) -> None:
-        from kg.build import graph_fingerprint
+        from kg.build import code_fingerprint
 
         self.client.wait_for_workers(1, timeout=60)
-        mine = graph_fingerprint()
+        mine = code_fingerprint()
         theirs = self.client.run(_fingerprint)
         odd = sorted(w for w, fp in theirs.items() if fp != mine)
         if odd:
@@ -188,9 +188,9 @@ def _run_batch(func: Callable, batch: list) -> list:
 
 
 def _fingerprint() -> str:
-    from kg.build import graph_fingerprint
+    from kg.build import code_fingerprint
 
-    return graph_fingerprint()
+    return code_fingerprint()
 
 
 def _reads(path: str, expected: str) -> bool:

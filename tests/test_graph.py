@@ -809,3 +809,86 @@ def test_the_database_and_the_overview_are_made_in_processes_of_their_own(tmp_pa
     again = build(files, out, jobs=1)
     assert "_load" in steps and "_overview" not in steps  # (small builds merge again: they write the merged files)
     assert again.overview.startswith("kept") and again.patched_rows == 0
+
+
+def test_a_change_to_the_extraction_code_makes_again_only_the_graphs_of_files_whose_records_change(
+        tmp_path, examples_dir, monkeypatch):
+    """Phase B's cache is keyed by each file's records (a hash of them in its extraction summary), not by the
+    extraction code: new extraction code that gives the same records for four files and other records for one
+    extracts every file again, then makes one graph — and the build equals a cold build with that code."""
+    import kg.build as B
+    from kg.extraction import extract_one
+
+    paths = sorted(examples_dir.glob("0*.txt"))
+    out = tmp_path / "out"
+    build(paths, out, jobs=1, merged="never")
+    graph_entries = lambda: sorted(p.parent.name for p in (out / ".cache").glob("graph-*/*/*/meta.json"))  # noqa: E731
+    before = graph_entries()
+    assert len(before) == 5
+
+    def other_code(path, max_mb):  # a title read differently in one file
+        result = extract_one(path, max_mb)
+        if path.name == paths[2].name:
+            result.documents[0].title = result.documents[0].title + "（修订）"
+        return result
+
+    monkeypatch.setattr(B, "extractor_fingerprint", lambda: "other-extraction-code")
+    monkeypatch.setattr(B, "extract_one", other_code)
+    report = build(paths, out, jobs=1, merged="never")
+    assert not any(f.cached for f in report.files)  # extracted again: the extraction cache is the new code's
+    after = graph_entries()
+    assert len(set(after) - set(before)) == 1 and set(before) <= set(after)
+    cold = build(paths, tmp_path / "cold", jobs=1, merged="never")
+    assert (cold.triples, cold.nodes, cold.relationships) == (report.triples, report.nodes, report.relationships)
+    assert read_tables(out).fingerprint() == read_tables(tmp_path / "cold").fingerprint()
+    assert (out / "documents.jsonl").read_bytes() == (tmp_path / "cold" / "documents.jsonl").read_bytes()
+    assert sorted(p.name for p in (out / "graph").iterdir()) == sorted(p.name for p in (tmp_path / "cold" / "graph").iterdir())
+    for part in (out / "graph").iterdir():
+        assert part.read_bytes() == (tmp_path / "cold" / "graph" / part.name).read_bytes(), part.name
+
+
+def test_the_graph_cache_fingerprint_covers_every_part_of_loaders_that_phase_b_runs():
+    """The graph cache's fingerprint hashes kg's graph modules and the loaders modules they import (GRAPH_LOADERS),
+    not the extraction rules; every loaders module reached from kg's graph modules — directly, through other kg
+    modules, or through loaders' own imports — must be listed, else a change to it would serve stale graphs."""
+    import ast
+
+    import kg.build as B
+
+    kg_dir, loaders_dir = ROOT / "kg", ROOT / "loaders"
+
+    def imports(path: Path) -> tuple[set[str], set[str]]:
+        """(kg modules, loaders modules) a module imports, anywhere in it."""
+        own = path.parent.name
+        kg_mods, loader_mods = set(), set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                base = (own if node.level else "") + ("." if node.level and node.module else "") + (node.module or "")
+                names = [base] if node.module else [f"{own}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                top, _, rest = name.partition(".")
+                if top == "kg" and rest:
+                    kg_mods.add(rest.split(".")[0])
+                elif top == "loaders" and rest:
+                    loader_mods.add(rest.split(".")[0])
+        return kg_mods, loader_mods
+
+    # kg's graph modules, and the loaders module phase B's worker (kg.build._graph_one) reads the records with
+    todo = [kg_dir / name for name in B.GRAPH_MODULES] + [loaders_dir / "serialize.py"]
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        assert path.exists(), path
+        seen.add(path)
+        kg_mods, loader_mods = imports(path)
+        todo += [kg_dir / f"{m}.py" for m in kg_mods]
+        todo += [loaders_dir / f"{m}.py" for m in loader_mods]
+    reached = {p.name for p in seen if p.parent == loaders_dir}
+    assert reached <= set(B.GRAPH_LOADERS), sorted(reached - set(B.GRAPH_LOADERS))
+    assert {"records.py", "patterns.py", "vocab.py"} <= reached  # the walk reaches what kg.rdf and kg.identity use
+    assert "extract.py" not in B.GRAPH_LOADERS

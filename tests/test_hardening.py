@@ -479,12 +479,14 @@ def test_a_build_keeps_each_files_keys_on_disk_and_reads_them_back_by_position(t
                           "制定本方案。\n一、建设实训基地。（市教育局牵头）\n", "a.txt")
     log, memo = KeyLog(tmp_path), {}
     assert list(tmp_path.iterdir()) == []  # a scratch file that is gone when closed: nothing is left in a build
-    data = summary_data(docs)
+    data = {**summary_data(docs), "records": "hash-of-a"}  # the records' hash: phase B's cache key reads them by it
     long_title = "方案" * 5000  # longer than one read
     long_key = DocumentKey("d9", "b.txt", "https://example.org/doc/9", None, long_title, ((None, "某意见"),))
     one = FileSummary.logged(data, log, memo)
-    two = FileSummary.logged({"keys": [long_key.to_data()], "tasks": 0, "findings": dict(data["findings"])}, log, memo)
-    three = FileSummary.logged(summary_data(docs), log, memo)
+    two = FileSummary.logged({"keys": [long_key.to_data()], "tasks": 0, "findings": dict(data["findings"]),
+                              "records": "hash-of-b"}, log, memo)
+    three = FileSummary.logged({**summary_data(docs), "records": "hash-of-a"}, log, memo)
+    assert (one.records, two.records) == ("hash-of-a", "hash-of-b")
     assert log.read(one.at) == [DocumentKey.from_data(k) for k in data["keys"]] == log.read(three.at)
     assert log.read(two.at) == [long_key] and log.read(one.at) == log.read(three.at)  # read in any order
     assert (one.documents, one.tasks) == (len(docs), sum(len(d.tasks) for d in docs)) and two.documents == 1
@@ -492,7 +494,9 @@ def test_a_build_keeps_each_files_keys_on_disk_and_reads_them_back_by_position(t
     held = gc.get_referents(one, two, three)  # what the summaries hold: counts, findings, positions
     assert not any(isinstance(o, (DocumentKey, list, tuple)) for o in held)
     with pytest.raises((ValueError, TypeError)):
-        FileSummary.logged({"keys": [["d1", "a.txt"]], "tasks": 0, "findings": {}}, log, memo)
+        FileSummary.logged({"keys": [["d1", "a.txt"]], "tasks": 0, "findings": {}, "records": "x"}, log, memo)
+    with pytest.raises(KeyError):  # a summary without its records' hash (an older build's) is made again
+        FileSummary.logged({**summary_data(docs)}, log, memo)
     log.close()
 
 
