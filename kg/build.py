@@ -488,23 +488,26 @@ def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool)
 
 def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
           progress: Callable[[int], None] | None = None, engine: str = "process",
-          scheduler: str | None = None, merged: str = "auto") -> BuildReport:
+          scheduler: str | None = None, merged: str = "auto", overview_nodes: int = OVERVIEW_NODES) -> BuildReport:
     """Build the knowledge graph of the given files into `out` (see README for the outputs), as a transaction:
     one builder at a time (BuildLocked otherwise); the previous build stays in place until the new one is whole,
     and stays when every input failed. Per-file work runs on `engine` (kg.executors: 'process', or 'dask' on
     the cluster at `scheduler`); the outputs are the same either way. The graph is always written as a folder of
     per-file N-Quads parts (graph/); `merged` says when graph.nq, graph.ttl and graph.jsonld are written too:
-    'always', 'never', or 'auto' — while the parts stay under MERGED_AUTO_MB (else `kg export` makes them)."""
+    'always', 'never', or 'auto' — while the parts stay under MERGED_AUTO_MB (else `kg export` makes them).
+    The overview page shows every node, or the `overview_nodes` best connected when there are more."""
     from .publish import FolderLock, current_build, new_stage, swap_in
 
     if merged not in MERGED_CHOICES:
         raise ValueError(f"merged must be one of {', '.join(MERGED_CHOICES)}, not {merged!r}")
+    if overview_nodes < 1:
+        raise ValueError(f"overview_nodes must be 1 or more, not {overview_nodes!r}")
     out.mkdir(parents=True, exist_ok=True)
     with FolderLock(out):
         stage = new_stage(out)
         executor = open_executor(engine, jobs, scheduler, shared_folder=out)
         try:
-            report = _build(paths, out, stage, jobs, validate, max_mb, progress, executor, merged)
+            report = _build(paths, out, stage, jobs, validate, max_mb, progress, executor, merged, overview_nodes)
         finally:
             executor.close()
         inputs_failed = bool(report.files) and len(report.failed) == len(report.files)
@@ -521,7 +524,8 @@ def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = Tr
 
 
 def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool, max_mb: float,
-           progress: Callable[[int], None] | None, executor: Executor, merged: str = "auto") -> BuildReport:
+           progress: Callable[[int], None] | None, executor: Executor, merged: str = "auto",
+           overview_nodes: int = OVERVIEW_NODES) -> BuildReport:
     """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
     import pyoxigraph as ox
 
@@ -643,21 +647,21 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     # the database, then the overview when it must be drawn from it, each in a process of its own: their buffer
     # pools and what they read are not added to this process's peak, nor to each other's (at 100k the load peaked
     # at 1.3 GB and the overview at 1.7 GB alone, 2.05 GB in one process), and are given back when each ends
-    loaded = run_isolated(_load, out, stage, rewritten)
+    loaded = run_isolated(_load, out, stage, rewritten, overview_nodes)
     if loaded[2]:  # the patch failed: the load, in a new process (not on top of the patch's memory)
         failed = loaded
-        loaded = run_isolated(_load, out, stage, None, loaded[1])
+        loaded = run_isolated(_load, out, stage, None, overview_nodes, loaded[1])
         loaded[4]["embedded_load"] += failed[4]["embedded_load"]
     report.patched_rows, report.database, _, overview, seconds, (report.nodes, report.relationships) = loaded
     report.timings.update(seconds)
     t6 = time.perf_counter()
-    report.overview_key, report.overview = overview or run_isolated(_overview, out, stage)
+    report.overview_key, report.overview = overview or run_isolated(_overview, out, stage, overview_nodes)
     report.timings["overview"] = time.perf_counter() - t6
     report.outputs += [DB_NAME, "overview.html"]
     return report
 
 
-def _load(out: Path, stage: Path, rewritten: list[str] | None, patch_failed: str = "") -> tuple[
+def _load(out: Path, stage: Path, rewritten: list[str] | None, room: int, patch_failed: str = "") -> tuple[
         int | None, str, bool, tuple[str, str] | None, dict[str, float], tuple[int, int]]:
     """The embedded database of a build (the one in place patched, else loaded from the tables), and its overview
     page when the patch changes nothing the page counts or shows (viz.keeps_overview: taken from the build in
@@ -680,7 +684,7 @@ def _load(out: Path, stage: Path, rewritten: list[str] | None, patch_failed: str
             return None, how, True, None, {"embedded_load": time.perf_counter() - t}, tables.counts()
     if patched is None:
         bulk_load(stage / TABLES_DIR, stage)
-    return (patched, how, False, _overview_kept(out, stage, delta), {"embedded_load": time.perf_counter() - t},
+    return (patched, how, False, _overview_kept(out, stage, delta, room), {"embedded_load": time.perf_counter() - t},
             tables.counts())
 
 
@@ -894,7 +898,7 @@ def _read_owned(path: Path) -> dict[str, int]:
     return owned
 
 
-OVERVIEW_STATE = ".overview.json"  # in a build: the key of its overview's selection and the nodes it shows
+OVERVIEW_STATE = ".overview.json"  # its key, the nodes it shows, the last taken by its count, its tasks' documents
 
 
 def _overview_before(out: Path) -> tuple[Path | None, dict]:
@@ -910,30 +914,37 @@ def _overview_before(out: Path) -> tuple[Path | None, dict]:
     return previous, {}
 
 
-def _overview_kept(out: Path, stage: Path, delta) -> tuple[str, str] | None:
+def _overview_kept(out: Path, stage: Path, delta, room: int) -> tuple[str, str] | None:
     """The overview page in place, taken into `stage` when the database is the previous one patched with a `delta`
-    that changes nothing the page counts or shows (viz.keeps_overview) — without asking the database: (its key,
-    how), else None."""
-    from .viz import keeps_overview
+    that changes nothing the page shows and leaves its selection as it is (viz.keeps_overview: the patched
+    database is asked only for the counts of the nodes at new rows, not for every node's): (its key, how), else
+    None."""
+    from .stores.ladybug import DB_NAME, OVERVIEW_POOL, LadybugReader
+    from .viz import keeps_overview, node_degrees
+
+    def degrees(uris: list[str]) -> dict[str, int]:
+        with LadybugReader(stage / DB_NAME, buffer_pool=OVERVIEW_POOL) as reader:
+            return node_degrees(reader.run, uris)
 
     previous, before = _overview_before(out)
-    if delta is None or not before.get("uris") or not keeps_overview(delta, set(before["uris"])):
+    if delta is None or not before.get("uris") or before.get("room") != room or not keeps_overview(
+            delta, set(before["uris"]) | set(before.get("documents", [])), before.get("least"), degrees):
         return None
     shutil.copy2(previous / "overview.html", stage / "overview.html")
     write_atomic(stage / OVERVIEW_STATE, json.dumps(before, ensure_ascii=False))
     return before["key"], "kept (the database patch changes nothing it counts or shows)"
 
 
-def _overview(out: Path, stage: Path) -> tuple[str, str]:
+def _overview(out: Path, stage: Path, room: int) -> tuple[str, str]:
     """Write the overview page into `stage`, or take the page in place when the selection's key is unchanged,
     without drawing it (drawing is the slow part). Returns the key and what was done. The selection is read from
     the build's embedded database, so the graph is never whole in memory."""
     from .stores.ladybug import DB_NAME, OVERVIEW_POOL, LadybugReader
-    from .viz import render, select_overview
+    from .viz import ranked_overview, render
 
     previous, before = _overview_before(out)
     with LadybugReader(stage / DB_NAME, buffer_pool=OVERVIEW_POOL) as reader:
-        nodes, rels = select_overview(reader.run, OVERVIEW_NODES)
+        nodes, rels, ranked = ranked_overview(reader.run, room)
     key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
                          + OVERVIEW_TITLE.encode()).hexdigest()[:20]
     if before.get("key") == key:
@@ -942,8 +953,8 @@ def _overview(out: Path, stage: Path) -> tuple[str, str]:
     else:
         render(nodes, rels, OVERVIEW_TITLE, stage / "overview.html")
         how = "drawn"
-    write_atomic(stage / OVERVIEW_STATE, json.dumps({"key": key, "uris": [n["uri"] for n in nodes]},
-                                                    ensure_ascii=False))
+    state = {"key": key, "uris": [n["uri"] for n in nodes], "room": room, **ranked}
+    write_atomic(stage / OVERVIEW_STATE, json.dumps(state, ensure_ascii=False))
     return key, how
 
 

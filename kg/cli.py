@@ -114,6 +114,9 @@ def build(
                                help="When to write graph.nq/.ttl/.jsonld besides the per-file parts in graph/: auto "
                                     "(while the parts stay under 512 MB), always or never (`kg export -f ttl` "
                                     "makes them later)."),
+    overview_nodes: int = typer.Option(1500, "--overview-nodes", min=1,  # kg.build.OVERVIEW_NODES
+                                       help="The overview page shows every node, or this many of the best "
+                                            "connected when there are more."),
 ) -> None:
     """Extract the documents and write the knowledge graph (N-Quads parts per file; Turtle, JSON-LD, N-Quads)."""
     from kg.build import MERGED_CHOICES, build as run_build
@@ -138,7 +141,8 @@ def build(
         del names
         with _progress(2 * len(files), "build") as bar:  # each file: extraction, then its graph
             report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb,
-                               progress=bar.update, engine=engine, scheduler=scheduler, merged=merged)
+                               progress=bar.update, engine=engine, scheduler=scheduler, merged=merged,
+                               overview_nodes=overview_nodes)
     except (BuildLocked, ExecutorError, StepKilled) as err:
         typer.echo(f"kg build: {err}", err=True)
         raise typer.Exit(1)

@@ -6,6 +6,7 @@ import html
 import json
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,9 +146,25 @@ def select_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, di
     """The overview's selection (as select with all=True) read from a database: `run(query, params)` → (columns,
     rows) on the build's embedded database. Every node when they are few, else the `max_nodes` with the most
     relationships (ties by uri); the database counts them, so the graph is never whole in memory."""
+    nodes, rels, _ = ranked_overview(run, max_nodes)
+    return nodes, rels
+
+
+def node_degrees(run, uris: list[str]) -> dict[str, int]:
+    """The relationships the overview counts (all but the derived counts) at each of `uris` that has any."""
+    return dict(run("MATCH (n)-[r]-(m) WHERE n.uri IN $uris AND NOT label(r) IN $derived RETURN n.uri, count(r)",
+                    {"uris": sorted(uris), "derived": sorted(DERIVED)})[1])
+
+
+def ranked_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, dict]], dict]:
+    """select_overview's nodes and relationships, and what a later build needs to tell, without counting every
+    node again, whether a patch leaves the selection as it is: the last node taken by its count (`least`: [count,
+    uri], None when every node is shown or the room was filled with unconnected nodes) and the documents of the
+    tasks it shows (a task is drawn with its document's jurisdiction)."""
     from .projection import NODE_SCHEMA, REL_SCHEMA
 
     derived = sorted(DERIVED)
+    least = None
     total = sum(run(f"MATCH (n:{label}) RETURN count(n)", {})[1][0][0] for label in NODE_SCHEMA)
     if total > max_nodes:
         # counted by the nodes' internal ids (the aggregation holds a number per node, not its uri), then the
@@ -156,7 +173,10 @@ def select_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, di
         counts = run(degree + "RETURN d ORDER BY d DESC LIMIT $k", {"derived": derived, "k": max_nodes})[1]
         ranked = run(degree + "WHERE d >= $least RETURN n.uri, d",
                      {"derived": derived, "least": counts[-1][0] if counts else 1})[1] if counts else []
-        keep = [u for u, _ in sorted(ranked, key=lambda x: (-x[1], x[0]))[:max_nodes]]
+        ranked = sorted(ranked, key=lambda x: (-x[1], x[0]))[:max_nodes]
+        keep = [u for u, _ in ranked]
+        if len(keep) == max_nodes:
+            least = [ranked[-1][1], ranked[-1][0]]
         if len(keep) < max_nodes:  # fewer connected nodes than room: the unconnected ones by uri
             have = set(keep)
             rest = sorted(u for label in NODE_SCHEMA for (u,) in run(f"MATCH (n:{label}) RETURN n.uri", {})[1]
@@ -177,9 +197,12 @@ def select_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, di
     uris = keep if keep is not None else listed
     nodes = [found[u] for u in uris if u in found]
     tasks = [n["uri"] for n in nodes if n["label"] == "Task"]
+    documents: set[str] = set()
     if tasks:
-        place = dict(run("MATCH (d:Document)-[:HAS_TASK]->(t:Task) WHERE t.uri IN $uris RETURN t.uri, d.jurisdiction",
-                         {"uris": tasks})[1])
+        rows = run("MATCH (d:Document)-[:HAS_TASK]->(t:Task) WHERE t.uri IN $uris RETURN t.uri, d.jurisdiction, d.uri",
+                   {"uris": tasks})[1]
+        place = {t: j for t, j, _ in rows}
+        documents = {d for _, _, d in rows}
         for n in nodes:
             if n["label"] == "Task":
                 n["jurisdiction"] = place.get(n["uri"])
@@ -190,29 +213,44 @@ def select_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, di
                      **{k: v for k, v in r.items() if not k.startswith("_")}})
             for rtype, la, lb, a, b, r in rows]
     rels.sort(key=lambda x: (rel_order[x[0]], x[1]["from"], x[1]["to"]))
-    return nodes, rels
+    return nodes, rels, {"least": least, "documents": sorted(documents)}
 
 
-def keeps_overview(delta, shown: set[str]) -> bool:
+def keeps_overview(delta, shown: set[str], least: list | None = None,
+                   degrees: Callable[[list[str]], dict[str, int]] | None = None) -> bool:
     """Whether an overview drawn from a database still holds after the database was patched with `delta`
-    (kg.projection.TableDelta): no node and no relationship it counts came or went (so every node keeps its
-    relationships, and the best connected stay the same), and no row that changed is a node it shows or a
-    relationship at one. The derived counts are not drawn; an agency's tasks_led is a node row like any other."""
+    (kg.projection.TableDelta): no node and no relationship it counts went; no changed row is a node it shows
+    (`shown`: with the documents of the tasks it shows) or a relationship between two; no new row is at one (its
+    count, by which the page orders what it shows, would grow); and every node at a new row still ranks below the
+    last node taken by its count (`least`: [count, uri] of the selection in place; `degrees`: the counts after the
+    patch of the nodes asked, kg.viz.node_degrees) — counts only grow when nothing went, so the nodes shown stay
+    the best connected. The derived counts are not drawn; an agency's tasks_led is a node row like any other."""
     from .projection import DERIVED
 
     for (kind, name), keys in delta.removed.items():
         if kind == "node" or name not in DERIVED:
             return False
+    grown: set[str] = set()  # nodes at a new row: their counts grew (or they are new)
     for (kind, name), rows in delta.written.items():
         if kind == "rel" and name in DERIVED:
             continue
         changed = delta.changed.get((kind, name), set())
-        if len(rows) != len(changed):  # a new row
-            return False
-        for key in changed:
-            if (key in shown) if kind == "node" else (key[0] in shown or key[1] in shown):
+        for row in rows:
+            key = row["uri"] if kind == "node" else (row["from"], row["to"])
+            ends = (key,) if kind == "node" else key
+            if key in changed:  # a node drawn, or a relationship drawn (between two nodes it shows), is not the same
+                if all(end in shown for end in ends):
+                    return False
+            elif any(end in shown for end in ends):  # a count it ranks by grew
                 return False
-    return True
+            else:
+                grown.update(ends)
+    if not grown:
+        return True
+    if least is None or degrees is None:
+        return False
+    count, last = least
+    return all(d < count or d == count and uri > last for uri, d in degrees(sorted(grown)).items())
 
 
 def _short(text: str | None, n: int = 18) -> str:

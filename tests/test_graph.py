@@ -597,9 +597,84 @@ def test_the_overview_is_kept_only_when_a_patch_changes_nothing_it_counts_or_sho
     assert not keeps_overview(TableDelta(removed={("rel", "LEADS"): [("agency/y", "doc/b/task/1")]}), shown)
     assert keeps_overview(TableDelta(written={("rel", "LEADS"): [lead]}, changed={("rel", "LEADS"): {
         ("agency/y", "doc/b/task/1")}}), shown)  # a changed quote between nodes it does not show
-    assert not keeps_overview(TableDelta(written={("rel", "LEADS"): [{**lead, "from": "agency/x"}]}, changed={
-        ("rel", "LEADS"): {("agency/x", "doc/b/task/1")}}), shown)
+    assert keeps_overview(TableDelta(written={("rel", "LEADS"): [{**lead, "from": "agency/x"}]}, changed={
+        ("rel", "LEADS"): {("agency/x", "doc/b/task/1")}}), shown)  # at a node it shows, to one it does not: not drawn
+    assert not keeps_overview(TableDelta(written={("rel", "CITES"): [{"from": "doc/a", "to": "agency/x"}]}, changed={
+        ("rel", "CITES"): {("doc/a", "agency/x")}}), shown)  # between two it shows: drawn
     assert keeps_overview(TableDelta(replaced={"SHARES_TASKS"}, removed={("rel", "SHARES_TASKS"): [("a", "b")]}), shown)
+
+
+def test_new_rows_keep_the_overview_while_their_nodes_rank_below_the_last_one_taken_by_its_count():
+    """A patch that adds rows keeps the overview when none is at a node it shows and each node at one still ranks
+    below the last node the selection took by its count (ties by uri); the database is asked only for those
+    nodes' counts."""
+    from kg.projection import TableDelta
+    from kg.viz import keeps_overview
+
+    shown = {"doc/a", "agency/x"}
+    least = [5, "agency/m"]
+    lead = {"from": "agency/y", "to": "doc/b/task/1"}
+    new_lead = TableDelta(written={("rel", "LEADS"): [lead]})
+    asked = []
+
+    def counts(found):
+        def degrees(uris):
+            asked.append(uris)
+            return {u: found[u] for u in uris if u in found}
+        return degrees
+
+    assert keeps_overview(new_lead, shown, least, counts({"agency/y": 4, "doc/b/task/1": 2}))
+    assert asked == [["agency/y", "doc/b/task/1"]]
+    assert keeps_overview(new_lead, shown, least, counts({"agency/y": 5, "doc/b/task/1": 2}))  # a tie, a later uri
+    assert not keeps_overview(new_lead, shown, [5, "agency/z"], counts({"agency/y": 5}))  # a tie, an earlier uri
+    assert not keeps_overview(new_lead, shown, least, counts({"agency/y": 6}))  # would be taken now
+    assert not keeps_overview(new_lead, shown, None, counts({}))  # every node shown, or the room not full by counts
+    assert not keeps_overview(new_lead, shown)
+    assert not keeps_overview(TableDelta(written={("rel", "LEADS"): [{**lead, "from": "agency/x"}]}), shown, least,
+                              counts({}))  # a count of a node it shows grew: its order may change
+    new_node = TableDelta(written={("node", "Agency"): [{"uri": "agency/new"}]})
+    assert keeps_overview(new_node, shown, least, counts({}))  # no relationship yet
+    assert not keeps_overview(TableDelta(written={("node", "Agency"): [{"uri": "agency/new"}]}, removed={
+        ("rel", "LEADS"): [("agency/y", "doc/b/task/1")]}), shown, least, counts({}))  # a count fell: re-ranked
+
+
+@pytest.mark.parametrize("room, kept", [(10, True), (30, False)])
+def test_an_overview_kept_after_a_patch_is_the_one_a_selection_over_the_patched_database_gives(
+        tmp_path, examples_dir, room, kept):
+    """Issue 11 item 3: the overview only when its selection changes. A body added to a task's list (new rows at
+    nodes the page does not show) keeps the page without counting every node when they rank below its last node
+    (room 10), and draws it again when they no longer do (room 30); either way the page in place is the selection
+    a full count over the patched database gives."""
+    import hashlib
+    import json
+
+    import kg.build as B
+    from kg.publish import current_build
+    from kg.stores.ladybug import DB_NAME, LadybugReader
+    from kg.viz import ranked_overview
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in sorted(examples_dir.glob("0*.txt")):
+        shutil.copy(p, corpus / p.name)
+    paths, out = sorted(corpus.iterdir()), tmp_path / "out"
+    build(paths, out, jobs=1, validate=False, merged="never", overview_nodes=room)
+    changed = corpus / "002_ef8d9751ef9cfd10.txt"
+    text = changed.read_text(encoding="utf-8")
+    assert "教育体育、工业信息等部门配合" in text
+    changed.write_text(text.replace("教育体育、工业信息等部门配合", "教育体育、工业信息、财政等部门配合"), encoding="utf-8")
+    report = build(paths, out, jobs=1, validate=False, merged="never", overview_nodes=room)
+    assert report.patched_rows  # new rows: the database in place patched
+    assert (report.overview == "kept (the database patch changes nothing it counts or shows)") == kept
+    state = json.loads((current_build(out) / B.OVERVIEW_STATE).read_text("utf-8"))
+    with LadybugReader(current_build(out) / DB_NAME) as db:
+        nodes, rels, ranked = ranked_overview(db.run, room)
+    key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
+                         + B.OVERVIEW_TITLE.encode()).hexdigest()[:20]
+    assert (state["key"], state["least"], state["uris"]) == (key, ranked["least"], [n["uri"] for n in nodes])
+    assert state["least"] is not None and state["room"] == room
+    other = build(paths, out, jobs=1, validate=False, merged="never", overview_nodes=room + 1)
+    assert other.overview == "drawn"  # another room: another selection, never the page in place
 
 
 def test_the_shared_triples_are_merged_as_lines_because_a_serialised_triple_is_its_text():
