@@ -684,8 +684,9 @@ def _load(out: Path, stage: Path, rewritten: list[str] | None, room: int, patch_
             return None, how, True, None, {"embedded_load": time.perf_counter() - t}, tables.counts()
     if patched is None:
         bulk_load(stage / TABLES_DIR, stage)
-    return (patched, how, False, _overview_kept(out, stage, delta, room), {"embedded_load": time.perf_counter() - t},
-            tables.counts())
+    counts = tables.counts()
+    return (patched, how, False, _overview_kept(out, stage, delta, room, counts[0]),
+            {"embedded_load": time.perf_counter() - t}, counts)
 
 
 @dataclass
@@ -914,7 +915,7 @@ def _overview_before(out: Path) -> tuple[Path | None, dict]:
     return previous, {}
 
 
-def _overview_kept(out: Path, stage: Path, delta, room: int) -> tuple[str, str] | None:
+def _overview_kept(out: Path, stage: Path, delta, room: int, nodes: int) -> tuple[str, str] | None:
     """The overview page in place, taken into `stage` when the database is the previous one patched with a `delta`
     that changes nothing the page shows and leaves its selection as it is (viz.keeps_overview: the patched
     database is asked only for the counts of the nodes at new rows, not for every node's): (its key, how), else
@@ -928,7 +929,8 @@ def _overview_kept(out: Path, stage: Path, delta, room: int) -> tuple[str, str] 
 
     previous, before = _overview_before(out)
     if delta is None or not before.get("uris") or before.get("room") != room or not keeps_overview(
-            delta, set(before["uris"]) | set(before.get("documents", [])), before.get("least"), degrees):
+            delta, set(before["uris"]) | set(before.get("documents", [])), before.get("least"), degrees,
+            full=nodes > room):
         return None
     shutil.copy2(previous / "overview.html", stage / "overview.html")
     write_atomic(stage / OVERVIEW_STATE, json.dumps(before, ensure_ascii=False))

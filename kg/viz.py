@@ -217,19 +217,26 @@ def ranked_overview(run, max_nodes: int) -> tuple[list[dict], list[tuple[str, di
 
 
 def keeps_overview(delta, shown: set[str], least: list | None = None,
-                   degrees: Callable[[list[str]], dict[str, int]] | None = None) -> bool:
+                   degrees: Callable[[list[str]], dict[str, int]] | None = None, full: bool = False) -> bool:
     """Whether an overview drawn from a database still holds after the database was patched with `delta`
-    (kg.projection.TableDelta): no node and no relationship it counts went; no changed row is a node it shows
-    (`shown`: with the documents of the tasks it shows) or a relationship between two; no new row is at one (its
-    count, by which the page orders what it shows, would grow); and every node at a new row still ranks below the
-    last node taken by its count (`least`: [count, uri] of the selection in place; `degrees`: the counts after the
-    patch of the nodes asked, kg.viz.node_degrees) — counts only grow when nothing went, so the nodes shown stay
-    the best connected. The derived counts are not drawn; an agency's tasks_led is a node row like any other."""
+    (kg.projection.TableDelta), the page's nodes being `shown` (with the documents of the tasks it shows): no
+    changed row is a node it shows or a relationship between two; no new or removed row is at one (its count, by
+    which the page takes and orders what it shows, would change); and every node at a new row still ranks below
+    the last node the selection took by its count (`least`: [count, uri]; `degrees`: the counts after the patch of
+    the nodes asked, kg.viz.node_degrees). The nodes shown keep their counts, those not shown only fall or are
+    checked, so the best connected stay the same. Rows go only while the selection is one by counts (`least`)
+    and the database keeps more nodes than the page has room for (`full`); without `least`, only changed rows
+    keep it. The derived counts are not drawn; an agency's tasks_led is a node row like any other."""
     from .projection import DERIVED
 
     for (kind, name), keys in delta.removed.items():
-        if kind == "node" or name not in DERIVED:
+        if kind == "rel" and name in DERIVED:
+            continue
+        if least is None or not full:
             return False
+        for key in keys:
+            if any(end in shown for end in ((key,) if kind == "node" else key)):
+                return False
     grown: set[str] = set()  # nodes at a new row: their counts grew (or they are new)
     for (kind, name), rows in delta.written.items():
         if kind == "rel" and name in DERIVED:

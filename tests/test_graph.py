@@ -634,8 +634,12 @@ def test_new_rows_keep_the_overview_while_their_nodes_rank_below_the_last_one_ta
                               counts({}))  # a count of a node it shows grew: its order may change
     new_node = TableDelta(written={("node", "Agency"): [{"uri": "agency/new"}]})
     assert keeps_overview(new_node, shown, least, counts({}))  # no relationship yet
-    assert not keeps_overview(TableDelta(written={("node", "Agency"): [{"uri": "agency/new"}]}, removed={
-        ("rel", "LEADS"): [("agency/y", "doc/b/task/1")]}), shown, least, counts({}))  # a count fell: re-ranked
+    gone = TableDelta(removed={("rel", "LEADS"): [("agency/y", "doc/b/task/1")], ("node", "Agency"): ["agency/y"]})
+    assert keeps_overview(gone, shown, least, counts({}), full=True)  # counts of nodes it does not show fell
+    assert not keeps_overview(gone, shown, least, counts({}))  # perhaps no more nodes than room: every node shown
+    assert not keeps_overview(gone, shown, None, counts({}), full=True)  # not a selection by counts
+    assert not keeps_overview(TableDelta(removed={("rel", "LEADS"): [("agency/x", "doc/b/task/1")]}), shown, least,
+                              counts({}), full=True)  # a count of a node it shows fell
 
 
 @pytest.mark.parametrize("room, kept", [(10, True), (30, False)])
@@ -643,8 +647,9 @@ def test_an_overview_kept_after_a_patch_is_the_one_a_selection_over_the_patched_
         tmp_path, examples_dir, room, kept):
     """Issue 11 item 3: the overview only when its selection changes. A body added to a task's list (new rows at
     nodes the page does not show) keeps the page without counting every node when they rank below its last node
-    (room 10), and draws it again when they no longer do (room 30); either way the page in place is the selection
-    a full count over the patched database gives."""
+    (room 10), and draws it again when they no longer do (room 30); taken out again (rows gone), the page is kept
+    or drawn back as at first. Every time the page in place is the selection a full count over the patched
+    database gives."""
     import hashlib
     import json
 
@@ -659,6 +664,7 @@ def test_an_overview_kept_after_a_patch_is_the_one_a_selection_over_the_patched_
         shutil.copy(p, corpus / p.name)
     paths, out = sorted(corpus.iterdir()), tmp_path / "out"
     build(paths, out, jobs=1, validate=False, merged="never", overview_nodes=room)
+    first = json.loads((current_build(out) / B.OVERVIEW_STATE).read_text("utf-8"))
     changed = corpus / "002_ef8d9751ef9cfd10.txt"
     text = changed.read_text(encoding="utf-8")
     assert "教育体育、工业信息等部门配合" in text
@@ -673,6 +679,16 @@ def test_an_overview_kept_after_a_patch_is_the_one_a_selection_over_the_patched_
                          + B.OVERVIEW_TITLE.encode()).hexdigest()[:20]
     assert (state["key"], state["least"], state["uris"]) == (key, ranked["least"], [n["uri"] for n in nodes])
     assert state["least"] is not None and state["room"] == room
+    changed.write_text(text, encoding="utf-8")  # as it was: the rows go again
+    report = build(paths, out, jobs=1, validate=False, merged="never", overview_nodes=room)
+    assert report.patched_rows  # rows gone: kept without counting every node (room 10), or drawn as at first
+    assert (report.overview == "kept (the database patch changes nothing it counts or shows)") == kept
+    state = json.loads((current_build(out) / B.OVERVIEW_STATE).read_text("utf-8"))
+    with LadybugReader(current_build(out) / DB_NAME) as db:
+        nodes, rels, ranked = ranked_overview(db.run, room)
+    key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
+                         + B.OVERVIEW_TITLE.encode()).hexdigest()[:20]
+    assert (state["key"], state["least"]) == (key, ranked["least"]) == (first["key"], first["least"])
     other = build(paths, out, jobs=1, validate=False, merged="never", overview_nodes=room + 1)
     assert other.overview == "drawn"  # another room: another selection, never the page in place
 
