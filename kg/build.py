@@ -937,6 +937,12 @@ def _overview_kept(out: Path, stage: Path, delta, room: int, nodes: int) -> tupl
     return before["key"], "kept (the database patch changes nothing it counts or shows)"
 
 
+def overview_key(nodes: list[dict], rels: list[tuple[str, dict]]) -> str:
+    """The key of what an overview page shows (kept in its state): the same selection, the same page."""
+    return hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
+                          + OVERVIEW_TITLE.encode()).hexdigest()[:20]
+
+
 def _overview(out: Path, stage: Path, room: int) -> tuple[str, str]:
     """Write the overview page into `stage`, or take the page in place when the selection's key is unchanged,
     without drawing it (drawing is the slow part). Returns the key and what was done. The selection is read from
@@ -947,8 +953,7 @@ def _overview(out: Path, stage: Path, room: int) -> tuple[str, str]:
     previous, before = _overview_before(out)
     with LadybugReader(stage / DB_NAME, buffer_pool=OVERVIEW_POOL) as reader:
         nodes, rels, ranked = ranked_overview(reader.run, room)
-    key = hashlib.sha256(json.dumps([nodes, rels], ensure_ascii=False, sort_keys=True, default=str).encode()
-                         + OVERVIEW_TITLE.encode()).hexdigest()[:20]
+    key = overview_key(nodes, rels)
     if before.get("key") == key:
         shutil.copy2(previous / "overview.html", stage / "overview.html")
         how = "kept (the same selection)"

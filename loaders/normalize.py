@@ -64,10 +64,9 @@ def _is_traditional(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" and _t2s().convert(char) != char
 
 
-def traditional_in(text: str | set[str]) -> frozenset[str]:
-    """The characters of a text (or a set of them) that OpenCC's t2s changes (one pass over its distinct
-    characters)."""
-    return frozenset(c for c in (text if isinstance(text, set) else set(text)) if _is_traditional(c))
+def traditional_in(chars: set[str]) -> frozenset[str]:
+    """Of a text's distinct characters, those that OpenCC's t2s changes."""
+    return frozenset(c for c in chars if _is_traditional(c))
 
 
 def _to_simplified(line: str, traditional: frozenset[str]) -> str:
