@@ -423,7 +423,7 @@ def test_the_overview_selection_read_from_the_database_is_the_one_drawn_from_the
 
     from kg.projection import read_tables
     from kg.stores.ladybug import LadybugReader
-    from kg.viz import Selection, select, select_overview
+    from kg.viz import Selection, ranked_overview, select, select_overview
 
     pg = read_tables(built_seeds)
 
@@ -437,6 +437,11 @@ def test_the_overview_selection_read_from_the_database_is_the_one_drawn_from_the
             nodes, rels = select(pg, Selection(all=True, max_nodes=room))
             got_nodes, got_rels = select_overview(db.run, room)
             assert plain(got_nodes) == plain(nodes) and plain(got_rels) == plain(rels)
+            # what a later build keeps it by: the documents of the tasks it shows (drawn with their jurisdiction)
+            _, _, ranked = ranked_overview(db.run, room)
+            shown_tasks = {n["uri"] for n in got_nodes if n["label"] == "Task"}
+            assert set(ranked["documents"]) == {r["from"] for r in pg.rels["HAS_TASK"] if r["to"] in shown_tasks}
+            assert (ranked["least"] is None) == (room == 100_000)  # every node shown: no last one taken by count
             if room == 40:
                 assert [n["uri"] for n in got_nodes] == [n["uri"] for n in nodes]
 
