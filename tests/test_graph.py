@@ -918,7 +918,10 @@ def test_a_change_to_the_extraction_code_makes_again_only_the_graphs_of_files_wh
     paths = sorted(examples_dir.glob("0*.txt"))
     out = tmp_path / "out"
     build(paths, out, jobs=1, merged="never")
-    graph_entries = lambda: sorted(p.parent.name for p in (out / ".cache").glob("graph-*/*/*/meta.json"))  # noqa: E731
+
+    def graph_entries() -> list[str]:  # the graph cache's entries, by their key
+        return sorted(p.parent.name for p in (out / ".cache").glob("graph-*/*/*/meta.json"))
+
     before = graph_entries()
     assert len(before) == 5
 

@@ -32,6 +32,8 @@ def test_agency_mentions_on_request_carry_department_iris():
 def test_a_marker_is_read_as_the_patterns_alone_read_it():
     """marker_of settles most lines by their first character; what the numbering patterns say is unchanged for
     lines opening with any kind of white space, digit (full-width, Arabic-Indic) or numeral."""
+    import re
+
     from loaders.patterns import MARKERS, marker_of
 
     def by_patterns(line):
@@ -39,7 +41,7 @@ def test_a_marker_is_read_as_the_patterns_alone_read_it():
             m = rx.match(line)
             if m:
                 rest = line[m.end():]
-                if kind == "num" and __import__("re").match(r"^\d|^[年月日%％万亿个]", rest):
+                if kind == "num" and re.match(r"^\d|^[年月日%％万亿个]", rest):
                     return None
                 if kind == "cn" and len(m.group(1)) > 3:
                     return None
