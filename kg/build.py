@@ -27,7 +27,8 @@ from loaders.serialize import documents_from_data, documents_to_data
 from .identity import DocumentKey, Owners, document_keys
 from .isolated import run_isolated, start_isolated
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, merge_key,
-                    own_chunk_files, partial_paths, patch_database, write_lines, write_merged, write_table_parts)
+                    own_chunk_files, owners_key, partial_paths, patch_database, write_lines, write_merged,
+                    write_table_parts)
 from .spool import Column, Spool
 
 CACHE_DIR = ".cache"
@@ -591,15 +592,19 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     del files
     root = _graph_root(out)
     partials = partial_paths(root, names, graphs)
-    key = merge_key(partials, names, graphs)
+    owners = owners_key(names, graphs)
+    key = merge_key(partials, owners)
     parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
     write_merged_files = merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB)
     merge = None if write_merged_files else _cached_merge(out, root, key, validate)
     if merge is None:
         anew = sum(not path.exists() for path, _ in partials.values())
         with _owned_file(stage, names, graphs) as owned:
-            merge = _merge_shared(root, key, head_graphs, partials, graphs, owned, executor, validate, stage)
-        report.shared_merge = f"merged from {len(partials)} partials ({anew} made anew)"
+            merge = _merge_shared(out, root, key, owners, head_graphs, partials, graphs, owned, executor, validate,
+                                  stage)
+        how = (f"{len(merge.updated)} changed, updated in place" if merge.updated is not None else
+               f"merged from {len(partials)} partials")
+        report.shared_merge = f"{how} ({anew} made anew)"
     else:
         report.shared_merge = "taken from the cache (what files share is unchanged)"
     report.triples = merge.triples + sum(g.own_triples for g in graphs)
@@ -704,6 +709,9 @@ class SharedMerge:
     validate_seconds: float = 0.0
     shared_nt: Path | None = None  # the shared triples' N-Triples file, when merged in this build
     written: bool = False  # whether the merge wrote the shared table part into the build's stage
+    partials: dict[int, str] | None = None  # chunk → the stem of its partial: what a later update compares
+    owners: str = ""  # kg.parts.owners_key of the files merged
+    updated: list[int] | None = None  # the chunks whose rows were merged again in place (None: a whole merge)
 
 
 def _merge_path(root: Path, key: str) -> Path:
@@ -742,14 +750,15 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerg
     return merge
 
 
-def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: list[FileGraph], owned: Path, executor,
-                  validate: bool, stage: Path) -> SharedMerge:
+def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, partials: dict, graphs: list[FileGraph],
+                  owned: Path, executor, validate: bool, stage: Path) -> SharedMerge:
     """Merge the chunk partials, out of core: the shared triples (after the ontology, vocabularies and build), each
     once, into a file — merged k-way from the partials' sorted line files — validated together (the result cached
-    by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared). The
-    tables' merge and the derived counts' each run in a process of their own while the triples are merged and
-    validated in others: none needs another's result. The figures a later build with the same merge needs are
-    cached under `key`."""
+    by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared), or,
+    when the build in place's merge differs from this one in a few chunks only, that merge's part and pending rows
+    updated with what those chunks changed (kg.shared_delta). The rows' steps run in processes of their own while
+    the triples are merged and validated in others: none needs another's result. The figures a later build with
+    the same merge needs are cached under `key`."""
     import pickle
 
     runs = chunk_partials(partials, graphs, executor)
@@ -762,21 +771,92 @@ def _merge_shared(root: Path, key: str, head_graphs, partials: dict, graphs: lis
     members = {c: files for c, (_, files) in partials.items()}
     row_runs = [rows for _, rows in runs]
     pending = _pending_dir(root, key)
-    with start_isolated(_merge_derived_counts, row_runs, owned, stage, root) as counts_step, \
-            start_isolated(_merge_what_files_say, row_runs, owned, stage, members, pending) as rows_step:
+    stems = {c: path.stem for c, (path, _) in partials.items()}
+    prior = _prior_merge(out, root, stems, owners)
+    steps: list = []
+
+    def whole() -> None:  # the tables' merge and the derived counts', beside each other
+        steps.append(start_isolated(_merge_what_files_say, row_runs, owned, stage, members, pending))
+        steps.append(start_isolated(_merge_derived_counts, row_runs, owned, stage, root))
+
+    updated = None
+    try:
+        if prior is None:
+            whole()
+        else:
+            previous, before_key, before, changed = prior
+            olds = [(_partial_rows(root, before.partials[c]), runs[list(partials).index(c)][1]) for c in changed]
+            steps.append(start_isolated(_update_what_files_share, row_runs, olds, owned, previous, stage, members,
+                                        _pending_dir(root, before_key), pending, before.said,
+                                        before.pending_sizes))
+            updated = changed
         triples = run_isolated(_merge_shared_triples, [lines for lines, _ in runs], head, shared_nt)
         validation, validated, validate_seconds = None, 0, 0.0
         if validate:
             t = time.perf_counter()
             validation, validated = _validate_shared(shared_nt, root)
             validate_seconds = time.perf_counter() - t
-        said, sizes = rows_step.result()
-        counts_step.result()
-    merge = SharedMerge(triples, said, sizes, validation, validated, validate_seconds, shared_nt, written=True)
+        got = steps[0].result()
+        if got is None:  # a Topic or Jurisdiction row changed: the whole merge after all
+            steps.pop().close()
+            updated = None
+            whole()
+            got = steps[0].result()
+        said, sizes = got
+        for step in steps[1:]:
+            step.result()
+    finally:
+        for step in steps:
+            step.close()
+    merge = SharedMerge(triples, said, sizes, validation, validated, validate_seconds, shared_nt, written=True,
+                        partials=stems, owners=owners, updated=updated)
     write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.said, merge.pending_sizes,
-                                                                 merge.validation),
+                                                                 merge.validation, partials=stems, owners=owners),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     return merge
+
+
+def _partial_rows(root: Path, stem: str) -> Path:
+    """The run of rows of the partial named `stem` (kg.parts.partial_paths)."""
+    from .parts import PARTIALS_DIR
+
+    return root / PARTIALS_DIR / stem[:2] / f"{stem}.rows"
+
+
+def _prior_merge(out: Path, root: Path, stems: dict[int, str],
+                 owners: str) -> tuple[Path, str, SharedMerge, list[int]] | None:
+    """The build in place's merge when this one can update it (kg.shared_delta): the same files owning the same
+    documents, the same chunks, at most MAX_CHUNKS of them with other partials, whose old runs are still cached,
+    and its pending rows whole: (its build folder, its merge's key, its merge, the changed chunks)."""
+    import pickle
+
+    from .parts import TABLES_STATE, pending_file
+    from .projection import SHARED_PART
+    from .publish import current_build
+    from .shared_delta import MAX_CHUNKS
+
+    previous = current_build(out)
+    try:
+        key = json.loads((previous / TABLES_STATE).read_text("utf-8")).get(SHARED_PART) if previous else None
+        before = pickle.loads(_merge_path(root, key).read_bytes()) if key else None
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
+        return None
+    if before is None or getattr(before, "owners", "") != owners or getattr(before, "partials", None) is None:
+        return None
+    if before.partials.keys() != stems.keys():
+        return None
+    changed = [c for c in stems if before.partials[c] != stems[c]]
+    if not changed or len(changed) > MAX_CHUNKS:
+        return None
+    try:
+        if not all(_partial_rows(root, before.partials[c]).is_file() for c in changed):
+            return None
+        pending = _pending_dir(root, key)
+        if not all(pending_file(pending, c).stat().st_size == size for c, size in before.pending_sizes.items()):
+            return None
+    except OSError:
+        return None
+    return previous, key, before, changed
 
 
 def _merge_shared_triples(runs: list[Path], head: list[str], shared_nt: Path) -> int:
@@ -795,6 +875,17 @@ def _merge_what_files_say(runs: list[Path], owned: Path, stage: Path, members: d
     from .parts import write_pending
 
     return write_pending(pending, members, _merge_shared_tables(runs, owned, stage))
+
+
+def _update_what_files_share(runs: list[Path], changed: list[tuple[Path, Path]], owned: Path, previous: Path,
+                             stage: Path, members: dict[int, list[int]], before: Path, pending: Path,
+                             said: dict[int, str], sizes: dict[int, int]) -> tuple[dict, dict] | None:
+    """The shared table part and pending rows as the previous build's updated with the `changed` chunks' runs (run
+    in a process of its own): kg.shared_delta.update_shared, or None (nothing written) when it cannot."""
+    from .shared_delta import update_shared
+
+    return update_shared(runs, changed, Owners(_read_owned(owned), memo=True), previous, stage, members, before,
+                         pending, said, sizes)
 
 
 def _merge_shared_tables(runs: list[Path], owned: Path, stage: Path) -> dict[int, dict[tuple, list]]:

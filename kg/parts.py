@@ -230,10 +230,10 @@ def merge_code() -> str:
     """A hash of the code that makes and merges the partials (this module, kg.shared); the rest it uses is in the
     graph cache's fingerprint. Partials and merges made by other code are not reused: a merge taken from the cache
     links the build in place's shared table part."""
-    from . import shared
+    from . import shared, shared_delta
 
     h = hashlib.sha256()
-    for module in (__file__, shared.__file__):
+    for module in (__file__, shared.__file__, shared_delta.__file__):
         h.update(Path(module).read_bytes())
     return h.hexdigest()[:16]
 
@@ -285,14 +285,21 @@ def partial_paths(root: Path, names: list[str], graphs: list["FileGraph"]) -> di
     return out
 
 
-def merge_key(paths: dict[int, tuple[Path, list[int]]], names: list[str], graphs: list["FileGraph"]) -> str:
-    """What the merge of the partials is made of: the partials, and which file owns which documents (the owner
-    rule, and the file indices the merge's pending rows are kept by)."""
+def owners_key(names: list[str], graphs: list["FileGraph"]) -> str:
+    """Which file owns which documents (the owner rule, and the file indices the merge's pending rows are kept
+    by), hashed."""
+    h = hashlib.sha256()
+    for name, g in zip(names, graphs):  # a file at a time: the whole corpus's names and IRIs as one JSON text was
+        h.update(json.dumps([name, list(g.iris)], ensure_ascii=False).encode() + b"\n")  # ~35 MB at 100k
+    return h.hexdigest()[:32]
+
+
+def merge_key(paths: dict[int, tuple[Path, list[int]]], owners: str) -> str:
+    """What the merge of the partials is made of: the partials, and which file owns which documents (owners_key)."""
     h = hashlib.sha256()
     for c in paths:
         h.update(paths[c][0].stem.encode())
-    for name, g in zip(names, graphs):  # a file at a time: the whole corpus's names and IRIs as one JSON text was
-        h.update(json.dumps([name, list(g.iris)], ensure_ascii=False).encode() + b"\n")  # ~35 MB at 100k
+    h.update(owners.encode())
     return h.hexdigest()[:32]
 
 

@@ -626,6 +626,14 @@ def table_schema(kind: str, name: str):
     return pa.schema(lead + [pa.field(c, arrow_type(t)) for c, t in REL_SCHEMA[name][1]])
 
 
+def rows_table(kind: str, name: str, rows: list[dict]):
+    """Rows (dicts; a column they lack is null) as an Arrow table of the table's schema."""
+    import pyarrow as pa
+
+    schema = table_schema(kind, name)
+    return pa.table({f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema}, schema=schema)
+
+
 class TableWriter:
     """Rows streamed into one part of every table — tables/<Label>/<part>.parquet, tables/rel-<TYPE>/<part>.parquet
     — a row group at a time, so a table is never whole in memory; each file appears (renamed into place) only
@@ -656,23 +664,31 @@ class TableWriter:
                 self._flush(kind, name)
                 buf = self.buffers[(kind, name)]
 
-    def _flush(self, kind: str, name: str) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    def add_table(self, kind: str, name: str, table) -> None:
+        """Rows already in an Arrow table of the table's schema, a row group of ROW_GROUP at a time: the file
+        add() would write from the same rows, when nothing else is added to the table."""
+        if self.buffers.get((kind, name)):
+            raise ValueError(f"{table_dir(kind, name)}: rows are buffered; add_table writes a table whole")
+        for start in range(0, table.num_rows, ROW_GROUP):
+            self._write(kind, name, table.slice(start, ROW_GROUP))
 
+    def _flush(self, kind: str, name: str) -> None:
         rows = self.buffers.get((kind, name))
         if not rows:
             return
-        schema = table_schema(kind, name)
-        table = pa.table({f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema}, schema=schema)
+        self._write(kind, name, rows_table(kind, name, rows))
+        self.buffers[(kind, name)] = []
+
+    def _write(self, kind: str, name: str, table) -> None:
+        import pyarrow.parquet as pq
+
         writer = self.writers.get((kind, name))
         if writer is None:
             tmp = self._tmp(kind, name)
             tmp.parent.mkdir(parents=True, exist_ok=True)
-            writer = self.writers[(kind, name)] = pq.ParquetWriter(str(tmp), schema)
+            writer = self.writers[(kind, name)] = pq.ParquetWriter(str(tmp), table_schema(kind, name))
         writer.write_table(table)
-        self.rows[(kind, name)] += len(rows)
-        self.buffers[(kind, name)] = []
+        self.rows[(kind, name)] += table.num_rows
 
     def close(self) -> list[str]:
         """Write what is buffered, put every part in place; the parts written (tables/…)."""

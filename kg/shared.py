@@ -16,6 +16,7 @@ import os
 import pickle
 import struct
 import tempfile
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
@@ -37,16 +38,24 @@ SEATS = [("node", "Agency"), ("node", "Jurisdiction"), ("node", "Topic"), ("rel"
 _FOOTER = struct.Struct("<Q")  # a run ends with the pickled offsets of its sections, then where they start
 
 
-def _frames(fh, entries: Iterable) -> None:
-    """Entries as pickled frames of FRAME, then an empty frame: one section of a run."""
+def _frames(fh, entries: Iterable, index: tuple[list, list[int]] | None = None) -> None:
+    """Entries as pickled frames of FRAME, then an empty frame: one section of a run; with `index`, each frame's
+    first key and offset appended to it (a sorted section's frame index: RunReader.lookup)."""
     frame = []
+
+    def dump() -> None:
+        if index is not None:
+            index[0].append(frame[0][0])
+            index[1].append(fh.tell())
+        pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
     for entry in entries:
         frame.append(entry)
         if len(frame) >= FRAME:
-            pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            dump()
             frame = []
     if frame:
-        pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        dump()
     pickle.dump([], fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -58,10 +67,12 @@ def write_run(path: Path, rows: PropertyGraph, counts: Tally) -> int:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     offsets: list[int] = []
+    frames: list[tuple[list, list[int]]] = []  # per section: its frames' first keys and offsets
     with open(tmp, "wb") as fh:
         def section(entries: Iterable) -> None:
             offsets.append(fh.tell())
-            _frames(fh, entries)
+            frames.append(([], []))
+            _frames(fh, entries, frames[-1])
 
         section(sorted(counts.led.items()))
         section(sorted(counts.held.items()))
@@ -73,14 +84,15 @@ def write_run(path: Path, rows: PropertyGraph, counts: Tally) -> int:
         section(sorted(counts.used.items()))
         section(sorted(counts.used_on.items()))
         footer = fh.tell()
-        pickle.dump(offsets, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((offsets, frames), fh, protocol=pickle.HIGHEST_PROTOCOL)
         fh.write(_FOOTER.pack(footer))
     os.replace(tmp, path)
     return path.stat().st_size
 
 
 class RunReader:
-    """A run read a section at a time, from any section (its offsets are at its end)."""
+    """A run read a section at a time, from any section, or the entries of some keys (its sections' offsets and
+    frame indices are at its end)."""
 
     def __init__(self, path: Path):
         self.fh = open(path, "rb")
@@ -88,10 +100,25 @@ class RunReader:
             self.fh.seek(-_FOOTER.size, os.SEEK_END)
             (footer,) = _FOOTER.unpack(self.fh.read(_FOOTER.size))
             self.fh.seek(footer)
-            self.offsets: list[int] = pickle.load(self.fh)
+            self.offsets, self.frames = pickle.load(self.fh)
         except BaseException:
             self.fh.close()
             raise
+
+    def lookup(self, index: int, keys: Iterable) -> dict:
+        """The entries of section `index` whose keys are among `keys`: key → its value (a section holds a key once),
+        reading only the frames that can hold them (the frames' first keys, bisected)."""
+        firsts, offsets = self.frames[index]
+        wanted: dict[int, set] = defaultdict(set)
+        for key in keys:
+            at = bisect_right(firsts, key) - 1
+            if at >= 0:
+                wanted[at].add(key)
+        found = {}
+        for at in sorted(wanted):
+            self.fh.seek(offsets[at])
+            found.update(entry for entry in pickle.load(self.fh) if entry[0] in wanted[at])
+        return found
 
     def section(self, index: int) -> Iterator:
         """The entries of section `index`; a reader reads one section at a time."""
