@@ -773,11 +773,11 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
     pending = _pending_dir(root, key)
     stems = {c: path.stem for c, (path, _) in partials.items()}
     prior = _prior_merge(out, root, stems, owners)
-    steps: list = []
+    steps: list = []  # the rows' steps; the last gives what files say of other files' nodes (hashes, sizes)
 
-    def whole() -> None:  # the tables' merge and the derived counts', beside each other
-        steps.append(start_isolated(_merge_what_files_say, row_runs, owned, stage, members, pending))
+    def whole() -> None:  # the derived counts' merge and the tables', beside each other
         steps.append(start_isolated(_merge_derived_counts, row_runs, owned, stage, root))
+        steps.append(start_isolated(_merge_what_files_say, row_runs, owned, stage, members, pending))
 
     updated = None
     try:
@@ -796,14 +796,14 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
             t = time.perf_counter()
             validation, validated = _validate_shared(shared_nt, root)
             validate_seconds = time.perf_counter() - t
-        got = steps[0].result()
+        got = steps[-1].result()
         if got is None:  # a Topic or Jurisdiction row changed: the whole merge after all
             steps.pop().close()
             updated = None
             whole()
-            got = steps[0].result()
+            got = steps[-1].result()
         said, sizes = got
-        for step in steps[1:]:
+        for step in steps[:-1]:
             step.result()
     finally:
         for step in steps:
