@@ -109,8 +109,8 @@ class _Pending:
             sizes.pop(c, None)
             pending_file(folder, c).unlink(missing_ok=True)
             if entries:
-                sizes[c] = write_atomic(pending_file(folder, c), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL),
-                                        durable=False)
+                data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+                sizes[c] = write_atomic(pending_file(folder, c), data, durable=False)
         return said, sizes
 
 
