@@ -18,7 +18,6 @@ from pathlib import Path
 
 from kg import __version__
 from kg.executors import Done, Executor, LocalProcesses, map_settling, open_executor
-from kg.extraction import extract_one
 from kg.files import write_atomic
 from loaders.read import LoaderError, file_bytes, readable_name
 from loaders.records import Document
@@ -216,6 +215,8 @@ def _contract_lines(docs: list[Document]) -> bytes:
 def _extract_one(args: tuple[str, float, str]) -> tuple[str, dict | None, str | None]:
     """Extract one file where it runs (a process, a cluster worker) and write its records to the cache there;
     only its summary_data travels back."""
+    from kg.extraction import extract_one  # here, not at the top: spaCy is imported only where files are extracted
+
     path, max_mb, cache = args
     result = extract_one(Path(path), max_mb)
     if result.error:
