@@ -868,17 +868,16 @@ def table_delta(old: list, new: list) -> TableDelta:
     same = {k for k in set(before) & set(after) if filecmp.cmp(before[k], after[k], shallow=False)}
     delta = TableDelta()
 
-    def load(paths: dict, folder: str) -> dict:
+    def load(paths: dict, folder: str, kind: str, names: list[str]) -> dict:
+        """key → the row's values (a tuple in the schema's order; compared as tuples, made dicts when written)."""
         rows: dict = {}
-        kind = "rel" if folder.startswith("rel-") else "node"
         for (f, _), path in sorted(paths.items()):
             if f != folder or (f, path.name) in same:
                 continue
-            columns = pq.read_table(path).to_pydict()
-            names = list(columns)
-            for values in zip(*columns.values()):
-                row = dict(zip(names, values))
-                rows[row["uri"] if kind == "node" else (row["from"], row["to"])] = row
+            # ParquetFile, not read_table: that imports pandas (0.34 s)
+            columns = pq.ParquetFile(path).read(columns=names).to_pydict()
+            keys = columns["uri"] if kind == "node" else zip(columns["from"], columns["to"])
+            rows.update(zip(keys, zip(*columns.values())))
         return rows
 
     for folder in sorted({f for f, _ in set(before) | set(after)}):
@@ -887,9 +886,10 @@ def table_delta(old: list, new: list) -> TableDelta:
             if any((f, n) not in same for f, n in set(before) | set(after) if f == folder):
                 delta.replaced.add(name)
             continue
-        was, now = load(before, folder), load(after, folder)
+        names = table_schema(kind, name).names
+        was, now = load(before, folder, kind, names), load(after, folder, kind, names)
         gone = sorted(k for k in was if k not in now)
-        written = [now[k] for k in sorted(now) if was.get(k) != now[k]]
+        written = [dict(zip(names, now[k])) for k in sorted(now) if was.get(k) != now[k]]
         table = (kind, name)
         if gone:
             delta.removed[table] = gone

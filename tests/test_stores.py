@@ -615,3 +615,38 @@ def test_a_patch_inserts_rows_by_create_or_by_copy_alike(built_seeds, tmp_path, 
     finally:
         conn.close()
         db.close()
+
+
+def test_the_delta_of_two_builds_parts_tells_rows_gone_changed_and_new(tmp_path):
+    """kg.projection.table_delta, which the patch applies: per table, the keys gone, the rows written (changed or
+    new, as dicts of every column) and which of them changed; a derived table whose part differs is replaced
+    whole; byte-identical parts are not read."""
+    from kg.projection import TableWriter, table_delta
+
+    def part(folder, agencies, places, leads):
+        with TableWriter(folder, "part-07") as w:
+            w.add("node", "Agency", agencies)
+            w.add("rel", "IN_JURISDICTION", places)
+            w.add("rel", "LEADS_ON", leads)
+        return sorted((folder / "tables").glob("*/part-07.parquet"))
+
+    def agency(uri, name, aliases=None):
+        return {"uri": uri, "name": name, "aliases": aliases, "sources": ["a.txt"]}
+
+    def place(a):
+        return {"from": a, "to": "j1", "from_label": "Agency", "to_label": "Jurisdiction", "sources": ["a.txt"]}
+
+    lead = {"from": "a1", "to": "t1", "from_label": "Agency", "to_label": "Topic", "tasks": 1, "rank": 1}
+    old = part(tmp_path / "old", [agency("a1", "甲"), agency("a2", "乙"), agency("a3", "丙")],
+               [place("a1"), place("a2")], [lead])
+    new = part(tmp_path / "new", [agency("a1", "甲"), agency("a2", "乙", ["乙局"]), agency("a4", "丁")],
+               [place("a1"), place("a4")], [{**lead, "tasks": 2}])
+    delta = table_delta(old, new)
+    assert delta.removed == {("node", "Agency"): ["a3"], ("rel", "IN_JURISDICTION"): [("a2", "j1")]}
+    written = {t: [(r.get("uri") or (r["from"], r["to"]), r.get("name"), r.get("aliases")) for r in rows]
+               for t, rows in delta.written.items()}
+    assert written == {("node", "Agency"): [("a2", "乙", ["乙局"]), ("a4", "丁", None)],
+                       ("rel", "IN_JURISDICTION"): [(("a4", "j1"), None, None)]}
+    assert delta.changed == {("node", "Agency"): {"a2"}, ("rel", "IN_JURISDICTION"): set()}
+    assert delta.replaced == {"LEADS_ON"}
+    assert not table_delta(old, old).written and not table_delta(old, old).replaced
