@@ -25,8 +25,8 @@ from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, Owners, document_keys
 from .isolated import run_isolated, start_isolated
-from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat, link_parts, merge_key,
-                    own_chunk_files, owners_key, partial_paths, patch_database, write_lines, write_merged,
+from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat_reusing, link_parts,
+                    merge_key, own_chunk_files, owners_key, partial_paths, patch_database, write_lines, write_merged,
                     write_table_parts)
 from .spool import Column, Spool
 
@@ -632,8 +632,11 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     if merge.shared_nt is not None:  # needed by this build only (validation, the merged files): 126 MB at 100k
         merge.shared_nt.unlink(missing_ok=True)
         merge.shared_nt = None
-    concat(stage / "documents.jsonl", b"", (_contract_path(f.cache) for f in report.files if not f.error),
-           separator=b"")
+    from .publish import current_build
+
+    previous = current_build(out)
+    concat_reusing(stage / "documents.jsonl", (_contract_path(f.cache) for f in report.files if not f.error),
+                   previous / "documents.jsonl" if previous else None)
     report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
     t4 = time.perf_counter()

@@ -53,6 +53,96 @@ def concat(path: Path, head: bytes, parts: Iterable[Path | bytes], tail: bytes =
     os.replace(tmp, path)
 
 
+def index_path(path: Path) -> Path:
+    """Where concat_reusing keeps what a concatenation is made of: a line per part, its size and its path."""
+    return path.with_name(f".{path.name}.index")
+
+
+def _previous_runs(previous: Path | None) -> dict[str, tuple[int, int]]:
+    """A concatenation's parts by path → (offset, size) in it, from its index; empty when either is missing or they
+    disagree (the file's size is not the sum of the parts')."""
+    if previous is None:
+        return {}
+    where, at = {}, 0
+    try:
+        with open(index_path(previous), encoding="utf-8") as fh:
+            for line in fh:
+                size, part = line.rstrip("\n").split("\t", 1)
+                where[part] = (at, int(size))
+                at += int(size)
+        return where if previous.stat().st_size == at else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _copy_range(src, dst, start: int, end: int) -> None:
+    """Bytes [start, end) of the open file `src` appended to the open file `dst` (in the kernel where it can)."""
+    dst.flush()
+    while start < end:
+        try:
+            n = os.copy_file_range(src.fileno(), dst.fileno(), end - start, start)
+        except (AttributeError, OSError):  # not on this system or file system: through a buffer
+            src.seek(start)
+            while start < end:
+                chunk = src.read(min(1 << 20, end - start))
+                if not chunk:
+                    raise OSError(f"{src.name} ended before byte {end}")
+                dst.write(chunk)
+                start += len(chunk)
+            return
+        if n == 0:
+            raise OSError(f"{src.name} ended before byte {end}")
+        start += n
+    dst.seek(0, os.SEEK_END)
+
+
+def concat_reusing(path: Path, parts: Iterable[Path], previous: Path | None) -> None:
+    """The parts (files) one after another into `path`, atomically, with an index of them beside it
+    (index_path): a part that the `previous` concatenation holds — the same path with the same size; cache entries
+    are named by their content — is copied from it, and parts that lie one after another there as one range, so a
+    rebuild after one changed file reads that file's part and copies the rest of `previous` (documents.jsonl at
+    10k: 268 MB from 10,000 files)."""
+    old = _previous_runs(previous)
+    tmp, index = path.with_name(f".{path.name}.{os.getpid()}.tmp"), index_path(path)
+    index_tmp = index.with_name(f"{index.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh, open(index_tmp, "w", encoding="utf-8") as idx, \
+                (open(previous, "rb") if old else open(os.devnull, "rb")) as src:
+            run: list[int] = []  # [start, end) of `previous` still to copy
+
+            def flush() -> None:
+                if run:
+                    _copy_range(src, fh, *run)
+                    run.clear()
+
+            for part in parts:
+                hit = old.get(str(part))
+                if hit is not None and part.stat().st_size != hit[1]:
+                    hit = None
+                if hit is None:
+                    flush()
+                    with open(part, "rb") as one:
+                        shutil.copyfileobj(one, fh, 1 << 20)
+                        size = one.tell()
+                elif run and run[1] == hit[0]:
+                    run[1] += hit[1]
+                    size = hit[1]
+                else:
+                    flush()
+                    run.extend((hit[0], hit[0] + hit[1]))
+                    size = hit[1]
+                idx.write(f"{size}\t{part}\n")
+            flush()
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        index_tmp.unlink(missing_ok=True)
+        raise
+    os.replace(index_tmp, index)
+    os.replace(tmp, path)
+
+
 PARTS_DIR = "graph"  # one N-Quads file per source file (its named graph), and _build.nq: ontology, vocabularies, build
 MERGED_AUTO_MB = 512  # --merged auto writes graph.nq/.ttl/.jsonld while the parts stay under this size
 MERGED_CHOICES = ("auto", "always", "never")

@@ -762,6 +762,62 @@ def test_streamed_outputs_replace_a_file_whole_or_not_at_all(tmp_path):
     assert target.read_text() == "0\n1\n2\n" and [p.name for p in tmp_path.iterdir()] == ["documents.jsonl"]
 
 
+@pytest.mark.parametrize("in_kernel", [True, False])
+def test_a_concatenation_copies_what_the_previous_one_holds_and_reads_the_rest(tmp_path, monkeypatch, in_kernel):
+    """documents.jsonl is made from every file's part; a rebuild copies the runs of parts the previous one holds
+    (the same path, the same size: from its index) and reads only the others — in the kernel where it can, through
+    a buffer where it cannot. Either way the bytes are what reading every part gives; a part removed, added,
+    moved or grown, a previous file or index damaged, and a failing part leave no half-written file."""
+    import os
+
+    from kg.parts import concat_reusing, index_path
+
+    if not in_kernel:
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    parts = []
+    for k in range(12):
+        parts.append(tmp_path / "parts" / f"{k:02d}.jsonl")
+        parts[-1].parent.mkdir(exist_ok=True)
+        parts[-1].write_text("".join(f'{{"file": {k}, "line": {n}}}\n' for n in range(k % 4)), encoding="utf-8")
+
+    def made(order, previous=None) -> bytes:
+        target = tmp_path / f"docs-{len(list(tmp_path.glob('docs-*')))}.jsonl"
+        concat_reusing(target, order, previous)
+        assert target.read_bytes() == b"".join(p.read_bytes() for p in order)
+        return target
+
+    import kg.parts
+
+    copied = []
+    real_copy = kg.parts._copy_range
+
+    def copy_range(src, dst, start: int, end: int) -> None:
+        copied.append(end - start)
+        real_copy(src, dst, start, end)
+
+    monkeypatch.setattr(kg.parts, "_copy_range", copy_range)
+    first = made(parts)
+    assert index_path(first).read_text(encoding="utf-8").count("\n") == 12 and not copied
+    again = made(parts, first)  # nothing changed: the whole previous file in one range
+    assert copied == [first.stat().st_size] and again.stat().st_size == first.stat().st_size
+    parts[5].write_text('{"file": 5, "grown": true}\n', encoding="utf-8")  # a part changed in place (same path)
+    extra = tmp_path / "parts" / "new.jsonl"
+    extra.write_text('{"file": "new"}\n', encoding="utf-8")
+    copied.clear()
+    second = made(parts[:3] + [extra] + parts[4:9] + parts[10:] + [parts[3]], first)
+    assert len(copied) == 5  # 0-2 | 4 | 6-8 | 10-11 | 3: the new part and the grown one read
+    made(list(reversed(parts)), second)
+    first.write_bytes(first.read_bytes()[:-5])  # a previous file that no longer matches its index: not trusted
+    made(parts, first)
+    index_path(second).write_text("not\tan index\nat all", encoding="utf-8")
+    made(parts, second)
+    target = tmp_path / "failing.jsonl"
+    with pytest.raises(FileNotFoundError):
+        concat_reusing(target, parts + [tmp_path / "parts" / "gone.jsonl"], second)
+    assert not target.exists() and not index_path(target).exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
 def test_cache_entries_cut_short_are_made_again_not_trusted(tmp_path):
     """Cache entries are written without a flush to disk each (kg.files.write_atomic `durable`): a power cut can
     leave one cut short. Each entry records its files' sizes, so such an entry is made again, and the build equals
