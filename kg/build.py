@@ -194,8 +194,8 @@ def code_fingerprint() -> str:
 
 
 def _cache_path(out: Path, data: bytes, name: str) -> Path:
-    key = hashlib.sha256(data + b"\0" + os.fsencode(name)).hexdigest()
-    return out / CACHE_DIR / f"extract-{extractor_fingerprint()}" / key[:2] / f"{key}.json"
+    key = hashlib.sha256(data + b"\0" + os.fsencode(name)).hexdigest()  # one Path, not four (a call per file)
+    return Path(os.path.join(out, CACHE_DIR, f"extract-{extractor_fingerprint()}", key[:2], f"{key}.json"))
 
 
 def _summary_path(cache: Path) -> Path:
@@ -388,8 +388,8 @@ def _graph_one(args) -> tuple[str, dict]:
 def _entry_whole(folder: Path, meta: dict) -> bool:
     """Whether a graph cache entry's files are all there with the sizes meta.json recorded (and its shared key)."""
     try:
-        return "shared_key" in meta and all((folder / name).stat().st_size == size
-                                            for name, size in meta["sizes"].items())
+        return "shared_key" in meta and all(os.stat(os.path.join(folder, name)).st_size == size  # per file: no
+                                            for name, size in meta["sizes"].items())  # Path objects
     except (OSError, KeyError, AttributeError):
         return False
 

@@ -130,8 +130,19 @@ def _key_columns(kind: str) -> list[str]:
     return ["uri"] if kind == "node" else ["from", "to"]
 
 
-def _keys_of(table, kind: str) -> list[tuple]:
-    return list(zip(*(table.column(c).to_pylist() for c in _key_columns(kind))))
+def _without(table, kind: str, keys: set[tuple]):
+    """The table's rows whose key is not among `keys`, filtered in Arrow (a relationship's key: from NUL to)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not keys:
+        return table
+    if kind == "node":
+        column, wanted = table.column("uri"), [key[0] for key in keys]
+    else:
+        column = pc.binary_join_element_wise(table.column("from"), table.column("to"), "\0")
+        wanted = ["\0".join(key) for key in keys]
+    return table.filter(pc.invert(pc.is_in(column, value_set=pa.array(wanted, pa.string()))))
 
 
 def update_shared(runs: list[Path], changed: list[tuple[Path, Path]], owner: Callable[[str], int | None],
@@ -223,7 +234,7 @@ def _spliced(table, kind: str, name: str, keys: set[tuple], fresh: list[dict]):
 
     parts = []
     if table is not None:
-        parts.append(table.filter(pa.array([key not in keys for key in _keys_of(table, kind)], type=pa.bool_())))
+        parts.append(_without(table, kind, keys))
     if fresh:
         parts.append(rows_table(kind, name, fresh))
     if not parts:
@@ -330,7 +341,7 @@ def _pairs(every: _Runs, pairs: set[tuple], renamed: set[str], name: dict[str, s
     tasks = every.sums(PAIRS, pairs)
     parts = []
     if table is not None:
-        parts.append(table.filter(pa.array([key not in pairs for key in _keys_of(table, "rel")], type=pa.bool_())))
+        parts.append(_without(table, "rel", pairs))
     parts.append(rows_table("rel", "SHARES_TASKS", [shares_row(p, n, 0) for p, n in sorted(tasks.items()) if n]))
     joined = pa.concat_tables(parts)
     uris = pa.array(list(name), pa.string())
