@@ -28,6 +28,7 @@ from .isolated import run_isolated, start_isolated
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat_reusing, link_parts,
                     merge_key, own_chunk_files, owners_key, partial_paths, patch_database, write_lines, write_merged,
                     write_table_parts)
+from .publish import current_build
 from .spool import Column, Spool
 
 CACHE_DIR = ".cache"
@@ -498,7 +499,7 @@ def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = Tr
     per-file N-Quads parts (graph/); `merged` says when graph.nq, graph.ttl and graph.jsonld are written too:
     'always', 'never', or 'auto' — while the parts stay under MERGED_AUTO_MB (else `kg export` makes them).
     The overview page shows every node, or the `overview_nodes` best connected when there are more."""
-    from .publish import FolderLock, current_build, new_stage, swap_in
+    from .publish import FolderLock, new_stage, swap_in
 
     if merged not in MERGED_CHOICES:
         raise ValueError(f"merged must be one of {', '.join(MERGED_CHOICES)}, not {merged!r}")
@@ -632,8 +633,6 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     if merge.shared_nt is not None:  # needed by this build only (validation, the merged files): 126 MB at 100k
         merge.shared_nt.unlink(missing_ok=True)
         merge.shared_nt = None
-    from .publish import current_build
-
     previous = current_build(out)
     concat_reusing(stage / "documents.jsonl", (_contract_path(f.cache) for f in report.files if not f.error),
                    previous / "documents.jsonl" if previous else None)
@@ -734,7 +733,6 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerg
 
     from .parts import TABLES_STATE, pending_file
     from .projection import SHARED_PART
-    from .publish import current_build
 
     previous = current_build(out)
     try:
@@ -836,7 +834,6 @@ def _prior_merge(out: Path, root: Path, stems: dict[int, str],
 
     from .parts import TABLES_STATE, pending_file
     from .projection import SHARED_PART
-    from .publish import current_build
     from .shared_delta import MAX_CHUNKS
 
     previous = current_build(out)
@@ -999,8 +996,6 @@ OVERVIEW_STATE = ".overview.json"  # its key, the nodes it shows, the last taken
 
 def _overview_before(out: Path) -> tuple[Path | None, dict]:
     """The build in place and what its overview shows ({} when it has none)."""
-    from .publish import current_build
-
     previous = current_build(out)
     if previous is not None and (previous / "overview.html").exists():
         try:

@@ -20,8 +20,8 @@ from pathlib import Path
 from .files import write_atomic
 from .projection import (SHARED_PART, TABLES_DIR, TableWriter, lead_order, leads_on_row, level_counts, rank_leads,
                          rows_table, seat_of, shares_row, table_dir)
-from .shared import (FIRST_TABLE, HELD, LED, LED_ON, PAIRS, TABLES, USED, USED_ON, RunReader, _combined, _summed,
-                     _used_on)
+from .shared import (FIRST_TABLE, HELD, LED, LED_ON, PAIRS, SEATS, TABLES, USED, USED_ON, RunReader, _combined,
+                     _summed, _used_on)
 
 MAX_CHUNKS = 4  # chunks whose partials changed beyond which the whole merge runs
 SETTLED = (("node", "Topic"), ("node", "Jurisdiction"))  # their change leaves the update to the whole merge
@@ -47,8 +47,12 @@ class _Runs:
 
     def __init__(self, runs: list[Path]):
         self.readers: list[RunReader] = []
-        for path in runs:
-            self.readers.append(RunReader(path))
+        try:
+            for path in runs:
+                self.readers.append(RunReader(path))
+        except BaseException:
+            self.close()
+            raise
 
     def rows(self, index: int, keys: Iterable) -> dict:
         """key → its entries' values in chunk order (the keys no run holds are left out)."""
@@ -176,16 +180,17 @@ def update_shared(runs: list[Path], changed: list[tuple[Path, Path]], owner: Cal
                     keys |= {(a,) for a in touched[LED] | touched[HELD]}
                 elif name == "Instrument":
                     keys |= {(i,) for i, _ in touched[USED]}
-                table = old_table(kind, name)
                 if keys:
                     fresh = _merged_rows(every, kind, name, keys, owner, notes)
-                    table = _spliced(table, kind, name, keys, fresh)
+                    table = _spliced(old_table(kind, name), kind, name, keys, fresh)
                     if table is not None and table.num_rows:
                         writer.add_table(kind, name, table)
-                elif table is not None:
-                    _link(previous / TABLES_DIR / table_dir(kind, name) / f"{SHARED_PART}.parquet",
-                          writer.path(kind, name))
-                if name in ("Agency", "Jurisdiction", "Topic", "IN_JURISDICTION"):
+                else:  # the previous part's file, linked (read only when the derived counts need its rows)
+                    was = previous / TABLES_DIR / table_dir(kind, name) / f"{SHARED_PART}.parquet"
+                    if was.exists():
+                        _link(was, writer.path(kind, name))
+                    table = old_table(kind, name) if (kind, name) in SEATS else None
+                if (kind, name) in SEATS:  # what the derived counts read of the tables
                     final[name] = table
             _update_derived(every, touched, final, old_table, writer)
         finally:
