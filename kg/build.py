@@ -533,7 +533,6 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     import pyoxigraph as ox
 
     from .rdf import GraphWriter, serialize
-    from .stores.ladybug import DB_NAME
 
     report = BuildReport(out=out)
     t0 = time.perf_counter()
@@ -609,20 +608,55 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
         report.shared_merge = f"{how} ({anew} made anew)"
     else:
         report.shared_merge = "taken from the cache (what files share is unchanged)"
-    report.triples = merge.triples + sum(g.own_triples for g in graphs)
-    # the validation across files runs beside the merges of the rows: within this wall time, its own seconds apart
+    # the rows' merge (or update); the shared triples are merged and validated beside it and the outputs that
+    # follow, their own seconds apart (validate_across_files), waited for when needed (shared_triples_wait)
     report.timings["merge_shared"] = time.perf_counter() - t_shared
-    if validate:  # what no single file shows: the nodes several files describe, with all they say of them
-        report.timings["validate_across_files"] = merge.validate_seconds
-        report.validated += merge.validated
-        across = merge.validation
-        if not across.conforms:
-            report.conforms = False
-            report.violations = across.messages
-            write_atomic(out / "validation.txt", "\n".join(across.messages) + "\n")
-            write_atomic(out / "validation.ttl", across.report)
-            return report
+    try:
+        return _write_outputs(report, out, stage, root, key, merge, names, graphs, partials, head_nq,
+                              write_merged_files, validate, executor, overview_nodes)
+    finally:
+        if merge.triples_step is not None:  # the build stopped before it needed them: not wanted
+            merge.triples_step.close()
+        if merge.shared_nt is not None:  # needed by this build only (validation, the merged files): 126 MB at 100k
+            merge.shared_nt.unlink(missing_ok=True)
+
+
+def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key: str, merge: SharedMerge, names,
+                   graphs, partials: dict, head_nq: bytes, write_merged_files: bool, validate: bool, executor,
+                   overview_nodes: int) -> BuildReport:
+    """The build's outputs into `stage` once what files share is merged: the graph parts (and the merged files),
+    documents.jsonl, the table parts, the database and the overview — while the shared triples are merged and
+    validated in their own process (settle_triples), which the build waits for before the merged files, or at the
+    end: when the validation across files fails, the report says so and the stage is discarded (kg.build.build)."""
+    from .stores.ladybug import DB_NAME
+
+    settled: list[bool] = []
+
+    def across_files() -> bool:
+        """The shared triples settled and counted (once); False when they fail the shapes (the report and the
+        validation files say why)."""
+        if settled:
+            return settled[0]
+        if merge.triples_step is not None:
+            t = time.perf_counter()
+            settle_triples(merge, root, key)
+            report.timings["shared_triples_wait"] = time.perf_counter() - t
+        report.triples = merge.triples + sum(g.own_triples for g in graphs)
+        settled.append(True)
+        if validate:  # what no single file shows: the nodes several files describe, with all they say of them
+            report.timings["validate_across_files"] = merge.validate_seconds
+            report.validated += merge.validated
+            across = merge.validation
+            if not across.conforms:
+                report.conforms, settled[0] = False, False
+                report.violations = across.messages
+                write_atomic(out / "validation.txt", "\n".join(across.messages) + "\n")
+                write_atomic(out / "validation.ttl", across.report)
+        return settled[0]
+
     t3 = time.perf_counter()
+    if write_merged_files and not across_files():
+        return report
     report.outputs += link_parts(stage / PARTS_DIR, head_nq, zip(names, graphs))
     if write_merged_files:
         def own(k: int) -> Iterator[Path]:  # each file's own Turtle (0) or JSON-LD (1) chunk, made when missing
@@ -630,9 +664,6 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
         write_merged(stage, head_nq, merge.shared_nt, (g.folder / "graph.nq" for g in graphs), own(0), own(1))
         report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq"]
-    if merge.shared_nt is not None:  # needed by this build only (validation, the merged files): 126 MB at 100k
-        merge.shared_nt.unlink(missing_ok=True)
-        merge.shared_nt = None
     previous = current_build(out)
     concat_reusing(stage / "documents.jsonl", (_contract_path(f.cache) for f in report.files if not f.error),
                    previous / "documents.jsonl" if previous else None)
@@ -648,7 +679,6 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.said, _pending_dir(root, key),
                                                   key, None if merge.written else write_shared, graph_fingerprint(),
                                                   executor)
-    merge.said = {}
     report.outputs += tables_written
     t5 = time.perf_counter()
     report.timings["project"] = t5 - t4
@@ -666,6 +696,8 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.overview_key, report.overview = overview or run_isolated(_overview, out, stage, overview_nodes)
     report.timings["overview"] = time.perf_counter() - t6
     report.outputs += [DB_NAME, "overview.html"]
+    across_files()  # (it caches the merge's figures, `said` with them)
+    merge.said = {}
     return report
 
 
@@ -715,6 +747,7 @@ class SharedMerge:
     partials: dict[int, str] | None = None  # chunk → the stem of its partial: what a later update compares
     owners: str = ""  # kg.parts.owners_key of the files merged
     updated: list[int] | None = None  # the chunks whose rows were merged again in place (None: a whole merge)
+    triples_step: object = None  # kg.isolated.IsolatedStep merging and validating the triples, until settled
 
 
 def _merge_path(root: Path, key: str) -> Path:
@@ -761,8 +794,6 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
     updated with what those chunks changed (kg.shared_delta). The rows' steps run in processes of their own while
     the triples are merged and validated in others: none needs another's result. The figures a later build with
     the same merge needs are cached under `key`."""
-    import pickle
-
     runs = chunk_partials(partials, graphs, executor)
     shared_nt = _merge_path(root, key).with_suffix(".nt")
     head = [f"{q.triple} ." for g in head_graphs for q in g.quads]
@@ -775,6 +806,10 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
     pending = _pending_dir(root, key)
     stems = {c: path.stem for c, (path, _) in partials.items()}
     prior = _prior_merge(out, root, stems, owners)
+    # the triples merged and validated in a process of their own, collected by the build when it needs them
+    # (settle_triples): the rows' steps, the table parts and the database go on meanwhile
+    triples_step = start_isolated(_shared_triples, [lines for lines, _ in runs], head, shared_nt,
+                                  root if validate else None)
     steps: list = []  # the rows' steps; the last gives what files say of other files' nodes (hashes, sizes)
 
     def whole() -> None:  # the derived counts' merge and the tables', beside each other
@@ -792,12 +827,6 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
                                         _pending_dir(root, before_key), pending, before.said,
                                         before.pending_sizes))
             updated = changed
-        triples = run_isolated(_merge_shared_triples, [lines for lines, _ in runs], head, shared_nt)
-        validation, validated, validate_seconds = None, 0, 0.0
-        if validate:
-            t = time.perf_counter()
-            validation, validated = _validate_shared(shared_nt, root)
-            validate_seconds = time.perf_counter() - t
         got = steps[-1].result()
         if got is None:  # a Topic or Jurisdiction row changed: the whole merge after all
             steps.pop().close()
@@ -807,15 +836,40 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
         said, sizes = got
         for step in steps[:-1]:
             step.result()
+    except BaseException:
+        triples_step.close()
+        raise
     finally:
         for step in steps:
             step.close()
-    merge = SharedMerge(triples, said, sizes, validation, validated, validate_seconds, shared_nt, written=True,
-                        partials=stems, owners=owners, updated=updated)
+    return SharedMerge(0, said, sizes, None, 0, 0.0, shared_nt, written=True, partials=stems, owners=owners,
+                       updated=updated, triples_step=triples_step)
+
+
+def settle_triples(merge: SharedMerge, root: Path, key: str) -> None:
+    """Wait for a merge's shared triples (their count, their validation) and cache the merge's figures under
+    `key`, for a later build with the same merge (_cached_merge)."""
+    import pickle
+
+    step, merge.triples_step = merge.triples_step, None
+    with step:
+        merge.triples, merge.validation, merge.validated, merge.validate_seconds = step.result()
     write_atomic(_merge_path(root, key), pickle.dumps(SharedMerge(merge.triples, merge.said, merge.pending_sizes,
-                                                                 merge.validation, partials=stems, owners=owners),
+                                                                 merge.validation, partials=merge.partials,
+                                                                 owners=merge.owners),
                                                       protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-    return merge
+
+
+def _shared_triples(runs: list[Path], head: list[str], shared_nt: Path, root: Path | None) -> tuple:
+    """The shared triples merged into `shared_nt` and, with `root`, validated (_validate_shared, here: this is
+    already a process of its own): (their count, the validation result or None, 1 when validated now, its
+    seconds)."""
+    triples = _merge_shared_triples(runs, head, shared_nt)
+    if root is None:
+        return triples, None, 0, 0.0
+    t = time.perf_counter()
+    validation, validated = _validate_shared(shared_nt, root, _validate_shared_file)
+    return triples, validation, validated, time.perf_counter() - t
 
 
 def _partial_rows(root: Path, stem: str) -> Path:
@@ -917,11 +971,11 @@ def _write_shared_part(runs: list[Path], owned: Path, stage: Path, scratch: Path
     _merge_derived_counts(runs, owned, stage, scratch)
 
 
-def _validate_shared(shared_nt: Path, root: Path):
-    """validate.validate_shared of the shared triples' file, its result cached by their content (the shapes are in
-    the graph fingerprint, so in `root`): a rebuild whose changed files add nothing to what files share validates
-    nothing again. Validated in a process of its own (the engine holds the whole shared graph). Returns (the
-    result, 1 when it was computed, else 0)."""
+def _validate_shared(shared_nt: Path, root: Path, check: Callable):
+    """validate.validate_shared of the shared triples' file by `check` (_validate_shared_file), its result cached
+    by their content (the shapes are in the graph fingerprint, so in `root`): a rebuild whose changed files add
+    nothing to what files share validates nothing again. Run in a process of its own (_shared_triples: the engine
+    holds the whole shared graph). Returns (the result, 1 when it was computed, else 0)."""
     from .validate import ValidationResult
 
     h = hashlib.sha256()
@@ -934,7 +988,7 @@ def _validate_shared(shared_nt: Path, root: Path):
         return ValidationResult(data["conforms"], data["report"], data["messages"]), 0
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    result = run_isolated(_validate_shared_file, shared_nt)
+    result = check(shared_nt)
     write_atomic(path, json.dumps({"conforms": result.conforms, "report": result.report,
                                    "messages": result.messages}, ensure_ascii=False), durable=False)
     return result, 1

@@ -238,9 +238,11 @@ def test_no_two_documents_share_an_iri_and_no_iri_depends_on_file_order(tmp_path
     assert whole.conforms, whole.messages[:5]
 
 
-def test_nodes_that_several_files_describe_are_validated_with_all_they_say(tmp_path, monkeypatch):
+@pytest.mark.parametrize("merged", ["auto", "never"])
+def test_nodes_that_several_files_describe_are_validated_with_all_they_say(tmp_path, monkeypatch, merged):
     """Each file alone conforms; two files that give one agency node two different names do not, and the build
-    says so (the fault is made by minting one IRI for every bureau)."""
+    says so (the fault is made by minting one IRI for every bureau) — whether it waits for the validation across
+    files before writing the merged files (auto, at this size) or, writing none, at its end: nothing is published."""
     from kg import rdf
 
     original = rdf.agency_iri
@@ -249,12 +251,14 @@ def test_nodes_that_several_files_describe_are_validated_with_all_they_say(tmp_p
     for name, bureau in (("a", "市教育局"), ("b", "市财政局")):
         (tmp_path / f"{name}.txt").write_text(f"曲靖市推进{name}产教融合的实施方案\n一、任务\n（一）建设实训基地。（{bureau}牵头）\n",
                                               encoding="utf-8")
-    alone = build([tmp_path / "a.txt"], tmp_path / "alone", jobs=1)
+    alone = build([tmp_path / "a.txt"], tmp_path / "alone", jobs=1, merged=merged)
     assert alone.conforms is True and "validate_across_files" in alone.timings
-    both = build(sorted(tmp_path.glob("*.txt")), tmp_path / "both", jobs=1)
+    both = build(sorted(tmp_path.glob("*.txt")), tmp_path / "both", jobs=1, merged=merged)
     assert both.conforms is False
     assert any("skos:prefLabel" in m and "maxCount" in m for m in both.violations), both.violations[:3]
-    assert not (tmp_path / "both" / "graph.ttl").exists()
+    assert not (tmp_path / "both" / "graph.ttl").exists() and not (tmp_path / "both" / "current").exists()
+    assert not list((tmp_path / "both").glob("*.lbug")) and "maxCount" in (tmp_path / "both" / "validation.txt").read_text()
+    assert not list((tmp_path / "both").glob(".cache/graph-*/merged/*/*.nt"))  # the shared triples' file is gone
 
 
 @pytest.mark.parametrize("spill", [False, True])
@@ -796,7 +800,7 @@ def test_a_shared_part_that_cannot_be_linked_is_written_again_in_a_process_of_it
     report = build(paths, out, jobs=1, validate=False, merged="never")
     assert report.shared_merge == "taken from the cache (what files share is unchanged)"
     assert "_write_shared_part" in calls
-    assert not {"_merge_what_files_say", "_merge_derived_counts", "_merge_shared_triples"} & set(calls)
+    assert not {"_merge_what_files_say", "_merge_derived_counts", "_shared_triples"} & set(calls)
     assert not list(out.glob(f"**/{B.OWNED_FILE}"))  # the ownership map's file is not left in the build
     assert read_tables(out).fingerprint() == first
 
@@ -806,7 +810,8 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
     by fresh processes and given back when each ends: the build's own process, which keeps its per-file index to
     the end, must not carry them under its later peaks (issue 11: peak memory). The tables' merge and the
     derived counts' run while the triples are merged and validated, each in a process of its own (none needs
-    another's result; each runs on one core). Same graph as ever (the other tests)."""
+    another's result; each runs on one core) — and the triples go on beside the table parts and the database,
+    collected last. Same graph as ever (the other tests)."""
     import kg.build as B
 
     steps, events, owned = [], [], {}
@@ -842,19 +847,21 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
     report = build(inputs, tmp_path / "out", jobs=1, merged="never")
     merged = [value for name, value in steps if name == "_merge_what_files_say"]
     assert len(merged) == 1
-    # the tables and the derived counts started first, collected after the triples were merged and validated, each
-    # in a process of its own
-    assert events[:6] == [("start", "_merge_derived_counts"), ("start", "_merge_what_files_say"),
-                          ("run", "_merge_shared_triples"), ("run", "_validate_shared_file"),
-                          ("result", "_merge_what_files_say"), ("result", "_merge_derived_counts")]
+    # the triples (merged, then validated, in one process of their own) started first, then the derived counts and
+    # the tables, each in a process of its own; the rows collected, the database loaded, the triples collected last
+    assert events[:6] == [("start", "_shared_triples"), ("start", "_merge_derived_counts"),
+                          ("start", "_merge_what_files_say"), ("result", "_merge_what_files_say"),
+                          ("result", "_merge_derived_counts"), ("run", "_load")]
+    assert events.index(("result", "_shared_triples")) > events.index(("run", "_load"))
     # who owns which node reaches the merge's process as a file the build wrote a file at a time (the map is never
     # made in this process: ~30 MB at 100k files): every file's source and its documents; not left in the build
     assert sorted(set(owned.values())) == list(range(len(inputs)))
     assert len(owned) >= len(inputs) + report.document_count
     assert not list((tmp_path / "out").glob(f"**/{B.OWNED_FILE}"))
     said, sizes = merged[0]
-    [triples] = [value for name, value in steps if name == "_merge_shared_triples"]
+    [(triples, across, validated, _)] = [value for name, value in steps if name == "_shared_triples"]
     assert triples > 0 and report.triples > triples  # the shared triples, counted in the child, are in the total
+    assert across.conforms and validated == 1 and report.conforms
     assert list((tmp_path / "out").glob("**/tables/Agency/shared.parquet"))  # the child wrote the shared part
     # what files say of other files' nodes stays on disk, a file per chunk for the table parts' writers: only a
     # hash per file comes back (at 100k the rows were the largest thing this process held)
@@ -914,6 +921,7 @@ def test_a_change_to_the_extraction_code_makes_again_only_the_graphs_of_files_wh
     extraction code: new extraction code that gives the same records for four files and other records for one
     extracts every file again, then makes one graph — and the build equals a cold build with that code."""
     import kg.build as B
+    import kg.extraction
     from kg.extraction import extract_one
 
     paths = sorted(examples_dir.glob("0*.txt"))
@@ -933,7 +941,7 @@ def test_a_change_to_the_extraction_code_makes_again_only_the_graphs_of_files_wh
         return result
 
     monkeypatch.setattr(B, "extractor_fingerprint", lambda: "other-extraction-code")
-    monkeypatch.setattr(B, "extract_one", other_code)
+    monkeypatch.setattr(kg.extraction, "extract_one", other_code)  # kg.build imports it where files are extracted
     report = build(paths, out, jobs=1, merged="never")
     assert not any(f.cached for f in report.files)  # extracted again: the extraction cache is the new code's
     after = graph_entries()
