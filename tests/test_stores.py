@@ -570,53 +570,6 @@ def test_server_killed_mid_sync_is_one_line_and_a_rerun_completes_it(neo4j_serve
         server.stop()
 
 
-@pytest.mark.parametrize("create_max", [0, 100_000])
-def test_a_patch_inserts_rows_by_create_or_by_copy_alike(built_seeds, tmp_path, monkeypatch, create_max):
-    """A patch inserts a few rows by CREATE and many by COPY (kg.stores.ladybug._insert): either way the database
-    holds what the load's COPY put there — every column, lists and nulls, a relationship type's every pair of
-    labels (IN_JURISDICTION: agencies' and documents'), a relationship type without properties."""
-    import ladybug
-
-    import kg.stores.ladybug as L
-
-    monkeypatch.setattr(L, "CREATE_MAX", create_max)
-    tables = read_tables(built_seeds)
-    shutil.copyfile(built_seeds / "graph.lbug", tmp_path / "graph.lbug")
-
-    def rows(db, query: str) -> list:
-        res = db.execute(query)
-        got = []
-        while res.has_next():  # the database's own ids (_ID, _SRC …) left out: new rows get new ones
-            got.append(json.dumps([{k: v for k, v in x.items() if not k.startswith("_")} if isinstance(x, dict) else x
-                                   for x in res.get_next()], ensure_ascii=False, default=str))
-        return sorted(got)
-
-    rel_query = {name: f"MATCH (a)-[r:{name}]->(b) RETURN a.uri, b.uri, r" for name in ("IN_JURISDICTION",
-                                                                                      "RESPONSIBLE_FOR")}
-    agencies = tables.nodes["Agency"][:4]
-    fresh = [{**row, "uri": row["uri"] + "/copy", "aliases": ["甲", "乙"] if k % 2 else None}
-             for k, row in enumerate(agencies)]
-    db = ladybug.Database(str(tmp_path / "graph.lbug"))
-    conn = ladybug.Connection(db)
-    try:
-        before = {name: rows(conn, q) for name, q in rel_query.items()}
-        assert {r["from_label"] for r in tables.rels["IN_JURISDICTION"]} == {"Agency", "Document"}
-        for name in rel_query:
-            conn.execute(f"MATCH ()-[r:{name}]->() DELETE r")
-            L._insert(conn, "rel", name, tables.rels[name])
-            assert rows(conn, rel_query[name]) == before[name], name
-        L._insert(conn, "node", "Agency", fresh)
-        got = conn.execute("MATCH (n:Agency) WHERE n.uri ENDS WITH '/copy' RETURN n ORDER BY n.uri")
-        stored = []
-        while got.has_next():
-            stored.append({k: v for k, v in got.get_next()[0].items() if not k.startswith("_")})
-        assert stored == sorted(({c: row.get(c) for c, _ in L.NODE_SCHEMA["Agency"]} for row in fresh),
-                                key=lambda r: r["uri"])
-    finally:
-        conn.close()
-        db.close()
-
-
 def test_the_delta_of_two_builds_parts_tells_rows_gone_changed_and_new(tmp_path):
     """kg.projection.table_delta, which the patch applies: per table, the keys gone, the rows written (changed or
     new, as dicts of every column) and which of them changed; a derived table whose part differs is replaced

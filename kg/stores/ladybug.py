@@ -114,10 +114,10 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
                 _with_frame(conn, f"LOAD FROM rows_ MATCH (n_:{name} {{uri: c_uri}}) SET {sets}",
                             _frame(update, kind, name))
             if insert:
-                _insert(conn, kind, name, insert)
+                _copy(conn, kind, name, rows_=_frame(insert, kind, name, ""))
         for (kind, name), rows in delta.written.items():
             if kind == "rel":
-                _insert(conn, kind, name, rows)
+                _copy(conn, kind, name, rows_=_frame(rows, kind, name, ""))
         for name in sorted(delta.replaced):  # after the nodes: a new agency is in the counts of the pairs it shares
             _copy(conn, "rel", name, tables)
         touched = {name for _, name in list(delta.removed) + list(delta.written)} | delta.replaced
@@ -137,9 +137,6 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
     return out / DB_NAME
 
 
-CREATE_MAX = 2_000  # rows a patch inserts with CREATE; more are copied (COPY)
-
-
 def _frame(rows: list[dict], kind: str, name: str, prefix: str = "c_"):
     """Rows of a table as the Arrow table a query reads (LOAD FROM rows_), each column named prefix + column."""
     import pyarrow as pa
@@ -148,25 +145,6 @@ def _frame(rows: list[dict], kind: str, name: str, prefix: str = "c_"):
 
     return pa.table({prefix + f.name: pa.array([r.get(f.name) for r in rows], type=f.type)
                      for f in table_schema(kind, name)})
-
-
-def _insert(conn, kind: str, name: str, rows: list[dict]) -> None:
-    """Insert a patch's new rows of one table: a few by CREATE — at 10k a COPY of a handful of rows into a large
-    relationship table took 1.2–1.4 s (it wrote out what the patch had logged), CREATE ~0.02 s — many by COPY."""
-    if len(rows) > CREATE_MAX:
-        _copy(conn, kind, name, rows_=_frame(rows, kind, name, ""))
-        return
-    if kind == "node":
-        props = ", ".join(f"{_q(c)}: c_{c}" for c, _ in NODE_SCHEMA[name])
-        _with_frame(conn, f"LOAD FROM rows_ CREATE (n_:{name} {{{props}}})", _frame(rows, kind, name))
-        return
-    pairs, cols = REL_SCHEMA[name]
-    props = " {" + ", ".join(f"{_q(c)}: c_{c}" for c, _ in cols) + "}" if cols else ""
-    for a, b in pairs:
-        mine = [r for r in rows if len(pairs) == 1 or (r.get("from_label"), r.get("to_label")) == (a, b)]
-        if mine:
-            _with_frame(conn, f"LOAD FROM rows_ MATCH (x_:{a} {{uri: c_from}}) MATCH (y_:{b} {{uri: c_to}}) "
-                              f"CREATE (x_)-[:{name}{props}]->(y_)", _frame(mine, kind, name))
 
 
 def _close(db, conn, out: Path, tmp: Path, ok: bool) -> None:
