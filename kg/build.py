@@ -630,29 +630,26 @@ def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key:
     end: when the validation across files fails, the report says so and the stage is discarded (kg.build.build)."""
     from .stores.ladybug import DB_NAME
 
-    settled: list[bool] = []
-
     def across_files() -> bool:
-        """The shared triples settled and counted (once); False when they fail the shapes (the report and the
-        validation files say why)."""
-        if settled:
-            return settled[0]
+        """The shared triples settled and counted (called once); False when they fail the shapes (the report and
+        the validation files say why)."""
         if merge.triples_step is not None:
             t = time.perf_counter()
             settle_triples(merge, root, key)
             report.timings["shared_triples_wait"] = time.perf_counter() - t
         report.triples = merge.triples + sum(g.own_triples for g in graphs)
-        settled.append(True)
-        if validate:  # what no single file shows: the nodes several files describe, with all they say of them
-            report.timings["validate_across_files"] = merge.validate_seconds
-            report.validated += merge.validated
-            across = merge.validation
-            if not across.conforms:
-                report.conforms, settled[0] = False, False
-                report.violations = across.messages
-                write_atomic(out / "validation.txt", "\n".join(across.messages) + "\n")
-                write_atomic(out / "validation.ttl", across.report)
-        return settled[0]
+        if not validate:
+            return True
+        # what no single file shows: the nodes several files describe, with all they say of them
+        report.timings["validate_across_files"] = merge.validate_seconds
+        report.validated += merge.validated
+        across = merge.validation
+        if not across.conforms:
+            report.conforms = False
+            report.violations = across.messages
+            write_atomic(out / "validation.txt", "\n".join(across.messages) + "\n")
+            write_atomic(out / "validation.ttl", across.report)
+        return across.conforms
 
     t3 = time.perf_counter()
     if write_merged_files and not across_files():
@@ -696,7 +693,8 @@ def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key:
     report.overview_key, report.overview = overview or run_isolated(_overview, out, stage, overview_nodes)
     report.timings["overview"] = time.perf_counter() - t6
     report.outputs += [DB_NAME, "overview.html"]
-    across_files()  # (it caches the merge's figures, `said` with them)
+    if not write_merged_files:  # (settling caches the merge's figures, `said` with them)
+        across_files()
     merge.said = {}
     return report
 

@@ -172,6 +172,7 @@ def update_shared(runs: list[Path], changed: list[tuple[Path, Path]], owner: Cal
     every = _Runs(runs)
     notes = _Pending(before, sizes, members)
     final: dict[str, object] = {}  # the new shared rows of the tables the derived counts read
+    agencies_before = old_table("node", "Agency")  # their names: which touched agencies were renamed
     with TableWriter(stage, SHARED_PART) as writer:
         try:
             for kind, name in TABLES:
@@ -182,17 +183,19 @@ def update_shared(runs: list[Path], changed: list[tuple[Path, Path]], owner: Cal
                     keys |= {(i,) for i, _ in touched[USED]}
                 if keys:
                     fresh = _merged_rows(every, kind, name, keys, owner, notes)
-                    table = _spliced(old_table(kind, name), kind, name, keys, fresh)
+                    was = agencies_before if name == "Agency" else old_table(kind, name)
+                    table = _spliced(was, kind, name, keys, fresh)
                     if table is not None and table.num_rows:
                         writer.add_table(kind, name, table)
                 else:  # the previous part's file, linked (read only when the derived counts need its rows)
                     was = previous / TABLES_DIR / table_dir(kind, name) / f"{SHARED_PART}.parquet"
                     if was.exists():
                         _link(was, writer.path(kind, name))
-                    table = old_table(kind, name) if (kind, name) in SEATS else None
+                    table = (agencies_before if name == "Agency" else
+                             old_table(kind, name) if (kind, name) in SEATS else None)
                 if (kind, name) in SEATS:  # what the derived counts read of the tables
                     final[name] = table
-            _update_derived(every, touched, final, old_table, writer)
+            _update_derived(every, touched, final, agencies_before, old_table, writer)
         finally:
             every.close()
     return notes.write(pending, said)
@@ -248,8 +251,10 @@ def _spliced(table, kind: str, name: str, keys: set[tuple], fresh: list[dict]):
     return joined.sort_by([(c, "ascending") for c in _key_columns(kind)])
 
 
-def _update_derived(every: _Runs, touched: list[set], final: dict, old_table: Callable, writer: TableWriter) -> None:
-    """LEADS_ON, SHARES_TASKS and USED_ON after the touched counts, names and seats (merge_derived's rules)."""
+def _update_derived(every: _Runs, touched: list[set], final: dict, before, old_table: Callable,
+                    writer: TableWriter) -> None:
+    """LEADS_ON, SHARES_TASKS and USED_ON after the touched counts, names and seats (merge_derived's rules);
+    `before`: the previous shared Agency rows (which touched agencies were renamed)."""
     import pyarrow.compute as pc
 
     def column(table, name: str) -> list:
@@ -257,7 +262,6 @@ def _update_derived(every: _Runs, touched: list[set], final: dict, old_table: Ca
 
     agencies = final["Agency"]
     name = dict(zip(column(agencies, "uri"), (n or "" for n in column(agencies, "name"))))
-    before = old_table("node", "Agency")
     was = dict(zip(column(before, "uri"), (n or "" for n in column(before, "name"))))
     topics = set(column(final["Topic"], "uri"))
     touched_agencies = {key[0] for key in touched[FIRST_TABLE + TABLES.index(("node", "Agency"))]}

@@ -139,12 +139,10 @@ def patch(previous: Path, delta, tables: Path, out: Path, expected: dict[str, in
 
 def _frame(rows: list[dict], kind: str, name: str, prefix: str = "c_"):
     """Rows of a table as the Arrow table a query reads (LOAD FROM rows_), each column named prefix + column."""
-    import pyarrow as pa
+    from ..projection import rows_table
 
-    from ..projection import table_schema
-
-    return pa.table({prefix + f.name: pa.array([r.get(f.name) for r in rows], type=f.type)
-                     for f in table_schema(kind, name)})
+    table = rows_table(kind, name, rows)
+    return table.rename_columns([prefix + c for c in table.column_names])
 
 
 def _close(db, conn, out: Path, tmp: Path, ok: bool) -> None:
