@@ -317,9 +317,9 @@ def shared_lines(folder: Path) -> list[str]:
 
 @lru_cache(maxsize=1)
 def merge_code() -> str:
-    """A hash of the code that makes and merges the partials (this module, kg.shared); the rest it uses is in the
-    graph cache's fingerprint. Partials and merges made by other code are not reused: a merge taken from the cache
-    links the build in place's shared table part."""
+    """A hash of the code that makes and merges the partials (this module, kg.shared, kg.shared_delta); the rest it
+    uses is in the graph cache's fingerprint. Partials and merges made by other code are not reused: a merge taken
+    from the cache links the build in place's shared table part."""
     from . import shared, shared_delta
 
     h = hashlib.sha256()

@@ -315,8 +315,8 @@ def _leads(every: _Runs, counts: set[tuple], agents: set[str], seats: Callable, 
     tasks = every.sums(LED_ON, counts)
     seat = seats(agents | {a for a, _ in counts})
     rows = {(r["from"], r["to"]): r for r in again if (r["from"], r["to"]) not in counts}
-    for (a, t), r in rows.items():
-        if a in seat or a in agents:
+    for (a, t), r in rows.items():  # their seat may have changed (ranks: rank_leads, below)
+        if a in agents:
             rows[(a, t)] = leads_on_row(a, t, r["tasks"], seat.get(a))
     for (a, t) in counts:
         if tasks.get((a, t)):

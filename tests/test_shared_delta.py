@@ -7,8 +7,9 @@ import random
 import shutil
 from collections import Counter
 
-from kg.build import _graph_root, build
-from kg.projection import NODE_SCHEMA, REL_SCHEMA, PropertyGraph, Tally
+from kg.build import _graph_root, _merge_path, _pending_dir, build
+from kg.parts import TABLES_STATE
+from kg.projection import NODE_SCHEMA, REL_SCHEMA, SHARED_PART, PropertyGraph, Tally
 from kg.publish import current_build
 
 UPDATED = "1 changed, updated in place"
@@ -46,11 +47,10 @@ def test_a_run_looks_keys_up_in_the_frames_that_can_hold_them(tmp_path, monkeypa
 def _merge_outputs(out):
     """The build in place's shared table part (bytes per table) and its merge's pending rows, hashes and sizes."""
     build_folder = current_build(out)
-    tables = {p.parent.name: p.read_bytes() for p in (build_folder / "tables").glob("*/shared.parquet")}
-    key = json.loads((build_folder / ".tables-state.json").read_text("utf-8"))["shared"]
-    merge = pickle.loads((_graph_root(out) / "merged" / key[:2] / f"{key}.pickle").read_bytes())
-    pending = {p.name: pickle.loads(p.read_bytes())
-               for p in (_graph_root(out) / "merged" / key[:2] / f"{key}.pending").glob("*.pickle")}
+    tables = {p.parent.name: p.read_bytes() for p in (build_folder / "tables").glob(f"*/{SHARED_PART}.parquet")}
+    key = json.loads((build_folder / TABLES_STATE).read_text("utf-8"))[SHARED_PART]
+    merge = pickle.loads(_merge_path(_graph_root(out), key).read_bytes())
+    pending = {p.name: pickle.loads(p.read_bytes()) for p in _pending_dir(_graph_root(out), key).glob("*.pickle")}
     return tables, pending, merge.said, merge.pending_sizes
 
 
