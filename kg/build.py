@@ -24,7 +24,7 @@ from loaders.records import Document
 from loaders.serialize import documents_from_data, documents_to_data
 
 from .identity import DocumentKey, Owners, document_keys
-from .isolated import run_isolated, start_isolated
+from .isolated import Ready, run_isolated, start_isolated
 from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, concat_reusing, link_parts,
                     merge_key, own_chunk_files, owners_key, partial_paths, patch_database, write_lines, write_merged,
                     write_table_parts)
@@ -34,6 +34,10 @@ from .spool import Column, Spool
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
 OVERVIEW_TITLE = "policykg — overview"
+# what the build's steps in processes of their own import, made by Ready interpreters started with the build (pandas:
+# pyarrow imports it at its first conversion of Python values, 0.25 s)
+STEP_MODULES = ("kg.build", "kg.shared", "kg.shared_delta", "kg.projection", "kg.parts", "kg.validate",
+                "kg.stores.ladybug", "pyarrow.parquet", "pyarrow.compute", "ladybug", "pandas")
 
 
 class KeyLog(Spool):
@@ -509,9 +513,12 @@ def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = Tr
     with FolderLock(out):
         stage = new_stage(out)
         executor = open_executor(engine, jobs, scheduler, shared_folder=out)
+        ready = Ready(STEP_MODULES, 0)  # interpreters for the steps in processes of their own (_build starts them)
         try:
-            report = _build(paths, out, stage, jobs, validate, max_mb, progress, executor, merged, overview_nodes)
+            report = _build(paths, out, stage, jobs, validate, max_mb, progress, executor, ready, merged,
+                            overview_nodes)
         finally:
+            ready.close()
             executor.close()
         inputs_failed = bool(report.files) and len(report.failed) == len(report.files)
         previous = current_build(out)
@@ -527,9 +534,10 @@ def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = Tr
 
 
 def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool, max_mb: float,
-           progress: Callable[[int], None] | None, executor: Executor, merged: str = "auto",
+           progress: Callable[[int], None] | None, executor: Executor, ready: Ready, merged: str = "auto",
            overview_nodes: int = OVERVIEW_NODES) -> BuildReport:
-    """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`."""
+    """Extract and graph every file (cache in `out`), writing the build's outputs into `stage`; the steps in
+    processes of their own run in `ready`'s interpreters while it has some."""
     import pyoxigraph as ox
 
     from .rdf import GraphWriter, serialize
@@ -602,7 +610,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
         anew = sum(not path.exists() for path, _ in partials.values())
         with _owned_file(stage, names, graphs) as owned:
             merge = _merge_shared(out, root, key, owners, head_graphs, partials, graphs, owned, executor, validate,
-                                  stage)
+                                  stage, ready)
         how = (f"{len(merge.updated)} changed, updated in place" if merge.updated is not None else
                f"merged from {len(partials)} partials")
         report.shared_merge = f"{how} ({anew} made anew)"
@@ -613,7 +621,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     report.timings["merge_shared"] = time.perf_counter() - t_shared
     try:
         return _write_outputs(report, out, stage, root, key, merge, names, graphs, partials, head_nq,
-                              write_merged_files, validate, executor, overview_nodes)
+                              write_merged_files, validate, executor, ready, overview_nodes)
     finally:
         if merge.triples_step is not None:  # the build stopped before it needed them: not wanted
             merge.triples_step.close()
@@ -623,7 +631,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
 def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key: str, merge: SharedMerge, names,
                    graphs, partials: dict, head_nq: bytes, write_merged_files: bool, validate: bool, executor,
-                   overview_nodes: int) -> BuildReport:
+                   ready: Ready, overview_nodes: int) -> BuildReport:
     """The build's outputs into `stage` once what files share is merged: the graph parts (and the merged files),
     documents.jsonl, the table parts, the database and the overview — while the shared triples are merged and
     validated in their own process (settle_triples), which the build waits for before the merged files, or at the
@@ -671,7 +679,7 @@ def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key:
     def write_shared() -> None:  # the merge came from the cache, but its table part cannot be linked
         runs = [rows for _, rows in chunk_partials(partials, graphs, executor)]
         with _owned_file(stage, names, graphs) as owned:  # in a process of its own, as the merge it repeats
-            run_isolated(_write_shared_part, runs, owned, stage, root)
+            run_isolated(_write_shared_part, runs, owned, stage, root, ready=ready)
 
     tables_written, rewritten = write_table_parts(stage, out, names, graphs, merge.said, _pending_dir(root, key),
                                                   key, None if merge.written else write_shared, graph_fingerprint(),
@@ -682,7 +690,7 @@ def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key:
     # the database, then the overview when it must be drawn from it, each in a process of its own: their buffer
     # pools and what they read are not added to this process's peak, nor to each other's (at 100k the load peaked
     # at 1.3 GB and the overview at 1.7 GB alone, 2.05 GB in one process), and are given back when each ends
-    loaded = run_isolated(_load, out, stage, rewritten, overview_nodes)
+    loaded = run_isolated(_load, out, stage, rewritten, overview_nodes, ready=ready)
     if loaded[2]:  # the patch failed: the load, in a new process (not on top of the patch's memory)
         failed = loaded
         loaded = run_isolated(_load, out, stage, None, overview_nodes, loaded[1])
@@ -690,7 +698,8 @@ def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key:
     report.patched_rows, report.database, _, overview, seconds, (report.nodes, report.relationships) = loaded
     report.timings.update(seconds)
     t6 = time.perf_counter()
-    report.overview_key, report.overview = overview or run_isolated(_overview, out, stage, overview_nodes)
+    report.overview_key, report.overview = overview or run_isolated(_overview, out, stage, overview_nodes,
+                                                                    ready=ready)
     report.timings["overview"] = time.perf_counter() - t6
     report.outputs += [DB_NAME, "overview.html"]
     if not write_merged_files:  # (settling caches the merge's figures, `said` with them)
@@ -784,7 +793,7 @@ def _cached_merge(out: Path, root: Path, key: str, validate: bool) -> SharedMerg
 
 
 def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, partials: dict, graphs: list[FileGraph],
-                  owned: Path, executor, validate: bool, stage: Path) -> SharedMerge:
+                  owned: Path, executor, validate: bool, stage: Path, ready: Ready) -> SharedMerge:
     """Merge the chunk partials, out of core: the shared triples (after the ontology, vocabularies and build), each
     once, into a file — merged k-way from the partials' sorted line files — validated together (the result cached
     by their content); the shared rows and derived counts into the shared table part in `stage` (kg.shared), or,
@@ -807,12 +816,12 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
     # the triples merged and validated in a process of their own, collected by the build when it needs them
     # (settle_triples): the rows' steps, the table parts and the database go on meanwhile
     triples_step = start_isolated(_shared_triples, [lines for lines, _ in runs], head, shared_nt,
-                                  root if validate else None)
+                                  root if validate else None, ready=ready)
     steps: list = []  # the rows' steps; the last gives what files say of other files' nodes (hashes, sizes)
 
     def whole() -> None:  # the derived counts' merge and the tables', beside each other
-        steps.append(start_isolated(_merge_derived_counts, row_runs, owned, stage, root))
-        steps.append(start_isolated(_merge_what_files_say, row_runs, owned, stage, members, pending))
+        steps.append(start_isolated(_merge_derived_counts, row_runs, owned, stage, root, ready=ready))
+        steps.append(start_isolated(_merge_what_files_say, row_runs, owned, stage, members, pending, ready=ready))
 
     updated = None
     try:
@@ -823,8 +832,9 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
             olds = [(_partial_rows(root, before.partials[c]), runs[list(partials).index(c)][1]) for c in changed]
             steps.append(start_isolated(_update_what_files_share, row_runs, olds, owned, previous, stage, members,
                                         _pending_dir(root, before_key), pending, before.said,
-                                        before.pending_sizes))
+                                        before.pending_sizes, ready=ready))
             updated = changed
+        ready.add(1)  # the database's step, next: its imports made while the rows are merged
         got = steps[-1].result()
         if got is None:  # a Topic or Jurisdiction row changed: the whole merge after all
             steps.pop().close()

@@ -786,13 +786,13 @@ def test_a_shared_part_that_cannot_be_linked_is_written_again_in_a_process_of_it
     first = read_tables(out).fingerprint()
     calls, real, real_start = [], B.run_isolated, B.start_isolated
 
-    def spy(func, *args):
+    def spy(func, *args, **kw):
         calls.append(func.__name__)
-        return real(func, *args)
+        return real(func, *args, **kw)
 
-    def spy_start(func, *args):
+    def spy_start(func, *args, **kw):
         calls.append(func.__name__)
-        return real_start(func, *args)
+        return real_start(func, *args, **kw)
 
     monkeypatch.setattr(B, "run_isolated", spy)
     monkeypatch.setattr(B, "start_isolated", spy_start)
@@ -817,17 +817,17 @@ def test_what_files_share_is_merged_in_a_process_of_its_own(tmp_path, examples_d
     steps, events, owned = [], [], {}
     real, real_start = B.run_isolated, B.start_isolated
 
-    def spy(func, *args):
+    def spy(func, *args, **kw):
         events.append(("run", func.__name__))
-        value = real(func, *args)
+        value = real(func, *args, **kw)
         steps.append((func.__name__, value))
         return value
 
-    def spy_start(func, *args):
+    def spy_start(func, *args, **kw):
         if func.__name__ == "_merge_what_files_say":
             owned.update(B._read_owned(args[1]))
         events.append(("start", func.__name__))
-        step = real_start(func, *args)
+        step = real_start(func, *args, **kw)
         collect = step.result
 
         def result():
@@ -900,9 +900,9 @@ def test_the_database_and_the_overview_are_made_in_processes_of_their_own(tmp_pa
     steps = []
     real = B.run_isolated
 
-    def spy(func, *args):
+    def spy(func, *args, **kw):
         steps.append(func.__name__)
-        return real(func, *args)
+        return real(func, *args, **kw)
 
     monkeypatch.setattr(B, "run_isolated", spy)
     files, out = sorted(examples_dir.glob("0*.txt")), tmp_path / "out"
