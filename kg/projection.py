@@ -856,9 +856,12 @@ class TableDelta:
 def table_delta(old: list, new: list) -> TableDelta:
     """The delta from the parts `old` to the parts `new` (Parquet files of one build and the next: a part is
     tables/<table>/<part>.parquet, and the same part names are on both sides, so a row that moved between them is
-    seen as changed, not gone and new). A part whose file is byte-identical on both sides is not read."""
+    seen as changed, not gone and new). A part whose file is byte-identical on both sides is not read; the others
+    are compared in Arrow, column by column (at 10k the shared part's 30k agencies and their places, read into
+    Python to compare, took ~0.7 s of a patch), and only the rows written become dicts."""
     import filecmp
 
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     def key(path) -> tuple[str, str]:
@@ -868,17 +871,11 @@ def table_delta(old: list, new: list) -> TableDelta:
     same = {k for k in set(before) & set(after) if filecmp.cmp(before[k], after[k], shallow=False)}
     delta = TableDelta()
 
-    def load(paths: dict, folder: str, kind: str, names: list[str]) -> dict:
-        """key → the row's values (a tuple in the schema's order; compared as tuples, made dicts when written)."""
-        rows: dict = {}
-        for (f, _), path in sorted(paths.items()):
-            if f != folder or (f, path.name) in same:
-                continue
-            # ParquetFile, not read_table: that imports pandas (0.34 s)
-            columns = pq.ParquetFile(path).read(columns=names).to_pydict()
-            keys = columns["uri"] if kind == "node" else zip(columns["from"], columns["to"])
-            rows.update(zip(keys, zip(*columns.values())))
-        return rows
+    def load(paths: dict, folder: str, schema) -> pa.Table:
+        # ParquetFile, not read_table: that imports pandas (0.34 s)
+        parts = [pq.ParquetFile(path).read(columns=schema.names) for (f, _), path in sorted(paths.items())
+                 if f == folder and (f, path.name) not in same]
+        return pa.concat_tables(parts).combine_chunks() if parts else schema.empty_table()
 
     for folder in sorted({f for f, _ in set(before) | set(after)}):
         kind, name = ("rel", folder[4:]) if folder.startswith("rel-") else ("node", folder)
@@ -886,17 +883,69 @@ def table_delta(old: list, new: list) -> TableDelta:
             if any((f, n) not in same for f, n in set(before) | set(after) if f == folder):
                 delta.replaced.add(name)
             continue
-        names = table_schema(kind, name).names
-        was, now = load(before, folder, kind, names), load(after, folder, kind, names)
-        gone = sorted(k for k in was if k not in now)
-        written = [dict(zip(names, now[k])) for k in sorted(now) if was.get(k) != now[k]]
+        schema = table_schema(kind, name)
+        was, now = load(before, folder, schema), load(after, folder, schema)
+        gone, written, changed = _rows_delta(was, now, kind)
         table = (kind, name)
         if gone:
             delta.removed[table] = gone
         if written:
             delta.written[table] = written
-            delta.changed[table] = {k for k in now if k in was and was[k] != now[k]}
+            delta.changed[table] = changed
     return delta
+
+
+def _row_keys(table, kind: str):
+    """A table's rows' keys as one string column: a node's uri; a relationship's from and to, joined by NUL (which
+    no IRI holds, and which sorts below every character: the joined keys sort as the (from, to) pairs)."""
+    import pyarrow.compute as pc
+
+    keys = table["uri"] if kind == "node" else pc.binary_join_element_wise(table["from"], table["to"], "\x00")
+    return keys.combine_chunks()
+
+
+def _rows_delta(was, now, kind: str) -> tuple[list, list[dict], set]:
+    """Between two versions of a table's rows (Arrow tables, one schema, a key once each): the keys gone (sorted),
+    the rows new or changed (dicts, sorted by key) and the keys of those that changed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def keys_of(table) -> list:
+        return table["uri"].to_pylist() if kind == "node" else list(zip(table["from"].to_pylist(),
+                                                                         table["to"].to_pylist()))
+
+    old_keys, new_keys = _row_keys(was, kind), _row_keys(now, kind)
+    kept, stays = pc.is_in(old_keys, value_set=new_keys), pc.is_in(new_keys, value_set=old_keys)
+    gone = keys_of(was.filter(pc.invert(kept)))
+    a, b = was.filter(kept), now.filter(stays)
+    a = a.take(pc.sort_indices(_row_keys(a, kind)))  # both sides' kept rows in one order: row i is one key's
+    b = b.take(pc.sort_indices(_row_keys(b, kind)))
+    differ = None
+    for column in b.column_names:
+        unequal = _unequal(a[column].combine_chunks(), b[column].combine_chunks())
+        differ = unequal if differ is None else pc.or_(differ, unequal)
+    written = pa.concat_tables([b.filter(differ), now.filter(pc.invert(stays))])
+    written = written.take(pc.sort_indices(_row_keys(written, kind)))
+    return sorted(gone), written.to_pylist(), set(keys_of(b.filter(differ)))
+
+
+def _unequal(a, b):
+    """Whether each of two aligned arrays' values differ (Arrow booleans): two nulls are equal; lists are compared
+    by length, then element by element."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_list(a.type):
+        unequal = _unequal(pc.list_value_length(a), pc.list_value_length(b))
+        rows = pc.indices_nonzero(pc.and_(pc.invert(unequal), pc.is_valid(a)))  # both lists there, one length
+        if len(rows):
+            sa, sb = a.take(rows), b.take(rows)
+            parents = pc.list_parent_indices(sa).filter(_unequal(pc.list_flatten(sa), pc.list_flatten(sb)))
+            if len(parents):
+                every = pc.indices_nonzero(pc.or_kleene(pc.is_valid(a), pa.scalar(True)))
+                unequal = pc.or_(unequal, pc.is_in(every, value_set=rows.take(pc.unique(parents))))
+        return unequal
+    return pc.or_(pc.fill_null(pc.not_equal(a, b), False), pc.not_equal(pc.is_valid(a), pc.is_valid(b)))
 
 
 def read_tables(out) -> PropertyGraph:
