@@ -16,6 +16,8 @@ from typing import Protocol
 Progress = Callable[[int], None] | None
 ENGINES = ("process", "dask")
 IN_FLIGHT = 4  # batches of work sent per worker and not yet taken back: all an executor holds of a stream of work
+FLUSH = object()  # in a stream of tasks: send the batch begun so far, the next task may be far off (batches)
+FLUSH_AFTER = 64  # entries settled in line after a task before map_settling sends that task's batch
 
 
 class ExecutorError(Exception):
@@ -27,7 +29,8 @@ class Executor(Protocol):
     (a generator): it is read as workers free up, so at most IN_FLIGHT batches per worker are held at once, never
     every task; `total` (the stream's length or a bound on it, when it has no len) sizes the batches. `keep`, when
     given, is applied here to each result as it arrives, in argument order, and its value kept instead: what the
-    caller holds of a result is never the raw form of every result at once (a cold build's per-file summaries)."""
+    caller holds of a result is never the raw form of every result at once (a cold build's per-file summaries).
+    FLUSH in `args` is no task: it sends the batch begun so far."""
 
     def map(self, func: Callable, args: Iterable, progress: Progress, lost: Callable,
             keep: Callable | None = None, total: int | None = None) -> list: ...
@@ -51,7 +54,7 @@ class LocalProcesses:
         head = list(islice(stream, 1))
         if self.jobs > 1 and head:
             return pool_map(func, chain(head, stream), self.jobs, progress, lost, keep, _total(args, total))
-        results = track(map(func, chain(head, stream)), progress)
+        results = track(map(func, (arg for arg in chain(head, stream) if arg is not FLUSH)), progress)
         return list(map(keep, results) if keep else results)
 
     def close(self) -> None:
@@ -260,8 +263,19 @@ def _alone(func, arg, lost: Callable):
 
 
 def batches(items: Iterator, size: int) -> Iterator[list]:
-    """Lists of `size` items read from a stream (the last one shorter)."""
-    while batch := list(islice(items, size)):
+    """Lists of `size` items read from a stream (the last one shorter, and one cut short by FLUSH)."""
+    batch: list = []
+    for item in items:
+        if item is FLUSH:
+            if batch:
+                yield batch
+                batch = []
+            continue
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 
@@ -336,14 +350,21 @@ def map_settling(executor: Executor, func: Callable, entries: Iterable, settle: 
     waiting: deque = deque()  # (place in out, context) of each task sent, in order: results come back so
 
     def tasks() -> Iterator:
+        since = -1  # entries settled in line since a task went into a batch not yet sent (-1: none did)
         for entry in entries:
             if isinstance(entry, Done):
                 out.append(entry.value)
                 if progress:
                     progress(1)
+                if since >= 0:
+                    since += 1
+                    if since == FLUSH_AFTER:  # tasks are sparse (a rebuild): send it now, not when a batch fills
+                        since = -1  # or the stream ends (a changed file's extraction waited for the 10k checks)
+                        yield FLUSH
                 continue
             task, context = entry
             waiting.append((reserve(), context))
+            since = 0
             yield task
 
     def keep(result) -> None:

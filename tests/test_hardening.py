@@ -443,6 +443,41 @@ def test_entries_settled_where_they_are_read_keep_their_place_among_the_tasks_re
     assert got == ["kept", ("a", 2), ("b", 3)]
 
 
+def _touch(path: str) -> str:
+    Path(path).write_text("ran")
+    return path
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_lone_task_among_settled_entries_is_sent_without_waiting_for_its_batch_to_fill(tmp_path, jobs):
+    """A rebuild's stream is mostly cache hits with a changed file somewhere: its task must go to a worker while
+    the rest is still checked, not when a batch of 64 fills or the stream ends (at 10k a changed file's extraction
+    started only after the 10,000 checks, ~1 s later). The entries after the task wait (at most a minute) for
+    the task's file: they see it only when the task ran meanwhile. In a batch with other tasks, as before."""
+    from kg.executors import FLUSH, FLUSH_AFTER, Done, LocalProcesses, batches, map_settling
+
+    marker = str(tmp_path / "ran")
+    seen = []
+
+    def entries():
+        yield Done("cached 0")
+        yield marker, "changed"
+        for k in range(1, 3 * FLUSH_AFTER):
+            if k == 2 * FLUSH_AFTER:
+                for _ in range(600):
+                    if Path(marker).exists():
+                        break
+                    time.sleep(0.1)
+                seen.append(Path(marker).exists())
+            yield Done(f"cached {k}")
+
+    got = map_settling(LocalProcesses(jobs), _touch, entries(), lambda context, result: context, None,
+                       lost=None, total=10_000)  # as a build gives it: batches of 64
+    assert got[:3] == ["cached 0", "changed", "cached 1"] and len(got) == 3 * FLUSH_AFTER + 1
+    assert seen == [True]
+    assert list(batches(iter([1, 2, FLUSH, 3, FLUSH, FLUSH, 4, 5, 6]), 2)) == [[1, 2], [3], [4, 5], [6]]
+
+
 def test_a_build_hands_its_per_file_work_to_the_executor_as_a_stream(tmp_path, examples_dir, monkeypatch):
     """Extraction and the per-file graphs give the executor a generator, each file read, planned and looked up in
     the cache only as a worker can take it — never a list of every file's task (the same build: the other tests)."""
