@@ -552,6 +552,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
                                    log=log)
         t1 = time.perf_counter()
         report.timings["extract"] = t1 - t0
+        ready.add(1)  # the rows' merge's interpreter, its imports made while the graphs are checked
         ok = array("Q", (k for k, f in enumerate(report.files) if not f.error))  # their places in report.files
 
         def extracted() -> Iterable[FileOutcome]:
@@ -816,7 +817,7 @@ def _merge_shared(out: Path, root: Path, key: str, owners: str, head_graphs, par
     # the triples merged and validated in a process of their own, collected by the build when it needs them
     # (settle_triples): the rows' steps, the table parts and the database go on meanwhile
     triples_step = start_isolated(_shared_triples, [lines for lines, _ in runs], head, shared_nt,
-                                  root if validate else None, ready=ready)
+                                  root if validate else None)
     steps: list = []  # the rows' steps; the last gives what files say of other files' nodes (hashes, sizes)
 
     def whole() -> None:  # the derived counts' merge and the tables', beside each other
