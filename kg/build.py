@@ -139,9 +139,24 @@ class BuildReport:
     shared_merge: str = ""  # how what files share was merged (or taken from the cache)
     overview: str = ""  # whether the overview page was drawn, or taken from the build in place and why
 
+    counted: tuple | None = None  # (failed files, documents, tasks, files from the cache), once the build is over
+
+    def count(self) -> None:
+        """Count the files once the build is over, in one pass: each pass reads every file's outcome back from disk
+        (~40 ms at 10k files), and the report is asked for these counts several times."""
+        failed, documents, tasks, cached = [], 0, 0, 0
+        for f in self.files:
+            if f.error:
+                failed.append(f)
+            elif f.summary is not None:
+                documents += f.summary.documents
+                tasks += f.summary.tasks
+            cached += f.cached
+        self.counted = (failed, documents, tasks, cached)
+
     @property
     def failed(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.error]
+        return self.counted[0] if self.counted else [f for f in self.files if f.error]
 
     @property
     def summaries(self) -> Iterator[FileSummary]:
@@ -149,11 +164,16 @@ class BuildReport:
 
     @property
     def document_count(self) -> int:
-        return sum(s.documents for s in self.summaries)
+        return self.counted[1] if self.counted else sum(s.documents for s in self.summaries)
 
     @property
     def task_count(self) -> int:
-        return sum(s.tasks for s in self.summaries)
+        return self.counted[2] if self.counted else sum(s.tasks for s in self.summaries)
+
+    @property
+    def cached_count(self) -> int:
+        """How many files the extraction cache served."""
+        return self.counted[3] if self.counted else sum(f.cached for f in self.files)
 
 
 @lru_cache(maxsize=1)
@@ -520,6 +540,7 @@ def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = Tr
         finally:
             ready.close()
             executor.close()
+        report.count()
         inputs_failed = bool(report.files) and len(report.failed) == len(report.files)
         previous = current_build(out)
         if report.conforms is False or (inputs_failed and previous is not None):
@@ -1155,7 +1176,7 @@ def write_build_info(report: BuildReport, folder: Path) -> None:
         "python": platform.python_version(),
         "extractor_fingerprint": extractor_fingerprint(),
         "files": len(report.files),
-        "files_from_cache": sum(f.cached for f in report.files),
+        "files_from_cache": report.cached_count,
         "files_failed": [{"file": f.name, "error": f.error} for f in report.failed],
         "documents": report.document_count,
         "warnings": _findings(report),

@@ -162,8 +162,7 @@ def build(
         typer.echo("kg build: graph not written" + ("; the previous build is kept" if report.kept_previous else "")
                    + "; fix the input or rerun with --no-validate", err=True)
         raise typer.Exit(1)
-    cached = sum(f.cached for f in report.files)
-    typer.echo(f"built {out}: {len(report.files)} files ({cached} from cache, {len(report.failed)} failed), "
+    typer.echo(f"built {out}: {len(report.files)} files ({report.cached_count} from cache, {len(report.failed)} failed), "
                f"{report.document_count} documents, {report.task_count} tasks, {report.triples} triples"
                + ("" if no_validate else ", SHACL conforms"), err=True)
     raise typer.Exit(1 if report.failed else 0)
