@@ -133,6 +133,7 @@ class BuildReport:
     relationships: int = 0
     validated: int = 0
     kept_previous: bool = False  # the build in place was kept (the graph failed SHACL, or every input failed)
+    pruned: tuple[list[str], int] = ([], 0)  # the cache folders of other code removed after the build, their bytes
     overview_key: str | None = None  # what the overview shows, hashed: an unchanged selection is not drawn again
     patched_rows: int | None = None  # the database was the previous one patched with this many rows (None: loaded)
     database: str = ""  # how the embedded database was made, and why
@@ -515,14 +516,17 @@ def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool)
 
 def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = True, max_mb: float = 20.0,
           progress: Callable[[int], None] | None = None, engine: str = "process",
-          scheduler: str | None = None, merged: str = "auto", overview_nodes: int = OVERVIEW_NODES) -> BuildReport:
+          scheduler: str | None = None, merged: str = "auto", overview_nodes: int = OVERVIEW_NODES,
+          keep_caches: bool = False) -> BuildReport:
     """Build the knowledge graph of the given files into `out` (see README for the outputs), as a transaction:
     one builder at a time (BuildLocked otherwise); the previous build stays in place until the new one is whole,
     and stays when every input failed. Per-file work runs on `engine` (kg.executors: 'process', or 'dask' on
     the cluster at `scheduler`); the outputs are the same either way. The graph is always written as a folder of
     per-file N-Quads parts (graph/); `merged` says when graph.nq, graph.ttl and graph.jsonld are written too:
     'always', 'never', or 'auto' — while the parts stay under MERGED_AUTO_MB (else `kg export` makes them).
-    The overview page shows every node, or the `overview_nodes` best connected when there are more."""
+    The overview page shows every node, or the `overview_nodes` best connected when there are more. Once the
+    build is in place, the caches of other extraction or graph code are removed (prune_caches) unless
+    `keep_caches`."""
     from .publish import FolderLock, new_stage, swap_in
 
     if merged not in MERGED_CHOICES:
@@ -551,7 +555,30 @@ def build(paths: list[Path | str], out: Path, jobs: int = 0, validate: bool = Tr
         os.sync()  # cache entries (and the graph parts linked to them) were written without a flush each
         staged = sorted({name.split("/")[0] for name in report.outputs} - {"validation.txt", "validation.ttl"})
         swap_in(out, stage, staged + ["build-info.json"])
+        if not keep_caches:
+            report.pruned = prune_caches(out)
     return report
+
+
+def prune_caches(out: Path) -> tuple[list[str], int]:
+    """Remove the cache folders under out/.cache that the current code does not read (extract-* and graph-* named
+    by other fingerprints): each change to the extraction or graph code starts new ones, 4–6 GB at 10k files and
+    ~39 GB at 100k, which nothing reads again unless that code comes back. (the folders' names, their bytes)"""
+    keep = {f"extract-{extractor_fingerprint()}", _graph_root(out).name}
+    removed, freed = [], 0
+    for folder in sorted((out / CACHE_DIR).glob("*-*")):
+        if folder.name in keep or not folder.name.startswith(("extract-", "graph-")) or not folder.is_dir() \
+                or folder.is_symlink():
+            continue
+        for root, _, names in os.walk(folder):
+            for name in names:
+                try:
+                    freed += os.lstat(os.path.join(root, name)).st_size
+                except OSError:
+                    pass
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed, freed
 
 
 def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool, max_mb: float,

@@ -117,6 +117,9 @@ def build(
     overview_nodes: int = typer.Option(1500, "--overview-nodes", min=1,  # kg.build.OVERVIEW_NODES
                                        help="The overview page shows every node, or this many of the best "
                                             "connected when there are more."),
+    keep_caches: bool = typer.Option(False, "--keep-caches",
+                                     help="Keep the caches of earlier extraction or graph code in OUT/.cache "
+                                          "(removed by default once the build is in place: GBs each at scale)."),
 ) -> None:
     """Extract the documents and write the knowledge graph (N-Quads parts per file; Turtle, JSON-LD, N-Quads)."""
     from kg.build import MERGED_CHOICES, build as run_build
@@ -142,7 +145,7 @@ def build(
         with _progress(2 * len(files), "build") as bar:  # each file: extraction, then its graph
             report = run_build(files, out, jobs=jobs, validate=not no_validate, max_mb=max_mb,
                                progress=bar.update, engine=engine, scheduler=scheduler, merged=merged,
-                               overview_nodes=overview_nodes)
+                               overview_nodes=overview_nodes, keep_caches=keep_caches)
     except (BuildLocked, ExecutorError, StepKilled) as err:
         typer.echo(f"kg build: {err}", err=True)
         raise typer.Exit(1)
@@ -162,6 +165,10 @@ def build(
         typer.echo("kg build: graph not written" + ("; the previous build is kept" if report.kept_previous else "")
                    + "; fix the input or rerun with --no-validate", err=True)
         raise typer.Exit(1)
+    removed, freed = report.pruned
+    if removed:
+        typer.echo(f"kg build: removed {len(removed)} cache folder(s) of earlier code ({freed / 1e9:.1f} GB; "
+                   "--keep-caches keeps them)", err=True)
     typer.echo(f"built {out}: {len(report.files)} files ({report.cached_count} from cache, {len(report.failed)} failed), "
                f"{report.document_count} documents, {report.task_count} tasks, {report.triples} triples"
                + ("" if no_validate else ", SHACL conforms"), err=True)
