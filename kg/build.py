@@ -219,9 +219,10 @@ def code_fingerprint() -> str:
     return f"{extractor_fingerprint()}-{graph_fingerprint()}"
 
 
-def _cache_path(out: Path, data: bytes, name: str) -> Path:
-    key = hashlib.sha256(data + b"\0" + os.fsencode(name)).hexdigest()  # one Path, not four (a call per file)
-    return Path(os.path.join(out, CACHE_DIR, f"extract-{extractor_fingerprint()}", key[:2], f"{key}.json"))
+def _cache_path(out: Path, data: bytes, name: str) -> str:
+    """The extraction cache entry of a file's bytes under its name (a string: a rebuild makes one per file)."""
+    key = hashlib.sha256(data + b"\0" + os.fsencode(name)).hexdigest()
+    return os.path.join(out, CACHE_DIR, f"extract-{extractor_fingerprint()}", key[:2], f"{key}.json")
 
 
 def _summary_path(cache: Path) -> Path:
@@ -268,21 +269,28 @@ def _write_entry(cache: Path, records: bytes | None, docs: list[Document], summa
     write_atomic(_summary_path(cache), json.dumps({**summary, "sizes": sizes}, ensure_ascii=False), durable=False)
 
 
-def _cached_summary(cache: Path) -> dict:
-    """The summary_data beside a cache entry (made from the records when missing); ValueError etc. when damaged."""
-    side = _summary_path(cache)
+def _cached_summary(cache: str) -> dict | None:
+    """The summary_data beside the cache entry `cache` (made from the records when missing or not theirs), None
+    when there is no entry; ValueError etc. when damaged. Paths as strings (os, not pathlib): a rebuild asks this
+    of every file."""
+    stem = cache[:-len(".json")]
     try:
-        data = json.loads(side.read_text("utf-8"))
-        if data["sizes"] == {"contract": _contract_path(cache).stat().st_size, "records": cache.stat().st_size} \
-                and isinstance(data.get("records"), str):
+        with open(f"{stem}.summary.json", "rb") as fh:
+            data = json.loads(fh.read().decode("utf-8"))
+        sizes = {"contract": os.stat(f"{stem}.contract.jsonl").st_size, "records": os.stat(cache).st_size}
+        if data["sizes"] == sizes and isinstance(data.get("records"), str):
             del data["sizes"]
             return data
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    records = cache.read_bytes()
+    try:
+        with open(cache, "rb") as fh:
+            records = fh.read()
+    except FileNotFoundError:
+        return None
     docs = documents_from_data(json.loads(records.decode("utf-8")))
     summary = {**summary_data(docs), "records": records_hash(records)}
-    _write_entry(cache, None, docs, summary)
+    _write_entry(Path(cache), None, docs, summary)
     return summary
 
 
@@ -310,15 +318,16 @@ def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float
             cache = _cache_path(out, data, os.path.basename(path))
             del data
             summary = None
-            if cache.exists():
-                try:
-                    summary = FileSummary.logged(_cached_summary(cache), log, memo)
-                except (ValueError, KeyError, TypeError):
-                    pass  # a damaged cache entry is extracted again
+            try:
+                data = _cached_summary(cache)
+                if data is not None:
+                    summary = FileSummary.logged(data, log, memo)
+            except (ValueError, KeyError, TypeError):
+                pass  # a damaged cache entry is extracted again
             if summary is not None:
-                yield Done(FileOutcome(path, summary, cached=True, cache_entry=str(cache)))
+                yield Done(FileOutcome(path, summary, cached=True, cache_entry=cache))
             else:
-                yield (path, max_mb, str(cache)), (path, str(cache))
+                yield (path, max_mb, cache), (path, cache)
 
     def settle(context: tuple[str, str], result) -> FileOutcome:
         (path, cache), (_, summary, error) = context, result
