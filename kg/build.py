@@ -29,7 +29,7 @@ from .parts import (MERGED_AUTO_MB, MERGED_CHOICES, PARTS_DIR, chunk_partials, c
                     merge_key, own_chunk_files, owners_key, partial_paths, patch_database, write_lines, write_merged,
                     write_table_parts)
 from .publish import current_build
-from .spool import Column, Spool
+from .spool import Spool
 
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
@@ -420,7 +420,7 @@ def _graph_one(args) -> tuple[str, dict]:
     return source, meta
 
 
-def _entry_whole(folder: Path, meta: dict) -> bool:
+def _entry_whole(folder: str, meta: dict) -> bool:
     """Whether a graph cache entry's files are all there with the sizes meta.json recorded (and its shared key)."""
     try:
         return "shared_key" in meta and all(os.stat(os.path.join(folder, name)).st_size == size  # per file: no
@@ -462,28 +462,32 @@ def graph_files(files: Sequence[tuple[str, str | Path, FileSummary]], out: Path,
     of files waiting their turn are never all held at once."""
     from .rdf import plan_stream
 
-    root = _graph_root(out)
+    root = os.fspath(_graph_root(out))
     at = array("Q", (summary.at for _, _, summary in files))  # where each file's keys are: 8 bytes a file
-    find = _NameIndex(Column(files, 0))
+    # the names again, as text: the plans and the index read names by place (~2 a file), where reading them
+    # through `files` would unpickle each file's whole record
+    names = Spool.of_text(out, (name for name, _, _ in files))
+    find = _NameIndex(names)
 
     def entries():
-        plans = plan_stream(Column(files, 0), lambda f: log.read(at[f]))
+        plans = plan_stream(names, lambda f: log.read(at[f]))
         for (name, cache_file, summary), plan in zip(files, plans):
             parents = {psrc: files[find(psrc)] for doc_parents in plan.parents for _, psrc, _ in doc_parents}
             parent_caches = {psrc: str(parent[1]) for psrc, parent in parents.items()}
             key = _graph_key(name, summary.records, plan, {psrc: parent[2].records for psrc, parent in parents.items()})
-            folder = root / key[:2] / key
+            folder = os.path.join(root, key[:2], key)  # strings, not Paths: made for every file
             try:
-                meta = json.loads((folder / "meta.json").read_text("utf-8"))
+                with open(os.path.join(folder, "meta.json"), "rb") as fh:
+                    meta = json.loads(fh.read().decode("utf-8"))
             except (OSError, ValueError):
                 meta = None
             whole = isinstance(meta, dict) and _entry_whole(folder, meta)
             if whole and (meta["conforms"] is not None or not validate):
                 yield Done(_file_graph(folder, meta, plan.iris, computed=False))  # a FileGraph, not its meta.json
             else:
-                yield (name, str(cache_file), plan, str(folder), validate, parent_caches), (folder, plan.iris)
+                yield (name, str(cache_file), plan, folder, validate, parent_caches), (folder, plan.iris)
 
-    def settle(context: tuple[Path, tuple[str, ...]], result) -> FileGraph | str:
+    def settle(context: tuple[str, tuple[str, ...]], result) -> FileGraph | str:
         (folder, iris), (_, meta, error) = context, result
         return _file_graph(folder, meta, iris, computed=True) if error is None else error
 
@@ -517,9 +521,9 @@ def _name_hash(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
-def _file_graph(folder: Path, meta: dict, iris: tuple[str, ...], computed: bool) -> FileGraph:
+def _file_graph(folder: str, meta: dict, iris: tuple[str, ...], computed: bool) -> FileGraph:
     """A FileGraph from its cache entry's meta.json: what the build keeps of it (the SHACL report stays on disk)."""
-    return FileGraph(str(folder), meta["conforms"], tuple(meta["messages"]), meta.get("own_triples", 0), computed,
+    return FileGraph(folder, meta["conforms"], tuple(meta["messages"]), meta.get("own_triples", 0), computed,
                      iris, meta["shared_key"])
 
 

@@ -504,25 +504,33 @@ def plan_corpus(files: list[tuple[str, list[DocumentKey]]]) -> list[FilePlan]:
 def plan_stream(sources: list[str], keys_of: Callable[[int], list[DocumentKey]]) -> Iterator[FilePlan]:
     """plan_corpus a file at a time, in file order, for the files `sources` names, whose documents' keys
     keys_of(index) gives (a build reads them back from disk: kg.build.KeyLog). The corpus's index (each document's
-    IRI → its file, the resolver) is made first, in two passes over the keys (three when documents contest an IRI:
-    contested_document_iris); each file's plan (its citations
+    IRI → its file, the resolver) is made first, in one pass over the keys that also counts the IRIs (two more when
+    documents contest an IRI: contested_document_iris, then the index again); each file's plan (its citations
     resolved, the documents its clauses are aligned with) only when asked for, the file's keys read again — so a
     build holds neither every file's keys nor every file's plan."""
-    qualified = contested_document_iris(sources, keys_of)
+    qualified: dict[tuple[int, int], str] = {}
 
     def iris_of(f: int, keys: list[DocumentKey]) -> list[str]:
         return [qualified.get((f, d), key.iri) for d, key in enumerate(keys)]
 
     where: dict[str, int] = {}  # IRI → its file's index (the same string objects as the resolver's values)
+    counts: Counter = Counter()  # each IRI's claimants (the first pass only)
 
     def loaded() -> Iterator[tuple[DocumentKey, str]]:
         for f in range(len(sources)):
             keys = keys_of(f)
             for key, iri in zip(keys, iris_of(f, keys)):
                 where[iri] = f
+                if not qualified:
+                    counts[iri] += 1
                 yield key, iri
 
     resolver = Resolver.of(loaded())
+    qualified.update(contested_document_iris(sources, keys_of, counts))
+    counts.clear()
+    if qualified:  # documents that claimed one IRI, told apart: the index made again with their IRIs
+        where.clear()
+        resolver = Resolver.of(loaded())
 
     @lru_cache(maxsize=256)
     def doc_ids(f: int) -> dict[str, str]:
@@ -542,13 +550,15 @@ def plan_stream(sources: list[str], keys_of: Callable[[int], list[DocumentKey]])
         yield FilePlan(tuple(file_iris), targets, parents)
 
 
-def contested_document_iris(sources: list[str], keys_of: Callable[[int], list[DocumentKey]]) -> dict[
-        tuple[int, int], str]:
+def contested_document_iris(sources: list[str], keys_of: Callable[[int], list[DocumentKey]],
+                            counts: Counter | None = None) -> dict[tuple[int, int], str]:
     """The IRIs of the loaded documents several claim, told apart: (file index, document index) → the IRI it gets
     instead of its own (every other document keeps DocumentKey.iri). Where several documents claim one IRI (two
     files with the same title and place and no 文号, a document saved twice), every claimant gets it qualified by
-    its source file — all of them, so no IRI depends on which file came first."""
-    counts = Counter(key.iri for f in range(len(sources)) for key in keys_of(f))
+    its source file — all of them, so no IRI depends on which file came first. `counts` (each IRI's claimants),
+    when the caller counted them, saves a pass over the keys."""
+    if counts is None:
+        counts = Counter(key.iri for f in range(len(sources)) for key in keys_of(f))
     claims: dict[str, list[tuple[int, int]]] = {iri: [] for iri, n in counts.items() if n > 1}
     del counts
     if not claims:

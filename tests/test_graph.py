@@ -1039,3 +1039,38 @@ def test_the_caches_of_earlier_code_are_removed_once_a_build_is_in_place(tmp_pat
     assert done.returncode == 0, done.stderr
     assert "removed 2 cache folder(s) of earlier code (0.0 GB; --keep-caches keeps them)" in done.stderr
     assert sorted(p.name for p in cache.iterdir()) == sorted(mine + ["notes"])
+
+
+def test_plans_read_each_files_keys_once_for_the_index_and_once_for_its_plan():
+    """kg.rdf.plan_stream reads a file's keys back from disk (kg.build.KeyLog) each time it needs them: the index
+    of the corpus counts the IRIs in its one pass (at 10k a separate counting pass was a quarter of the reads);
+    only when documents contest an IRI are the keys read for the claims and the index again — and every plan is
+    then what it was with a pass of its own."""
+    from kg.identity import DocumentKey
+    from kg.rdf import contested_document_iris, plan_stream
+
+    def key(source, n, iri, title, cites=()):
+        return DocumentKey(f"{source}#{n}", source, iri, None, title, tuple(cites))
+
+    def plans(files):
+        reads = []
+
+        def keys_of(f):
+            reads.append(f)
+            return files[f][1]
+        got = list(plan_stream([name for name, _ in files], keys_of))
+        return got, sorted(reads)
+
+    plain = [("a.txt", [key("a.txt", 0, "doc/a", "甲方案", [(None, "乙意见")])]),
+             ("b.txt", [key("b.txt", 0, "doc/b", "乙意见")]),
+             ("c.txt", [key("c.txt", 0, "doc/c", "丙通知", [(None, "甲方案")])])]
+    got, reads = plans(plain)
+    assert [p.citations for p in got] == [(("doc/b",),), ((),), (("doc/a",),)]
+    assert reads.count(1) == 2 + 1 and reads.count(0) == 2 + 1 and reads.count(2) == 2  # index, plan, cited
+    contested = plain + [("d.txt", [key("d.txt", 0, "doc/b", "乙意见")])]  # the same document saved twice
+    got, reads = plans(contested)
+    assert [p.iris for p in got][1::2] == [("doc/b/in/b.txt",), ("doc/b/in/d.txt",)]
+    assert got[0].citations == ((min("doc/b/in/b.txt", "doc/b/in/d.txt"),),)
+    assert reads.count(2) == 4  # the index, the claims, the index again, its plan
+    assert contested_document_iris([n for n, _ in contested], lambda f: contested[f][1]) == {
+        (1, 0): "doc/b/in/b.txt", (3, 0): "doc/b/in/d.txt"}
