@@ -34,8 +34,8 @@ from .spool import Spool
 CACHE_DIR = ".cache"
 OVERVIEW_NODES = 1500  # the overview page keeps the best-connected nodes beyond this
 OVERVIEW_TITLE = "policykg — overview"
-# what the build's steps in processes of their own import, made by Ready interpreters started with the build (pandas:
-# pyarrow imports it at its first conversion of Python values, 0.25 s)
+# what the build's steps in processes of their own import, made beforehand by Ready interpreters (kg.isolated) that
+# _build starts where a core is idle (pandas: pyarrow imports it at its first conversion of Python values, 0.25 s)
 STEP_MODULES = ("kg.build", "kg.shared", "kg.shared_delta", "kg.projection", "kg.parts", "kg.validate",
                 "kg.stores.ladybug", "pyarrow.parquet", "pyarrow.compute", "ladybug", "pandas")
 
@@ -319,9 +319,9 @@ def extract_all(paths: list[Path | str], out: Path, jobs: int = 0, max_mb: float
             del data
             summary = None
             try:
-                data = _cached_summary(cache)
-                if data is not None:
-                    summary = FileSummary.logged(data, log, memo)
+                found = _cached_summary(cache)
+                if found is not None:
+                    summary = FileSummary.logged(found, log, memo)
             except (ValueError, KeyError, TypeError):
                 pass  # a damaged cache entry is extracted again
             if summary is not None:

@@ -169,7 +169,8 @@ def build(
     if removed:
         typer.echo(f"kg build: removed {len(removed)} cache folder(s) of earlier code ({freed / 1e9:.1f} GB; "
                    "--keep-caches keeps them)", err=True)
-    typer.echo(f"built {out}: {len(report.files)} files ({report.cached_count} from cache, {len(report.failed)} failed), "
+    typer.echo(f"built {out}: {len(report.files)} files ({report.cached_count} from cache, "
+               f"{len(report.failed)} failed), "
                f"{report.document_count} documents, {report.task_count} tasks, {report.triples} triples"
                + ("" if no_validate else ", SHACL conforms"), err=True)
     raise typer.Exit(1 if report.failed else 0)

@@ -929,6 +929,14 @@ def _rows_delta(was, now, kind: str) -> tuple[list, list[dict], set]:
     return sorted(gone), written.to_pylist(), set(keys_of(b.filter(differ)))
 
 
+def _positions(array):
+    """0, 1, … len(array) − 1 as an Arrow array (pyarrow has no arange; pa.array(range(n)) converts Python ints)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.indices_nonzero(pc.or_kleene(pc.is_valid(array), pa.scalar(True)))
+
+
 def _unequal(a, b):
     """Whether each of two aligned arrays' values differ (Arrow booleans): two nulls are equal; lists are compared
     by length, then element by element."""
@@ -942,8 +950,7 @@ def _unequal(a, b):
             sa, sb = a.take(rows), b.take(rows)
             parents = pc.list_parent_indices(sa).filter(_unequal(pc.list_flatten(sa), pc.list_flatten(sb)))
             if len(parents):
-                every = pc.indices_nonzero(pc.or_kleene(pc.is_valid(a), pa.scalar(True)))
-                unequal = pc.or_(unequal, pc.is_in(every, value_set=rows.take(pc.unique(parents))))
+                unequal = pc.or_(unequal, pc.is_in(_positions(a), value_set=rows.take(pc.unique(parents))))
         return unequal
     return pc.or_(pc.fill_null(pc.not_equal(a, b), False), pc.not_equal(pc.is_valid(a), pc.is_valid(b)))
 
