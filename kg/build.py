@@ -225,12 +225,14 @@ def _cache_path(out: Path, data: bytes, name: str) -> str:
     return os.path.join(out, CACHE_DIR, f"extract-{extractor_fingerprint()}", key[:2], f"{key}.json")
 
 
-def _summary_path(cache: Path) -> Path:
-    return cache.with_name(cache.stem + ".summary.json")
+def _summary_path(cache: str | Path) -> str:
+    """The summary beside a cache entry (strings, not Paths: asked for every file of a rebuild)."""
+    return os.fspath(cache)[:-len(".json")] + ".summary.json"
 
 
-def _contract_path(cache: Path) -> Path:
-    return cache.with_name(cache.stem + ".contract.jsonl")
+def _contract_path(cache: str | Path) -> str:
+    """The documents.jsonl lines beside a cache entry."""
+    return os.fspath(cache)[:-len(".json")] + ".contract.jsonl"
 
 
 def _contract_lines(docs: list[Document]) -> bytes:
@@ -264,20 +266,20 @@ def _write_entry(cache: Path, records: bytes | None, docs: list[Document], summa
     """A cache entry: the records, the file's documents.jsonl lines, and last the summary with both files' sizes
     — written without a flush to disk each (write_atomic's `durable`): a reader trusts the entry only when the
     sizes match, so a power cut costs an extraction, never a wrong graph."""
-    sizes = {"contract": write_atomic(_contract_path(cache), _contract_lines(docs), durable=False)}
+    sizes = {"contract": write_atomic(Path(_contract_path(cache)), _contract_lines(docs), durable=False)}
     sizes["records"] = write_atomic(cache, records, durable=False) if records is not None else cache.stat().st_size
-    write_atomic(_summary_path(cache), json.dumps({**summary, "sizes": sizes}, ensure_ascii=False), durable=False)
+    write_atomic(Path(_summary_path(cache)), json.dumps({**summary, "sizes": sizes}, ensure_ascii=False),
+                 durable=False)
 
 
 def _cached_summary(cache: str) -> dict | None:
     """The summary_data beside the cache entry `cache` (made from the records when missing or not theirs), None
     when there is no entry; ValueError etc. when damaged. Paths as strings (os, not pathlib): a rebuild asks this
     of every file."""
-    stem = cache[:-len(".json")]
     try:
-        with open(f"{stem}.summary.json", "rb") as fh:
+        with open(_summary_path(cache), "rb") as fh:
             data = json.loads(fh.read().decode("utf-8"))
-        sizes = {"contract": os.stat(f"{stem}.contract.jsonl").st_size, "records": os.stat(cache).st_size}
+        sizes = {"contract": os.stat(_contract_path(cache)).st_size, "records": os.stat(cache).st_size}
         if data["sizes"] == sizes and isinstance(data.get("records"), str):
             del data["sizes"]
             return data
@@ -665,8 +667,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     partials = partial_paths(root, names, graphs)
     owners = owners_key(names, graphs)
     key = merge_key(partials, owners)
-    parts_mb = sum((g.folder / "graph.nq").stat().st_size for g in graphs) / 1e6
-    write_merged_files = merged == "always" or (merged == "auto" and parts_mb <= MERGED_AUTO_MB)
+    write_merged_files = merged == "always" or (merged == "auto" and not _larger(graphs, MERGED_AUTO_MB))
     merge = None if write_merged_files else _cached_merge(out, root, key, validate)
     if merge is None:
         anew = sum(not path.exists() for path, _ in partials.values())
@@ -732,7 +733,7 @@ def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key:
         write_merged(stage, head_nq, merge.shared_nt, (g.folder / "graph.nq" for g in graphs), own(0), own(1))
         report.outputs += ["graph.ttl", "graph.jsonld", "graph.nq"]
     previous = current_build(out)
-    concat_reusing(stage / "documents.jsonl", (_contract_path(f.cache) for f in report.files if not f.error),
+    concat_reusing(stage / "documents.jsonl", (_contract_path(f.cache_entry) for f in report.files if not f.error),
                    previous / "documents.jsonl" if previous else None)
     report.outputs.append("documents.jsonl")
     report.timings["write"] = time.perf_counter() - t3
@@ -768,6 +769,16 @@ def _write_outputs(report: BuildReport, out: Path, stage: Path, root: Path, key:
         across_files()
     merge.said = {}
     return report
+
+
+def _larger(graphs: Iterable[FileGraph], mb: float) -> bool:
+    """Whether the graph parts' files (graph.nq) come to more than `mb` MB: counted only until they do."""
+    total, limit = 0, mb * 1e6
+    for g in graphs:
+        total += os.stat(os.path.join(g.entry, "graph.nq")).st_size
+        if total > limit:
+            return True
+    return False
 
 
 def _load(out: Path, stage: Path, rewritten: list[str] | None, room: int, patch_failed: str = "") -> tuple[

@@ -96,7 +96,7 @@ def _copy_range(src, dst, start: int, end: int) -> None:
     dst.seek(0, os.SEEK_END)
 
 
-def concat_reusing(path: Path, parts: Iterable[Path], previous: Path | None) -> None:
+def concat_reusing(path: Path, parts: Iterable[str | Path], previous: Path | None) -> None:
     """The parts (files) one after another into `path`, atomically, with an index of them beside it
     (index_path): a part that the `previous` concatenation holds — the same path with the same size; cache entries
     are named by their content — is copied from it, and parts that lie one after another there as one range, so a
@@ -115,9 +115,9 @@ def concat_reusing(path: Path, parts: Iterable[Path], previous: Path | None) -> 
                     _copy_range(src, fh, *run)
                     run.clear()
 
-            for part in parts:
-                hit = old.get(str(part))
-                if hit is not None and part.stat().st_size != hit[1]:
+            for part in map(os.fspath, parts):
+                hit = old.get(part)
+                if hit is not None and os.stat(part).st_size != hit[1]:
                     hit = None
                 if hit is None:
                     flush()
@@ -164,11 +164,11 @@ def link_parts(folder: Path, head_nq: bytes, graphs: Iterable[tuple[str, "FileGr
                 k += 1
                 part = f"{slug(name)}~{k}.nq"
             taken.add(part)
-            target = folder / part
+            source, target = os.path.join(g.entry, "graph.nq"), os.path.join(folder, part)  # strings: per file
             try:
-                os.link(g.folder / "graph.nq", target)
+                os.link(source, target)
             except OSError:  # another file system, or links not allowed: copy
-                shutil.copyfile(g.folder / "graph.nq", target)
+                shutil.copyfile(source, target)
             yield json.dumps({"file": name, "part": part, "documents": list(g.iris)}, ensure_ascii=False).encode()
 
     concat(folder / "parts.json", b"[\n", linked(), b"\n]\n", separator=b",\n")
