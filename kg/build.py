@@ -455,20 +455,21 @@ def _graph_one_guarded(args) -> tuple[str, dict | None, str | None]:
 
 def graph_files(files: Sequence[tuple[str, str | Path, FileSummary]], out: Path, jobs: int, validate: bool,
                 log: KeyLog, progress: Callable[[int], None] | None = None,
-                executor: Executor | None = None) -> Spool[FileGraph | str]:
+                executor: Executor | None = None, names: Sequence[str] | None = None) -> Spool[FileGraph | str]:
     """Phase B over every file (its name, its cache entry, its summary: where `log` has the keys of its
     documents), in parallel on `executor` (default: `jobs` local processes); files whose content key is unchanged
     come from the cache. A file whose graph could not be made (its worker died, its budget ran out) gives its error
     instead; the results are on disk (a Spool in `out`). Each file is planned (kg.rdf.plan_stream, its keys read
     back then) and its cache entry looked up only when the executor can take its task: the keys, plans and tasks
-    of files waiting their turn are never all held at once."""
+    of files waiting their turn are never all held at once. `names`: the files' names, when the caller has them
+    apart (a text spool)."""
     from .rdf import plan_stream
 
     root = os.fspath(_graph_root(out))
     at = array("Q", (summary.at for _, _, summary in files))  # where each file's keys are: 8 bytes a file
-    # the names again, as text: the plans and the index read names by place (~2 a file), where reading them
+    # the names apart, as text: the plans and the index read names by place (~2 a file), where reading them
     # through `files` would unpickle each file's whole record
-    names = Spool.of_text(out, (name for name, _, _ in files))
+    names = names if names is not None else Spool.of_text(out, (name for name, _, _ in files))
     find = _NameIndex(names)
 
     def entries():
@@ -623,7 +624,9 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
 
         files = Spool(stage, ((name, f.cache_entry, f.summary) for name, f in
                               zip(_unique_sources(f.name for f in extracted()), extracted())))
-        made = graph_files(files, out, jobs, validate, log, progress=progress, executor=executor)
+        # the names apart, as text: read by place by the plans, and later by the partials' and table parts' keys
+        names = Spool.of_text(stage, (name for name, _, _ in files))
+        made = graph_files(files, out, jobs, validate, log, progress=progress, executor=executor, names=names)
     finally:
         log.close()
     failed = {i for i, got in enumerate(made) if isinstance(got, str)}
@@ -633,7 +636,7 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
         report.files[ok[i]] = f
     del ok
     if failed:
-        files = Spool(stage, (x for i, x in enumerate(files) if i not in failed))
+        names = Spool.of_text(stage, (x for i, x in enumerate(names) if i not in failed))
         graphs = Spool(stage, (g for i, g in enumerate(made) if i not in failed))
     else:
         graphs = made
@@ -659,9 +662,6 @@ def _build(paths: list[Path], out: Path, stage: Path, jobs: int, validate: bool,
     t_shared = time.perf_counter()
     head_graphs = GraphWriter(__version__).shared_graphs()
     head_nq = serialize((q for g in head_graphs for q in g.quads), ox.RdfFormat.N_QUADS)
-    # the names again, as text: read by index once per file by the partials' and table parts' keys, where reading
-    # them through `files` would unpickle each file's whole record
-    names = Spool.of_text(stage, (name for name, _, _ in files))
     del files
     root = _graph_root(out)
     partials = partial_paths(root, names, graphs)
