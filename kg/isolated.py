@@ -47,11 +47,15 @@ class Ready:
         self.add(count)
 
     def add(self, count: int = 1) -> None:
-        """Start `count` more interpreters."""
+        """Start `count` more interpreters — fewer when the system refuses a process (they only save time: a step
+        without one starts its own, and says so if that fails too)."""
         for _ in range(count):
-            self._waiting.append(subprocess.Popen(
-                [sys.executable, "-m", "kg.isolated", "--ready", json.dumps(sys.path), *self.modules],
-                stdin=subprocess.PIPE))
+            try:
+                self._waiting.append(subprocess.Popen(
+                    [sys.executable, "-m", "kg.isolated", "--ready", json.dumps(sys.path), *self.modules],
+                    stdin=subprocess.PIPE))
+            except OSError:
+                return
 
     def take(self) -> subprocess.Popen | None:
         """A waiting interpreter (the longest started), or None when none is left alive."""

@@ -599,6 +599,28 @@ def test_a_ready_interpreter_runs_one_step_with_its_imports_made_and_those_left_
     assert unused.wait(timeout=30) != 0  # stopped (killed) when the build no longer needs it
 
 
+def test_a_ready_interpreter_the_system_refuses_is_no_error(monkeypatch):
+    """Ready interpreters only save time: when the system refuses a process for one (too many processes), the
+    step starts its own as before."""
+    import subprocess as sp
+
+    import kg.isolated as I
+
+    real = sp.Popen
+
+    def refuse_ready(args, **kw):
+        if "--ready" in args:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real(args, **kw)
+
+    monkeypatch.setattr(I.subprocess, "Popen", refuse_ready)
+    ready = I.Ready(["wave"], 2)
+    assert ready.take() is None
+    imported, pid = I.run_isolated(_imported, "wave", ready=ready)
+    assert not imported and pid != os.getpid()
+    ready.close()
+
+
 def _meet(mine: str, theirs: str) -> bool:
     """Leave the file `mine`, then wait (at most a minute) for `theirs`: True when the other step left it."""
     Path(mine).write_text("here")
