@@ -113,10 +113,6 @@ class FileOutcome:
         """The input file's name, readable (loaders.read.readable_name)."""
         return readable_name(os.path.basename(self.file))
 
-    @property
-    def cache(self) -> Path | None:
-        return Path(self.cache_entry) if self.cache_entry is not None else None
-
 
 @dataclass
 class BuildReport:

@@ -743,7 +743,7 @@ from kg.rdf import plan_corpus
 out = Path(sys.argv[1])
 log = B.KeyLog(out)
 outs = B.extract_all(sorted(Path("examples").glob("*.txt")), out, jobs=1, log=log)
-files = [(o.path.name, o.cache, log.read(o.summary.at)) for o in outs]
+files = [(o.path.name, o.cache_entry, log.read(o.summary.at)) for o in outs]
 keys = [B._graph_one((n, str(c), p, str(out / "g" / n), False, {}))[1]["shared_key"]
         for (n, c, _), p in zip(files, plan_corpus([(n, k) for n, _, k in files]))]
 print(json.dumps(keys))

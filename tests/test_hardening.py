@@ -808,7 +808,7 @@ def test_a_file_whose_graph_cannot_be_made_is_its_own_error_and_the_rest_are_bui
     paths = [ROOT / "examples" / "001_7e316252f085b915.txt", SAMPLE]
     log = KeyLog(tmp_path)
     outcomes = extract_all(paths, tmp_path, jobs=1, log=log)
-    files = [(p.name, o.cache, o.summary) for p, o in zip(paths, outcomes)]
+    files = [(p.name, o.cache_entry, o.summary) for p, o in zip(paths, outcomes)]
     files[0] = (files[0][0], tmp_path / "gone.json", files[0][2])  # its records vanished before phase B
     got = graph_files(files, tmp_path, jobs=2, validate=False, log=log)
     assert isinstance(got[0], str) and "internal error while building this file's graph" in got[0]
