@@ -1,7 +1,15 @@
 """Administrative divisions come from cpca's data plus the documented change table."""
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
 from loaders.divisions import division_table, short_name
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_chains_with_codes():
@@ -33,3 +41,24 @@ def test_later_boundary_changes_apply():
     j = t.jurisdiction(t.resolve("莱城区").code)
     assert (j.city, j.county) == ("济南市", "莱芜区")  # 2019
     assert t.resolve("会理县").name == "会理市"
+
+
+def test_data_read_without_importing_cpca():
+    """cpca's __init__ needs pkg_resources (absent from Python 3.12+ virtual environments) and builds a matcher
+    nothing here uses: its data files are read from the installed package's folder instead."""
+    code = ("import sys\n"
+            "from loaders.divisions import division_table, short_name\n"
+            "t = division_table()\n"
+            "assert t.by_code['530302'].name == '麒麟区', t.by_code['530302']\n"
+            "assert short_name('宁夏回族自治区') == '宁夏'\n"
+            "print(sorted(m for m in ('cpca', 'pkg_resources') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_missing_cpca_is_named(monkeypatch):
+    import loaders.divisions as divisions
+
+    monkeypatch.setattr(divisions, "find_spec", lambda name: None)
+    with pytest.raises(ModuleNotFoundError, match="cpca"):
+        divisions.cpca_resource("adcodes.csv")
