@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import typer
@@ -31,12 +32,22 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _progress(total: int, desc: str):
-    """A tqdm bar on stderr for more than a handful of items, silent when stderr is not a terminal."""
+@lru_cache(maxsize=1)
+def _bar_class():
+    """tqdm without its monitor thread: builds fork worker processes while a bar is open, and a fork taken with
+    a second thread running can hand the child a lock that thread held (Python 3.12+ warns at each fork)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="step", file=sys.stderr,
-                disable=total <= 10 or not sys.stderr.isatty())
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar
+
+
+def _progress(total: int, desc: str, unit: str = "step", disable: bool | None = None):
+    """A tqdm bar on stderr for more than a handful of items, silent when stderr is not a terminal."""
+    return _bar_class()(total=total, desc=desc, unit=unit, file=sys.stderr,
+                        disable=(total <= 10 if disable is None else disable) or not sys.stderr.isatty())
 
 
 @app.command()
@@ -506,11 +517,9 @@ def sync_neo4j(
     except Neo4jError as err:
         typer.echo(f"{prog}: {err}", err=True)
         raise typer.Exit(1)
-    from tqdm import tqdm
-
     total = sum(pg.counts())
     try:
-        with tqdm(total=total, desc="sync", unit="row", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        with _progress(total, "sync", unit="row", disable=False) as bar:
             report = sync(driver, pg, database=database, batch_size=batch_size, prune=prune, progress=bar.update)
     except Neo4jError as err:
         typer.echo(f"{prog}: {err}", err=True)

@@ -83,3 +83,21 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, examples_dir):
     res = run_kg("extract", tmp_path)
     assert res.returncode == 0 and len(res.stdout.splitlines()) == 12
     assert res.stderr == ""  # tqdm writes nothing when stderr is not a terminal
+
+
+def test_progress_bar_starts_no_thread():
+    """Builds fork workers while a bar is open; tqdm's monitor thread would make every fork one taken from a
+    process with two threads (a lock it holds stays held in the child). Plain tqdm, the control, starts one."""
+    code = ("import sys, threading\n"
+            "from tqdm import tqdm\n"
+            "from kg.cli import _progress\n"
+            "def monitors(): return sum(t.name == 'tqdm_monitor' for t in threading.enumerate())\n"
+            "for disable in (True, False):\n"
+            "    with _progress(100, 'x', disable=disable) as bar:\n"
+            "        bar.update(50)\n"
+            "        ours = monitors()\n"
+            "with tqdm(total=100, file=sys.stderr) as bar:\n"
+            "    plain = monitors()\n"
+            "print(ours, plain)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["0", "1"], out.stdout + out.stderr
