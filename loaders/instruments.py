@@ -6,7 +6,6 @@ lexicon's `order`. The code keeps the words that fired and how often, so a resea
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from ontology import VOCAB_DIR
 
 from .records import InstrumentCode
+from .vocab import read_toml
 
 TYPOLOGIES = ("rothwell-zegveld", "mcdonnell-elmore")
 
@@ -39,8 +39,7 @@ class Lexicon:
 @lru_cache(maxsize=1)
 def lexicon(path: Path = VOCAB_DIR / "instrument_lexicon.toml") -> Lexicon:
     """Read the lexicon once per process."""
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    data = read_toml(path)
     out = {}
     for typology in TYPOLOGIES:
         section = data[typology]

@@ -1,13 +1,17 @@
 """The SKOS vocabularies and word lists under ontology/vocab, read once into lookup tables."""
 from __future__ import annotations
 
-import tomllib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ontology import VOCAB_DIR
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (a dependency there)
+    import tomli as tomllib
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 PK = "https://w3id.org/policykg/ontology#"
@@ -156,6 +160,11 @@ def vocabulary(vocab_dir: Path = VOCAB_DIR) -> Vocabulary:
             vocab.by_stem.setdefault(stem, d)
     vocab.doc_types = sorted(_concepts(vocab_dir / "doctypes.ttl"), key=lambda c: len(c.pref), reverse=True)
     vocab.topics = _concepts(vocab_dir / "topics.ttl")
-    with (vocab_dir / "extraction_rules.toml").open("rb") as fh:
-        vocab.rules = tomllib.load(fh)
+    vocab.rules = read_toml(vocab_dir / "extraction_rules.toml")
     return vocab
+
+
+def read_toml(path: Path) -> dict:
+    """A TOML data file of the vocabularies (tomllib; tomli on Python 3.10)."""
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
