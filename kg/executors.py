@@ -5,6 +5,7 @@ are byte-identical whichever runs it. See docs/scaling.md for pointing a build a
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,16 @@ ENGINES = ("process", "dask")
 IN_FLIGHT = 4  # batches of work sent per worker and not yet taken back: all an executor holds of a stream of work
 FLUSH = object()  # in a stream of tasks: send the batch begun so far, the next task may be far off (batches)
 FLUSH_AFTER = 64  # entries settled in line after a task before map_settling sends that task's batch
+
+
+def pool_context():
+    """The start method of the build's process pools: fork where the platform has it as its own (Linux), so a
+    worker never runs the caller's main script — spawn and forkserver (Python 3.14's default on Linux) import it in
+    each worker, and a researcher's build script without an `if __name__ == "__main__"` guard would build again
+    there. Elsewhere the platform's default (macOS: fork is unsafe with its system libraries)."""
+    import multiprocessing
+
+    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 class ExecutorError(Exception):
@@ -227,7 +238,7 @@ def pool_map(func, args: Iterable, jobs: int, progress: Progress, lost: Callable
 
     while True:
         try:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, mp_context=pool_context()) as pool:
                 for batch in stream:
                     sent.append((None, batch))  # kept before it is sent: a pool found broken here loses nothing
                     sent[-1] = (pool.submit(_run_batch, func, batch), batch)
@@ -256,7 +267,7 @@ def _alone(func, arg, lost: Callable):
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        with ProcessPoolExecutor(max_workers=1, initializer=_start_worker) as pool:
+        with ProcessPoolExecutor(max_workers=1, initializer=_start_worker, mp_context=pool_context()) as pool:
             return pool.submit(func, arg).result()
     except BrokenProcessPool:
         return lost(arg)
@@ -305,7 +316,6 @@ def _end_with_parent() -> None:
     """Pool workers die with the build (Linux PR_SET_PDEATHSIG): a killed build leaves no orphan holding its lock."""
     import ctypes
     import signal
-    import sys
 
     if sys.platform.startswith("linux"):
         try:

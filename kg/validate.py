@@ -20,6 +20,7 @@ from rdflib import RDF, RDFS, Graph, URIRef
 
 from ontology import ONTOLOGY_DIR
 
+from .executors import pool_context
 from .files import write_atomic
 
 
@@ -211,7 +212,7 @@ def validate_graphs(graphs: list[tuple[str, bytes]], cache: Path | None = None, 
     jobs = jobs or os.cpu_count() or 1
     args = [(n, d) for n, d, _ in todo]
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=pool_context()) as pool:
             done = list(pool.map(_validate_ntriples, args, chunksize=max(1, len(todo) // (jobs * 8))))
     else:
         done = [_validate_ntriples(a) for a in args]

@@ -657,6 +657,27 @@ def test_a_build_script_without_a_main_guard_runs_once(tmp_path):
     assert res.returncode == 0 and res.stdout == "ran True\n", res.stderr[-2000:]
 
 
+def test_a_build_script_without_a_main_guard_builds_once_under_forkserver(tmp_path):
+    """Python 3.14 makes forkserver the default start method on Linux; it (like spawn) runs the main script again in
+    each worker, so an unguarded build script would build again in every pool worker (each failing on the folder's
+    lock). The pools fork on Linux whatever the default: the script here makes forkserver the default, as 3.14
+    will, and its build runs once."""
+    script = tmp_path / "build_corpus.py"
+    script.write_text(
+        "import multiprocessing, sys\n"
+        "from pathlib import Path\n"
+        "if __name__ == '__main__':\n"
+        "    multiprocessing.set_start_method('forkserver')  # the default from Python 3.14; the rest unguarded\n"
+        "from kg.build import build\n"
+        "print('building', flush=True)\n"
+        f"files = sorted(str(p) for p in Path({str(SAMPLE.parent)!r}).glob('0*.txt'))\n"
+        f"build(files, Path({str(tmp_path / 'out')!r}), jobs=2)\n"
+        "print('built', flush=True)\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert res.returncode == 0 and res.stdout == "building\nbuilt\n", res.stdout + res.stderr[-2000:]
+    assert "BuildLocked" not in res.stderr, res.stderr[-2000:]
+
+
 def test_a_pathological_file_becomes_one_error_line_within_its_budget(tmp_path):
     from kg.extraction import extract_one
 
