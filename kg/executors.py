@@ -14,21 +14,13 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Protocol
 
+from .processes import pool_context
+
 Progress = Callable[[int], None] | None
 ENGINES = ("process", "dask")
 IN_FLIGHT = 4  # batches of work sent per worker and not yet taken back: all an executor holds of a stream of work
 FLUSH = object()  # in a stream of tasks: send the batch begun so far, the next task may be far off (batches)
 FLUSH_AFTER = 64  # entries settled in line after a task before map_settling sends that task's batch
-
-
-def pool_context():
-    """The start method of the build's process pools: fork where the platform has it as its own (Linux), so a
-    worker never runs the caller's main script — spawn and forkserver (Python 3.14's default on Linux) import it in
-    each worker, and a researcher's build script without an `if __name__ == "__main__"` guard would build again
-    there. Elsewhere the platform's default (macOS: fork is unsafe with its system libraries)."""
-    import multiprocessing
-
-    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 class ExecutorError(Exception):

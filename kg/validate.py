@@ -20,8 +20,8 @@ from rdflib import RDF, RDFS, Graph, URIRef
 
 from ontology import ONTOLOGY_DIR
 
-from .executors import pool_context
 from .files import write_atomic
+from .processes import pool_context
 
 
 @dataclass
