@@ -36,6 +36,17 @@ def names(agencies) -> list[str]:
     return [a.name for a in agencies]
 
 
+def fresh_python(code: str) -> str:
+    """What `code` prints, run in a fresh interpreter from the repository root (for what a process does from its
+    start: the modules it imports, the threads it starts); its stderr is the assertion's message if it fails."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout
+
+
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory):
     """A real Neo4j 5.26 Community server for this test session (skips, or fails if KG_REQUIRE_NEO4J=1)."""

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import fresh_python
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -99,6 +101,4 @@ def test_progress_bar_starts_no_thread():
             "with tqdm(total=100, file=sys.stderr) as bar:\n"
             "    plain = monitors()\n"
             "print(ours, plain)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["0", "1"], out.stdout + out.stderr
+    assert fresh_python(code).split() == ["0", "1"]

@@ -1,15 +1,10 @@
 """Administrative divisions come from cpca's data plus the documented change table."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from conftest import fresh_python
 
 from loaders.divisions import division_table, short_name
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_chains_with_codes():
@@ -52,9 +47,7 @@ def test_data_read_without_importing_cpca():
             "assert t.by_code['530302'].name == '麒麟区', t.by_code['530302']\n"
             "assert short_name('宁夏回族自治区') == '宁夏'\n"
             "print(sorted(m for m in ('cpca', 'pkg_resources') if m in sys.modules))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    assert fresh_python(code).strip() == "[]"
 
 
 def test_missing_cpca_is_named(monkeypatch):
